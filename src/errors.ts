@@ -1,0 +1,39 @@
+/**
+ * Errors are values naming the file and where in it (byte offset or line). Only the CLI turns them
+ * into an exit status; everything below it throws or returns these, never a bare Error for bad input.
+ */
+export class InputError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly where?: { offset?: number; line?: number },
+  ) {
+    super(InputError.format(file, reason, where));
+    this.name = 'InputError';
+  }
+
+  static format(file: string, reason: string, where?: { offset?: number; line?: number }): string {
+    if (where?.line !== undefined) return `${file}:${where.line}: ${reason}`;
+    if (where?.offset !== undefined) return `${file}: at offset 0x${where.offset.toString(16)}: ${reason}`;
+    return `${file}: ${reason}`;
+  }
+}
+
+/** A malformed ELF file: the offset is the byte position in the file where the inconsistency was found. */
+export class ElfFormatError extends InputError {
+  constructor(file: string, offset: number, reason: string) {
+    super(file, reason, { offset });
+    this.name = 'ElfFormatError';
+  }
+  get offset(): number {
+    return this.where!.offset!;
+  }
+}
+
+/** A malformed text input (Module.symvers, .config): line is 1-based. */
+export class ParseError extends InputError {
+  constructor(file: string, line: number, reason: string) {
+    super(file, reason, { line });
+    this.name = 'ParseError';
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The kernel side of the model: a kernel build seen as an index of exports.
+ * Nouns follow the kernel's own vocabulary (include/linux/export.h, scripts/mod/modpost.c).
+ */
+
+/** The fourth column of Module.symvers (`export_str()` in modpost.c). */
+export type ExportType =
+  | 'EXPORT_SYMBOL'
+  | 'EXPORT_SYMBOL_GPL'
+  | 'EXPORT_SYMBOL_GPL_FUTURE'
+  | 'EXPORT_UNUSED_SYMBOL'
+  | 'EXPORT_UNUSED_SYMBOL_GPL'
+  | '(unknown)';
+
+export const EXPORT_TYPES: readonly ExportType[] = [
+  'EXPORT_SYMBOL',
+  'EXPORT_SYMBOL_GPL',
+  'EXPORT_SYMBOL_GPL_FUTURE',
+  'EXPORT_UNUSED_SYMBOL',
+  'EXPORT_UNUSED_SYMBOL_GPL',
+  '(unknown)',
+];
+
+/** True for the export types a GPL-incompatible module may not use. */
+export function isGplOnly(type: ExportType): boolean {
+  return type === 'EXPORT_SYMBOL_GPL' || type === 'EXPORT_UNUSED_SYMBOL_GPL';
+}
+
+/** Where a fact came from: a file and, for text inputs, a 1-based line. */
+export interface Origin {
+  file: string;
+  line?: number;
+}
+
+/** One exported symbol of a kernel build (a line of Module.symvers, or a __ksymtab entry). */
+export interface Export {
+  name: string;
+  type: ExportType;
+  /** Symbol namespace; '' when the symbol has none. 6.16+: `module:<patterns>` for EXPORT_SYMBOL_FOR_MODULES. */
+  namespace: string;
+  /** The CRC (genksyms), a 32-bit unsigned number; null when the source records none. 0 means "no CRC generated". */
+  crc: number | null;
+  /** `vmlinux`, or the module path without `.ko` as modpost writes it (e.g. `drivers/scsi/scsi_mod`). */
+  owner: string;
+  origin: Origin;
+}
+
+/** A parsed kernel version; `rc` is set for -rc releases (4.18-rc5 → {4,18,0,rc:5}). */
+export interface KernelVersion {
+  major: number;
+  minor: number;
+  patch: number;
+  rc?: number;
+  /** The text it was parsed from (a release string such as `6.1.0-47-amd64`). */
+  raw: string;
+}
+
+export type VersionSource =
+  | 'option'
+  | 'include/config/kernel.release'
+  | 'include/generated/utsrelease.h'
+  | 'vmlinux'
+  | 'Module.symvers path'
+  | 'none';
+
+/** A kernel build, as far as the rules need it. */
+export interface KernelBuild {
+  /** The path the user named (directory, Module.symvers[.gz] or vmlinux). */
+  source: string;
+  /** Kernel release string (`uname -r` form) when known. */
+  release?: string;
+  /** The version whose rules apply; undefined → newest rules (the caller says so once). */
+  version?: KernelVersion;
+  versionSource: VersionSource;
+  /** CONFIG_MODVERSIONS, from .config / auto.conf, else from CRCs; undefined if nothing tells. */
+  modversions?: boolean;
+  /** The kernel's vermagic string (UTS_RELEASE + tokens) when it can be derived. */
+  vermagic?: string;
+  /** .config / auto.conf values (CONFIG_FOO → "y", "m", "\"string\"" unquoted). */
+  config: Map<string, string>;
+  /** Exports of vmlinux and in-tree modules (Module.symvers), plus --extra-symbols. */
+  exports: ExportIndex;
+  /** ELF e_machine of vmlinux when known (for the per-arch ignore list). */
+  machine?: number;
+}
+
+/** name → Export. The first definition wins; later duplicates are remembered for the duplicate-export rule. */
+export class ExportIndex {
+  private readonly byName = new Map<string, Export>();
+
+  add(exp: Export): Export | undefined {
+    const prev = this.byName.get(exp.name);
+    if (prev) return prev;
+    this.byName.set(exp.name, exp);
+    return undefined;
+  }
+
+  /** Replace or add (used when a later input must override, as modpost does for in-tree module exports). */
+  set(exp: Export): void {
+    this.byName.set(exp.name, exp);
+  }
+
+  get(name: string): Export | undefined {
+    return this.byName.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  values(): IterableIterator<Export> {
+    return this.byName.values();
+  }
+}

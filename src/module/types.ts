@@ -1,0 +1,64 @@
+/**
+ * A module seen as facts: what modpost and the loader read from a `.ko` (or a `<mod>.o` prelink object).
+ */
+import type { ExportType } from '../kernel/types.js';
+
+/** One place in the module that references a symbol (a relocation against it). */
+export interface Reference {
+  /** The section the relocation applies to (`.text`, `__jump_table`, `.init.text`, …), not the `.rela*` name. */
+  section: string;
+  /** The function (or object) symbol whose range holds the reference, when one does. */
+  function?: string;
+  /** Offset from the start of `function` when set, else from the start of `section`. */
+  offset: number;
+}
+
+export interface Import {
+  name: string;
+  /** STB_WEAK undefined symbol: never reported as unresolved. */
+  weak: boolean;
+  /** Every relocation against the symbol, in file order. Empty when nothing references it (e.g. only in .symtab). */
+  refs: Reference[];
+}
+
+/** A symbol the module itself exports (its own __ksymtab*, or `.export_symbol` in 6.5+ objects). */
+export interface ModuleExport {
+  name: string;
+  type: ExportType;
+  namespace: string;
+  /** CRC if the module carries one (__crc_<sym>), else null. */
+  crc: number | null;
+}
+
+export interface ModuleFacts {
+  /** The path as given on the command line. */
+  path: string;
+  /** Module name: `.modinfo name=` if present, else the file basename without `.ko`/`.o` (modpost's view). */
+  name: string;
+  /** `.ko` = linked module; `.o` = modpost's input object. */
+  kind: 'ko' | 'o';
+  /** ELF e_machine (EM_X86_64 = 62, …) and class, for per-arch rules. */
+  machine: number;
+  elfClass: 32 | 64;
+  /** All `.modinfo` entries in order (keys may repeat). */
+  modinfo: Array<{ key: string; value: string }>;
+  /** Every `license=` value, in order. */
+  licenses: string[];
+  /** Every `import_ns=` value. */
+  importNs: string[];
+  /** `depends=` split on commas; undefined when there is no depends= entry. */
+  depends?: string[];
+  vermagic?: string;
+  /** `intree=Y` present. */
+  intree: boolean;
+  /**
+   * `__versions` (or extended modversions) as name → CRC; undefined when the module has no such section
+   * (then the loader takes the "no versions" path).
+   */
+  versions?: Map<string, number>;
+  /** Which modversions table the module carries. */
+  versionsFormat?: 'basic' | 'extended';
+  /** GLOBAL/WEAK undefined symbols (before any ignore list), with their references. */
+  imports: Import[];
+  exports: ModuleExport[];
+}

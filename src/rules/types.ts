@@ -1,0 +1,78 @@
+/**
+ * A rule is a module with an id, docs and a pure check: facts + index → findings (ESLint's shape).
+ */
+import type { Export, KernelBuild, KernelVersion } from '../kernel/types.js';
+import type { ModuleFacts, Reference } from '../module/types.js';
+
+export type RuleId =
+  | 'gpl-only'
+  | 'gpl-future'
+  | 'unused-symbol'
+  | 'unresolved'
+  | 'namespace-not-imported'
+  | 'missing-license'
+  | 'duplicate-export'
+  | 'crc-mismatch'
+  | 'missing-crc'
+  | 'vermagic-mismatch'
+  | 'proprietary-import';
+
+export type Stage = 'build' | 'load';
+export type Severity = 'error' | 'warning';
+
+/** Evidence values are plain JSON scalars so that every formatter can print them without knowing the rule. */
+export type EvidenceValue = string | number | boolean | null;
+
+export interface Finding {
+  rule: RuleId;
+  stage: Stage;
+  severity: Severity;
+  /** The symbol the finding is about, when there is one. */
+  symbol?: string;
+  /** The exact line modpost / the loader prints for this kernel version. */
+  message: string;
+  /** One line on how to fix it, where there is one. */
+  hint?: string;
+  /** Export type, owner, namespace, CRCs expected/found, … */
+  evidence: Record<string, EvidenceValue>;
+  /** Every place in the module that references `symbol`. */
+  references: Reference[];
+}
+
+export interface CheckOptions {
+  /** KBUILD_MODPOST_WARN=1: unresolved symbols become warnings (GPL and namespace errors stay). */
+  modpostWarn: boolean;
+  /** A symbol absent from __versions: mainline warns and loads; Debian's kernels refuse. */
+  missingCrc: 'warn' | 'error';
+  /** The module is built out of tree (M=): ≤5.1 undefined symbols are warnings. Default true. */
+  external: boolean;
+}
+
+/** Everything a rule may look at. Rules never read files. */
+export interface RuleContext {
+  module: ModuleFacts;
+  kernel: KernelBuild;
+  /** The version whose behaviour applies (kernel.version, or the newest known when undefined). */
+  version: KernelVersion;
+  /**
+   * Resolve an imported symbol as modpost's find_symbol() does: the kernel's exports, --extra-symbols,
+   * and the exports of the other modules given in the same run.
+   */
+  resolve(name: string): Export | undefined;
+  /** Other modules in the same run, by module name (for proprietary-import). */
+  modules: ReadonlyMap<string, ModuleFacts>;
+  options: CheckOptions;
+}
+
+export interface RuleDocs {
+  summary: string;
+  /** The kernel source this rule mirrors (file and function). */
+  source: string;
+}
+
+export interface Rule {
+  id: RuleId;
+  stage: Stage;
+  docs: RuleDocs;
+  check(ctx: RuleContext): Finding[];
+}
