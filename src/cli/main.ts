@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+/**
+ * ksymcheck's command line: yargs commands mapping flags to library calls and exit codes.
+ * Exit status: 0 no error findings, 1 at least one error finding, 2 usage error or unreadable input.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { check, type StageChoice } from '../check.js';
+import { InputError } from '../errors.js';
+import { loadKernel } from '../kernel/load.js';
+import { formatSymvers } from '../kernel/symvers.js';
+import { parseKernelVersion } from '../kernel/version.js';
+import { formatText } from '../report/text.js';
+
+class UsageError extends Error {}
+
+function useColor(): boolean {
+  return Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+}
+
+function checkVersionOption(v: unknown): void {
+  if (v !== undefined && !parseKernelVersion(String(v))) throw new UsageError(`--kernel-version: '${String(v)}' is not a kernel version (expected X.Y[.Z][-rcN])`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const out = (s: string) => process.stdout.write(s);
+  const parser = yargs(argv)
+    .scriptName('ksymcheck')
+    .usage('$0 [check] --kernel <build dir|Module.symvers[.gz]|vmlinux> <module.ko|module.o|dir>...')
+    .command(
+      ['check [modules..]', '$0 [modules..]'],
+      "predict modpost's and the module loader's verdicts for modules against a kernel build",
+      (y) =>
+        y
+          .positional('modules', { type: 'string', array: true, describe: '.ko / .o files or directories of them' })
+          .option('kernel', { alias: 'k', type: 'string', demandOption: true, describe: 'kernel build/headers dir, Module.symvers[.gz] or vmlinux' })
+          .option('extra-symbols', { type: 'string', array: true, default: [], describe: "other modules' Module.symvers (like KBUILD_EXTRA_SYMBOLS)" })
+          .option('kernel-version', { type: 'string', describe: 'apply the rules of this kernel version (X.Y[.Z][-rcN])' })
+          .option('stage', { choices: ['build', 'load', 'both'] as const, default: 'both' as const, describe: 'build = modpost, load = the module loader' })
+          .option('modpost-warn', { type: 'boolean', default: false, describe: 'KBUILD_MODPOST_WARN=1: unresolved symbols are warnings' })
+          .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
+          .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' }),
+      async (a) => {
+        checkVersionOption(a.kernelVersion);
+        const modules = a.modules ?? [];
+        if (modules.length === 0) throw new UsageError('no modules given: name .ko/.o files or directories');
+        const report = await check({
+          kernel: a.kernel,
+          modules,
+          extraSymbols: a.extraSymbols as string[],
+          kernelVersion: a.kernelVersion,
+          stage: a.stage as StageChoice,
+          modpostWarn: a.modpostWarn,
+          missingCrc: a.missingCrc,
+          external: !a.inTree,
+        });
+        if (a.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
+        else out(formatText(report, { color: useColor() }));
+        for (const n of report.notes) if (a.format === 'json') process.stderr.write(`ksymcheck: note: ${n}\n`);
+        exitCode = report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
+      },
+    )
+    .command(
+      'exports',
+      'print the export index ksymcheck built for a kernel',
+      (y) =>
+        y
+          .option('kernel', { alias: 'k', type: 'string', demandOption: true })
+          .option('extra-symbols', { type: 'string', array: true, default: [] })
+          .option('format', { choices: ['symvers', 'json'] as const, default: 'symvers' as const }),
+      async (a) => {
+        const kernel = await loadKernel(a.kernel, { extraSymbols: a.extraSymbols as string[] });
+        const list = [...kernel.exports.values()];
+        if (a.format === 'json') {
+          out(JSON.stringify({ release: kernel.release ?? null, exports: list.map(({ origin, ...e }) => ({ ...e, origin: origin.file })) }, null, 2) + '\n');
+        } else {
+          out(formatSymvers(list));
+        }
+      },
+    )
+    .strict()
+    .help()
+    .version(false)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`ksymcheck: ${e.message}\nRun 'ksymcheck --help' for usage.\n`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      process.stderr.write(`ksymcheck: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof Error && e.name === 'YError') {
+      process.stderr.write(`ksymcheck: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`ksymcheck: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return 3;
+  }
+  return exitCode;
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`ksymcheck: internal error: ${String(e)}\n`);
+    process.exitCode = 3;
+  },
+);

@@ -1,0 +1,464 @@
+/**
+ * An ELF reader in the manner of Go's debug/elf and kmod's libkmod-elf.c: the file is opened once, the
+ * header and section table are read eagerly, section data lazily; 32/64-bit and both byte orders are
+ * handled in one place (FieldReader); every read is bounds-checked and a bad file raises
+ * ElfFormatError with the file name and the byte offset of the structure that was wrong.
+ *
+ * Offsets and sizes are Numbers (a file cannot exceed 2^53 bytes); addresses and symbol values are
+ * BigInt (kernel addresses such as 0xffffffff81000000 do exceed 2^53).
+ */
+import { ElfFormatError } from '../errors.js';
+import {
+  ELFCLASS32,
+  ELFCLASS64,
+  ELFDATA2LSB,
+  ELFDATA2MSB,
+  REL_WORD_TYPES,
+  SHN_LORESERVE,
+  SHN_UNDEF,
+  SHN_XINDEX,
+  SHT_NOBITS,
+  SHT_REL,
+  SHT_RELA,
+  SHT_STRTAB,
+  SHT_SYMTAB,
+  SHT_SYMTAB_SHNDX,
+} from './constants.js';
+import { BufferSource, FileSource, type ByteSource } from './source.js';
+
+export interface ElfHeader {
+  elfClass: 32 | 64;
+  littleEndian: boolean;
+  osabi: number;
+  abiVersion: number;
+  type: number;
+  machine: number;
+  version: number;
+  entry: bigint;
+  phoff: number;
+  shoff: number;
+  flags: number;
+  ehsize: number;
+  phentsize: number;
+  phnum: number;
+  shentsize: number;
+  /** The real section count (from section 0's sh_size under extended numbering). */
+  shnum: number;
+  /** The real section-name string table index (from section 0's sh_link when e_shstrndx = SHN_XINDEX). */
+  shstrndx: number;
+}
+
+export interface ElfSection {
+  index: number;
+  name: string;
+  nameOffset: number;
+  type: number;
+  flags: bigint;
+  addr: bigint;
+  offset: number;
+  size: number;
+  link: number;
+  info: number;
+  addralign: bigint;
+  entsize: number;
+  /** File offset of this section's header (where errors about it point). */
+  headerOffset: number;
+}
+
+export interface ElfSymbol {
+  index: number;
+  name: string;
+  value: bigint;
+  size: bigint;
+  bind: number;
+  type: number;
+  other: number;
+  /** The section index, with SHN_XINDEX already resolved through SHT_SYMTAB_SHNDX. */
+  shndx: number;
+}
+
+export interface ElfRelocation {
+  /** Offset in the target section (ET_REL) or virtual address (ET_EXEC/DYN). */
+  offset: bigint;
+  symIndex: number;
+  type: number;
+  /** RELA: explicit; REL: the implicit addend read from the place for word-sized types, else 0n. */
+  addend: bigint;
+}
+
+/** Reads fixed-width fields in the file's byte order and class. The only place that knows either. */
+export class FieldReader {
+  constructor(
+    readonly littleEndian: boolean,
+    readonly is64: boolean,
+  ) {}
+  u8(b: Buffer, o: number): number {
+    return b[o];
+  }
+  u16(b: Buffer, o: number): number {
+    return this.littleEndian ? b.readUInt16LE(o) : b.readUInt16BE(o);
+  }
+  u32(b: Buffer, o: number): number {
+    return this.littleEndian ? b.readUInt32LE(o) : b.readUInt32BE(o);
+  }
+  i32(b: Buffer, o: number): number {
+    return this.littleEndian ? b.readInt32LE(o) : b.readInt32BE(o);
+  }
+  u64(b: Buffer, o: number): bigint {
+    return this.littleEndian ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o);
+  }
+  i64(b: Buffer, o: number): bigint {
+    return this.littleEndian ? b.readBigInt64LE(o) : b.readBigInt64BE(o);
+  }
+  /** An address-sized unsigned field (Elf32_Addr / Elf64_Addr). */
+  addr(b: Buffer, o: number): bigint {
+    return this.is64 ? this.u64(b, o) : BigInt(this.u32(b, o));
+  }
+  get addrSize(): number {
+    return this.is64 ? 8 : 4;
+  }
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+export class ElfFile {
+  readonly header: ElfHeader;
+  readonly sections: ElfSection[];
+  readonly fields: FieldReader;
+  private readonly byName = new Map<string, ElfSection>();
+  private readonly dataCache = new Map<number, Buffer>();
+  private symbolCache: ElfSymbol[] | undefined;
+
+  private constructor(private readonly src: ByteSource) {
+    const { header, fields } = ElfFile.readHeader(src);
+    this.header = header;
+    this.fields = fields;
+    this.sections = this.readSections();
+    for (const s of this.sections) if (!this.byName.has(s.name)) this.byName.set(s.name, s);
+  }
+
+  /** Open a file for positional reads. The caller closes it. */
+  static open(path: string): ElfFile {
+    const src = new FileSource(path);
+    try {
+      return new ElfFile(src);
+    } catch (e) {
+      src.close();
+      throw e;
+    }
+  }
+
+  static fromBuffer(buf: Buffer, name: string): ElfFile {
+    return new ElfFile(new BufferSource(name, buf));
+  }
+
+  get file(): string {
+    return this.src.name;
+  }
+
+  get fileSize(): number {
+    return this.src.size;
+  }
+
+  close(): void {
+    this.src.close();
+    this.dataCache.clear();
+  }
+
+  private fail(offset: number, reason: string): never {
+    throw new ElfFormatError(this.src.name, offset, reason);
+  }
+
+  /** Bounds-checked read of raw bytes. */
+  readAt(offset: number, length: number, what: string): Buffer {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.src.size) {
+      this.fail(offset, `${what} (${length} bytes) extends past the end of the file (${this.src.size} bytes)`);
+    }
+    return this.src.read(offset, length);
+  }
+
+  private static readHeader(src: ByteSource): { header: ElfHeader; fields: FieldReader } {
+    const fail = (o: number, r: string): never => {
+      throw new ElfFormatError(src.name, o, r);
+    };
+    if (src.size < 16) fail(0, `not an ELF file: ${src.size} bytes is shorter than e_ident`);
+    const id = src.read(0, 16);
+    if (id[0] !== 0x7f || id[1] !== 0x45 || id[2] !== 0x4c || id[3] !== 0x46) fail(0, 'not an ELF file: bad magic');
+    const cls = id[4];
+    if (cls !== ELFCLASS32 && cls !== ELFCLASS64) fail(4, `bad ELF class ${cls}`);
+    const data = id[5];
+    if (data !== ELFDATA2LSB && data !== ELFDATA2MSB) fail(5, `bad ELF data encoding ${data}`);
+    const is64 = cls === ELFCLASS64;
+    const ehsize = is64 ? 64 : 52;
+    if (src.size < ehsize) fail(0, `ELF header (${ehsize} bytes) extends past the end of the file (${src.size} bytes)`);
+    const f = new FieldReader(data === ELFDATA2LSB, is64);
+    const b = src.read(0, ehsize);
+    const a = f.addrSize;
+    let o = 16;
+    const type = f.u16(b, o);
+    const machine = f.u16(b, o + 2);
+    const version = f.u32(b, o + 4);
+    o += 8;
+    const entry = f.addr(b, o);
+    o += a;
+    const phoff = f.addr(b, o);
+    o += a;
+    const shoff = f.addr(b, o);
+    o += a;
+    const flags = f.u32(b, o);
+    const hdr = {
+      ehsize: f.u16(b, o + 4),
+      phentsize: f.u16(b, o + 6),
+      phnum: f.u16(b, o + 8),
+      shentsize: f.u16(b, o + 10),
+      shnum: f.u16(b, o + 12),
+      shstrndx: f.u16(b, o + 14),
+    };
+    if (shoff > MAX_SAFE) fail(is64 ? 0x28 : 0x20, `e_shoff 0x${shoff.toString(16)} is past the end of the file`);
+    if (phoff > MAX_SAFE) fail(is64 ? 0x20 : 0x1c, `e_phoff 0x${phoff.toString(16)} is past the end of the file`);
+    const header: ElfHeader = {
+      elfClass: is64 ? 64 : 32,
+      littleEndian: f.littleEndian,
+      osabi: id[7],
+      abiVersion: id[8],
+      type,
+      machine,
+      version,
+      entry,
+      phoff: Number(phoff),
+      shoff: Number(shoff),
+      flags,
+      ...hdr,
+    };
+    return { header, fields: f };
+  }
+
+  private readSections(): ElfSection[] {
+    const h = this.header;
+    const f = this.fields;
+    if (h.shoff === 0) return [];
+    const want = f.is64 ? 64 : 40;
+    const shoffField = f.is64 ? 0x28 : 0x20;
+    if (h.shentsize < want) this.fail(f.is64 ? 0x3a : 0x2e, `e_shentsize ${h.shentsize} is smaller than a section header (${want})`);
+    if (h.shoff + want > this.src.size) this.fail(shoffField, `section header table at 0x${h.shoff.toString(16)} is past the end of the file`);
+
+    // Extended numbering: section 0 carries the real count and string table index.
+    const s0 = this.readAt(h.shoff, want, 'section header 0');
+    let shnum = h.shnum;
+    let shstrndx = h.shstrndx;
+    if (shnum === 0) {
+      const size0 = f.is64 ? f.u64(s0, 0x20) : BigInt(f.u32(s0, 0x14));
+      if (size0 > BigInt(this.src.size)) this.fail(h.shoff, `extended section count ${size0} is larger than the file`);
+      shnum = Number(size0);
+    }
+    if (shstrndx === SHN_XINDEX) shstrndx = f.u32(s0, f.is64 ? 0x28 : 0x18);
+    // Check the table fits before allocating anything proportional to the count.
+    if (h.shoff + shnum * h.shentsize > this.src.size) {
+      this.fail(h.shoff, `section header table (${shnum} × ${h.shentsize} bytes at 0x${h.shoff.toString(16)}) extends past the end of the file`);
+    }
+    if (shnum > 0 && shstrndx >= shnum) this.fail(f.is64 ? 0x3e : 0x32, `e_shstrndx ${shstrndx} is not a section (there are ${shnum})`);
+    h.shnum = shnum;
+    h.shstrndx = shstrndx;
+
+    const table = this.readAt(h.shoff, shnum * h.shentsize, 'section header table');
+    const out: ElfSection[] = new Array(shnum);
+    for (let i = 0; i < shnum; i++) {
+      const o = i * h.shentsize;
+      const headerOffset = h.shoff + o;
+      let s: ElfSection;
+      if (f.is64) {
+        const offset = f.u64(table, o + 0x18);
+        const size = f.u64(table, o + 0x20);
+        const entsize = f.u64(table, o + 0x38);
+        if (offset > MAX_SAFE || size > MAX_SAFE || entsize > MAX_SAFE) {
+          this.fail(headerOffset, `section ${i}: offset/size/entsize beyond any file`);
+        }
+        s = {
+          index: i,
+          name: '',
+          nameOffset: f.u32(table, o),
+          type: f.u32(table, o + 4),
+          flags: f.u64(table, o + 8),
+          addr: f.u64(table, o + 0x10),
+          offset: Number(offset),
+          size: Number(size),
+          link: f.u32(table, o + 0x28),
+          info: f.u32(table, o + 0x2c),
+          addralign: f.u64(table, o + 0x30),
+          entsize: Number(entsize),
+          headerOffset,
+        };
+      } else {
+        s = {
+          index: i,
+          name: '',
+          nameOffset: f.u32(table, o),
+          type: f.u32(table, o + 4),
+          flags: BigInt(f.u32(table, o + 8)),
+          addr: BigInt(f.u32(table, o + 0xc)),
+          offset: f.u32(table, o + 0x10),
+          size: f.u32(table, o + 0x14),
+          link: f.u32(table, o + 0x18),
+          info: f.u32(table, o + 0x1c),
+          addralign: BigInt(f.u32(table, o + 0x20)),
+          entsize: f.u32(table, o + 0x24),
+          headerOffset,
+        };
+      }
+      out[i] = s;
+    }
+    if (shnum > 0 && shstrndx !== SHN_UNDEF) {
+      const strtab = out[shstrndx];
+      const names = this.dataOf(strtab);
+      for (const s of out) s.name = this.cString(names, s.nameOffset, strtab, `name of section ${s.index}`);
+    }
+    return out;
+  }
+
+  /** A NUL-terminated string at `offset` in a string table's data. */
+  cString(data: Buffer, offset: number, table: ElfSection, what: string): string {
+    if (offset === 0) return '';
+    if (offset >= data.length) this.fail(table.headerOffset, `${what}: string offset ${offset} is outside ${table.name || 'string table'} (${data.length} bytes)`);
+    const end = data.indexOf(0, offset);
+    if (end < 0) this.fail(table.offset + offset, `${what}: string is not NUL-terminated`);
+    return data.toString('latin1', offset, end);
+  }
+
+  section(name: string): ElfSection | undefined {
+    return this.byName.get(name);
+  }
+
+  sectionAt(index: number, from: number, what: string): ElfSection {
+    const s = this.sections[index];
+    if (!s) this.fail(from, `${what}: section index ${index} is out of range (${this.sections.length} sections)`);
+    return s;
+  }
+
+  /** Section contents, read on first use and cached. SHT_NOBITS reads as zeros of its size is never needed: empty. */
+  sectionData(s: ElfSection): Buffer {
+    return this.dataOf(s);
+  }
+
+  private dataOf(s: ElfSection): Buffer {
+    const hit = this.dataCache.get(s.index);
+    if (hit) return hit;
+    if (s.type === SHT_NOBITS) return Buffer.alloc(0);
+    if (s.offset + s.size > this.src.size) {
+      this.fail(s.headerOffset, `section ${s.index} ${s.name ? `'${s.name}' ` : ''}(offset 0x${s.offset.toString(16)}, size 0x${s.size.toString(16)}) extends past the end of the file (${this.src.size} bytes)`);
+    }
+    const d = this.src.read(s.offset, s.size);
+    this.dataCache.set(s.index, d);
+    return d;
+  }
+
+  /** Bytes of a section at a virtual address (for ET_EXEC data such as __crc_ values); undefined if outside. */
+  readAtAddress(s: ElfSection, addr: bigint, length: number): Buffer | undefined {
+    if (s.type === SHT_NOBITS || length <= 0) return undefined;
+    const rel = addr - s.addr;
+    if (rel < 0n || rel + BigInt(length) > BigInt(s.size)) return undefined;
+    return this.dataOf(s).subarray(Number(rel), Number(rel) + length);
+  }
+
+  /** The static symbol table (.symtab), or [] when stripped. Index 0 (the null symbol) is included. */
+  symbols(): ElfSymbol[] {
+    if (this.symbolCache) return this.symbolCache;
+    const symtab = this.sections.find((s) => s.type === SHT_SYMTAB);
+    this.symbolCache = symtab ? this.readSymbols(symtab) : [];
+    return this.symbolCache;
+  }
+
+  readSymbols(symtab: ElfSection): ElfSymbol[] {
+    const f = this.fields;
+    const entsize = f.is64 ? 24 : 16;
+    if (symtab.entsize !== 0 && symtab.entsize !== entsize) this.fail(symtab.headerOffset, `symbol table '${symtab.name}' has sh_entsize ${symtab.entsize}, expected ${entsize}`);
+    if (symtab.size % entsize !== 0) this.fail(symtab.headerOffset, `symbol table '${symtab.name}' size ${symtab.size} is not a multiple of ${entsize}`);
+    const strtab = this.sectionAt(symtab.link, symtab.headerOffset, `sh_link of '${symtab.name}'`);
+    if (strtab.type !== SHT_STRTAB) this.fail(symtab.headerOffset, `sh_link of '${symtab.name}' points at section ${strtab.index}, which is not a string table`);
+    const data = this.dataOf(symtab);
+    const names = this.dataOf(strtab);
+    const shndxSec = this.sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === symtab.index);
+    const shndxData = shndxSec ? this.dataOf(shndxSec) : undefined;
+    const n = symtab.size / entsize;
+    const out: ElfSymbol[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const o = i * entsize;
+      let nameOff: number, value: bigint, size: bigint, info: number, other: number, shndx: number;
+      if (f.is64) {
+        nameOff = f.u32(data, o);
+        info = data[o + 4];
+        other = data[o + 5];
+        shndx = f.u16(data, o + 6);
+        value = f.u64(data, o + 8);
+        size = f.u64(data, o + 16);
+      } else {
+        nameOff = f.u32(data, o);
+        value = BigInt(f.u32(data, o + 4));
+        size = BigInt(f.u32(data, o + 8));
+        info = data[o + 12];
+        other = data[o + 13];
+        shndx = f.u16(data, o + 14);
+      }
+      if (shndx === SHN_XINDEX) {
+        if (!shndxData || (i + 1) * 4 > shndxData.length) this.fail(symtab.offset + o, `symbol ${i} uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX entry for it`);
+        shndx = f.u32(shndxData, i * 4);
+      }
+      out[i] = {
+        index: i,
+        name: this.cString(names, nameOff, strtab, `name of symbol ${i}`),
+        value,
+        size,
+        bind: info >> 4,
+        type: info & 0xf,
+        other,
+        shndx,
+      };
+    }
+    return out;
+  }
+
+  /** True when a symbol's shndx names a real section (not UNDEF/ABS/COMMON). */
+  static isSectionIndex(shndx: number): boolean {
+    return shndx !== SHN_UNDEF && (shndx < SHN_LORESERVE || shndx > 0xffff);
+  }
+
+  /** Relocations of a SHT_REL or SHT_RELA section. */
+  relocations(rel: ElfSection): ElfRelocation[] {
+    const f = this.fields;
+    const isRela = rel.type === SHT_RELA;
+    if (!isRela && rel.type !== SHT_REL) this.fail(rel.headerOffset, `section '${rel.name}' is not a relocation section`);
+    const entsize = (f.is64 ? 8 : 4) * (isRela ? 3 : 2);
+    if (rel.size % entsize !== 0) this.fail(rel.headerOffset, `relocation section '${rel.name}' size ${rel.size} is not a multiple of ${entsize}`);
+    const data = this.dataOf(rel);
+    const n = rel.size / entsize;
+    const out: ElfRelocation[] = new Array(n);
+    // REL: the implicit addend lives at the relocated place of the target section.
+    let target: Buffer | undefined;
+    const wordTypes = isRela ? undefined : REL_WORD_TYPES[this.header.machine];
+    if (wordTypes && rel.info !== 0) {
+      const t = this.sectionAt(rel.info, rel.headerOffset, `sh_info of '${rel.name}'`);
+      target = this.dataOf(t);
+    }
+    for (let i = 0; i < n; i++) {
+      const o = i * entsize;
+      let offset: bigint, symIndex: number, type: number, addend = 0n;
+      if (f.is64) {
+        offset = f.u64(data, o);
+        const info = f.u64(data, o + 8);
+        symIndex = Number(info >> 32n);
+        type = Number(info & 0xffffffffn);
+        if (isRela) addend = f.i64(data, o + 16);
+      } else {
+        offset = BigInt(f.u32(data, o));
+        const info = f.u32(data, o + 4);
+        symIndex = info >>> 8;
+        type = info & 0xff;
+        if (isRela) addend = BigInt(f.i32(data, o + 8));
+      }
+      if (target && wordTypes!.includes(type) && offset + 4n <= BigInt(target.length)) {
+        addend = BigInt(f.i32(target, Number(offset)));
+      }
+      out[i] = { offset, symIndex, type, addend };
+    }
+    return out;
+  }
+}

@@ -1,0 +1,10 @@
+/** ksymcheck's library API: what the CLI is a thin shell over. */
+export { check, checkModules, expandModulePaths, stagesOf, type CheckRequest, type StageChoice } from './check.js';
+export { loadKernel, type LoadKernelOptions } from './kernel/load.js';
+export { readModule, moduleFactsFromBuffer } from './module/read.js';
+export { reportSchema, type Report, type ModuleReport, type FindingJson } from './report/schema.js';
+export { formatText } from './report/text.js';
+export { InputError, ElfFormatError, ParseError } from './errors.js';
+export type { ExportType, Export, KernelBuild, KernelVersion } from './kernel/types.js';
+export type { ModuleFacts, Import, Reference } from './module/types.js';
+export type { Finding, RuleId, Stage, Severity, Rule } from './rules/types.js';

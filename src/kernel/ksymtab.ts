@@ -1,0 +1,215 @@
+/**
+ * Exports recorded in an ELF file (vmlinux, a .ko, or a <mod>.o) — the kernel's export tables:
+ *
+ *  - `__ksymtab`, `__ksymtab_gpl` (≤5.11 also `_unused`, `_unused_gpl`, `_gpl_future`): `struct kernel_symbol`
+ *    entries (absolute `{value, name[, namespace]}` or PREL32 `{s32 value, s32 name[, s32 namespace]}`),
+ *    with `.symtab` labels `__ksymtab_<sym>`, `__kstrtab_<sym>`, `__kstrtabns_<sym>` (5.4+);
+ *  - `__kcrctab*`: CRCs parallel to the ksymtab entries; `__crc_<sym>` absolute (≤5.18) or data (≥5.19);
+ *  - in 6.5+ objects only, `.export_symbol` markers `__export_symbol_<sym>` = "license\0namespace\0".
+ *
+ * With a symbol table the labels are used (they work for linked and relocatable files alike); without
+ * one (a stripped vmlinux) the entries themselves are decoded.
+ */
+import { ElfFormatError } from '../errors.js';
+import { ET_REL, SHN_ABS, SHN_UNDEF } from '../elf/constants.js';
+import { ElfFile, type ElfSection, type ElfSymbol } from '../elf/elf-file.js';
+import type { ExportType } from './types.js';
+
+export interface KsymtabExport {
+  name: string;
+  type: ExportType;
+  namespace: string;
+  crc: number | null;
+}
+
+/** Section (final or per-symbol input section `___ksymtab_gpl+sym`) → export type. */
+export function exportTypeOfSection(section: string): ExportType | undefined {
+  const base = section.startsWith('___') ? section.slice(1).replace(/\+.*$/, '') : section;
+  switch (base) {
+    case '__ksymtab':
+      return 'EXPORT_SYMBOL';
+    case '__ksymtab_gpl':
+      return 'EXPORT_SYMBOL_GPL';
+    case '__ksymtab_unused':
+      return 'EXPORT_UNUSED_SYMBOL';
+    case '__ksymtab_unused_gpl':
+      return 'EXPORT_UNUSED_SYMBOL_GPL';
+    case '__ksymtab_gpl_future':
+      return 'EXPORT_SYMBOL_GPL_FUTURE';
+    default:
+      return undefined;
+  }
+}
+
+const CRC_SECTION_OF: Record<string, string> = {
+  __ksymtab: '__kcrctab',
+  __ksymtab_gpl: '__kcrctab_gpl',
+  __ksymtab_unused: '__kcrctab_unused',
+  __ksymtab_unused_gpl: '__kcrctab_unused_gpl',
+  __ksymtab_gpl_future: '__kcrctab_gpl_future',
+};
+
+export function readKsymtab(elf: ElfFile, symbols: ElfSymbol[] = elf.symbols()): KsymtabExport[] {
+  const byLabels = fromLabels(elf, symbols);
+  if (byLabels.length > 0 || symbols.length > 0) {
+    return byLabels.length > 0 ? byLabels : fromExportMarkers(elf, symbols);
+  }
+  return fromEntries(elf);
+}
+
+function fromLabels(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] {
+  const out: KsymtabExport[] = [];
+  const strtabNs = new Map<string, ElfSymbol>();
+  const crcs = new Map<string, ElfSymbol>();
+  const entries: Array<[string, ElfSymbol]> = [];
+  for (const s of symbols) {
+    const n = s.name;
+    if (n.charCodeAt(0) !== 95 /* _ */ || n.charCodeAt(1) !== 95) continue;
+    if (n.startsWith('__ksymtab_')) entries.push([n.slice(10), s]);
+    else if (n.startsWith('__kstrtabns_')) strtabNs.set(n.slice(12), s);
+    else if (n.startsWith('__crc_')) crcs.set(n.slice(6), s);
+  }
+  for (const [name, label] of entries) {
+    if (!ElfFile.isSectionIndex(label.shndx) || label.shndx >= elf.sections.length) continue;
+    const sec = elf.sections[label.shndx];
+    const type = exportTypeOfSection(sec.name);
+    // `__ksymtab_strings` itself matches the prefix; only labels inside a ksymtab section are exports.
+    if (!type) continue;
+    const ns = strtabNs.get(name);
+    out.push({
+      name,
+      type,
+      namespace: ns ? stringAtSymbol(elf, ns) : '',
+      crc: crcOf(elf, crcs.get(name)),
+    });
+  }
+  return out;
+}
+
+/** The string a label such as `__kstrtabns_<sym>` points at. */
+function stringAtSymbol(elf: ElfFile, s: ElfSymbol): string {
+  if (!ElfFile.isSectionIndex(s.shndx) || s.shndx >= elf.sections.length) return '';
+  const sec = elf.sections[s.shndx];
+  const data = elf.sectionData(sec);
+  const off = elf.header.type === ET_REL ? s.value : s.value - sec.addr;
+  if (off < 0n || off >= BigInt(data.length)) throw new ElfFormatError(elf.file, sec.headerOffset, `symbol '${s.name}' points outside section '${sec.name}'`);
+  return elf.cString(data, Number(off), sec, `string of '${s.name}'`);
+}
+
+/** `__crc_<sym>`: absolute (value = CRC, ≤5.18) or a 4-byte datum in its section (≥5.19). */
+function crcOf(elf: ElfFile, s: ElfSymbol | undefined): number | null {
+  if (!s || s.shndx === SHN_UNDEF) return null;
+  if (s.shndx === SHN_ABS) return Number(s.value & 0xffffffffn);
+  if (!ElfFile.isSectionIndex(s.shndx) || s.shndx >= elf.sections.length) return null;
+  const sec = elf.sections[s.shndx];
+  const data = elf.sectionData(sec);
+  const off = elf.header.type === ET_REL ? s.value : s.value - sec.addr;
+  if (off < 0n || off + 4n > BigInt(data.length)) throw new ElfFormatError(elf.file, sec.headerOffset, `symbol '${s.name}' points outside section '${sec.name}'`);
+  return elf.fields.u32(data, Number(off));
+}
+
+/** 6.5+ objects: `.export_symbol` holds, per `__export_symbol_<sym>` label, "license\0namespace\0" + a pointer. */
+function fromExportMarkers(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] {
+  const sec = elf.section('.export_symbol');
+  if (!sec) return [];
+  const out: KsymtabExport[] = [];
+  const data = elf.sectionData(sec);
+  for (const s of symbols) {
+    if (s.shndx !== sec.index || !s.name.startsWith('__export_symbol_')) continue;
+    const off = Number(s.value);
+    const lic = elf.cString(data, off, sec, `licence of '${s.name}'`);
+    const nsOff = data.indexOf(0, off) + 1;
+    const ns = nsOff > 0 && nsOff < data.length ? elf.cString(data, nsOff, sec, `namespace of '${s.name}'`) : '';
+    out.push({ name: s.name.slice('__export_symbol_'.length), type: lic === 'GPL' ? 'EXPORT_SYMBOL_GPL' : 'EXPORT_SYMBOL', namespace: ns, crc: null });
+  }
+  return out;
+}
+
+interface Layout {
+  prel32: boolean;
+  withNamespace: boolean;
+  size: number;
+}
+
+/**
+ * No symbol table: decode the entries. The layout (absolute or PREL32, with or without a namespace
+ * field) is the one under which every entry's name points at a string in __ksymtab_strings.
+ */
+function fromEntries(elf: ElfFile): KsymtabExport[] {
+  const strings = elf.section('__ksymtab_strings');
+  if (!strings) return [];
+  const out: KsymtabExport[] = [];
+  for (const [secName, crcName] of Object.entries(CRC_SECTION_OF)) {
+    const sec = elf.section(secName);
+    if (!sec || sec.size === 0) continue;
+    const type = exportTypeOfSection(secName)!;
+    const layout = detectLayout(elf, sec, strings);
+    if (!layout) throw new ElfFormatError(elf.file, sec.headerOffset, `cannot decode the entries of '${secName}': no struct kernel_symbol layout fits`);
+    const crcSec = elf.section(crcName);
+    const crcData = crcSec ? elf.sectionData(crcSec) : undefined;
+    const n = sec.size / layout.size;
+    for (let i = 0; i < n; i++) {
+      const e = decodeEntry(elf, sec, strings, layout, i)!;
+      out.push({
+        name: e.name,
+        type,
+        namespace: e.namespace,
+        crc: crcData && (i + 1) * 4 <= crcData.length ? elf.fields.u32(crcData, i * 4) : null,
+      });
+    }
+  }
+  return out;
+}
+
+function candidateLayouts(elf: ElfFile): Layout[] {
+  const w = elf.fields.addrSize;
+  const abs = [
+    { prel32: false, withNamespace: true, size: 3 * w },
+    { prel32: false, withNamespace: false, size: 2 * w },
+  ];
+  if (w === 4) return abs;
+  return [...abs, { prel32: true, withNamespace: true, size: 12 }, { prel32: true, withNamespace: false, size: 8 }];
+}
+
+function detectLayout(elf: ElfFile, sec: ElfSection, strings: ElfSection): Layout | undefined {
+  for (const layout of candidateLayouts(elf)) {
+    if (sec.size % layout.size !== 0) continue;
+    const n = sec.size / layout.size;
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) ok = decodeEntry(elf, sec, strings, layout, i) !== undefined;
+    if (ok) return layout;
+  }
+  return undefined;
+}
+
+const IDENT = /^[A-Za-z_.$][A-Za-z0-9_.$]*$/;
+
+function decodeEntry(elf: ElfFile, sec: ElfSection, strings: ElfSection, layout: Layout, i: number): { name: string; namespace: string } | undefined {
+  const f = elf.fields;
+  const data = elf.sectionData(sec);
+  const base = i * layout.size;
+  const field = (k: number): bigint => {
+    if (layout.prel32) {
+      const place = sec.addr + BigInt(base + 4 * k);
+      return place + BigInt(f.i32(data, base + 4 * k));
+    }
+    return f.addr(data, base + k * f.addrSize);
+  };
+  const str = (addr: bigint, allowEmpty: boolean): string | undefined => {
+    const rel = addr - strings.addr;
+    if (rel < 0n || rel >= BigInt(strings.size)) return undefined;
+    const sdata = elf.sectionData(strings);
+    const end = sdata.indexOf(0, Number(rel));
+    if (end < 0) return undefined;
+    const s = sdata.toString('latin1', Number(rel), end);
+    return (allowEmpty && s === '') || IDENT.test(s) || (allowEmpty && /^[\x21-\x7e]+$/.test(s)) ? s : undefined;
+  };
+  const name = str(field(1), false);
+  if (name === undefined) return undefined;
+  if (!layout.withNamespace) return { name, namespace: '' };
+  const nsAddr = field(2);
+  // PREL32: an offset of 0 means "no namespace"; absolute: a NULL pointer.
+  if ((layout.prel32 && nsAddr === sec.addr + BigInt(base + 8)) || (!layout.prel32 && nsAddr === 0n)) return { name, namespace: '' };
+  const namespace = str(nsAddr, true);
+  return namespace === undefined ? undefined : { name, namespace };
+}

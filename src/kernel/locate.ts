@@ -1,0 +1,202 @@
+/**
+ * Find the kernel inputs behind a path the user named: a build tree or headers directory, a
+ * Module.symvers file (plain or gzip, e.g. RHEL's /boot/symvers-<release>.gz) or a vmlinux ELF.
+ *
+ * Directory layout facts (checked in Debian 12's linux-headers-6.1.0-56-amd64, 6.1.192-2):
+ * - /lib/modules/<rel>/build is an absolute symlink to /usr/src/linux-headers-<rel>;
+ * - the arch headers dir holds .config, Module.symvers, include/config/auto.conf,
+ *   include/config/kernel.release and include/generated/utsrelease.h; no vmlinux;
+ * - Debian's include/config/kernel.release holds the UPSTREAM version ("6.1.192") while UTS_RELEASE
+ *   in utsrelease.h is the `uname -r` string ("6.1.0-56-amd64") that vermagic starts with. In a plain
+ *   upstream build tree the two are equal. Both are returned raw (`kernelRelease`, `utsRelease`);
+ *   `release` is kernel.release, else UTS_RELEASE — except when both exist and differ, where
+ *   UTS_RELEASE wins (it is the uname -r form; kernel.release then only tells the upstream version).
+ * Only files inside the named directory are read (Debian's `-common` sibling is not followed).
+ */
+import { lstat, open, readFile, readlink, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { InputError } from '../errors.js';
+import type { VersionSource } from './types.js';
+import { parseKconfig, parseUtsRelease } from './config.js';
+
+export interface KernelInputs {
+  kind: 'dir' | 'symvers' | 'vmlinux';
+  /** The directory named (kind 'dir'). */
+  dir?: string;
+  /** Module.symvers file, when there is one. */
+  symvers?: string;
+  /** vmlinux ELF file, when there is one. */
+  vmlinux?: string;
+  /** Release string and where it came from; both undefined when nothing in the inputs tells. */
+  release?: string;
+  releaseSource?: VersionSource;
+  /** Raw first line of include/config/kernel.release, when present. */
+  kernelRelease?: string;
+  /** UTS_RELEASE of include/generated/utsrelease.h, when present (the `uname -r` / vermagic form). */
+  utsRelease?: string;
+  /** .config (else include/config/auto.conf) values, and which file they came from. */
+  config?: Map<string, string>;
+  configFile?: string;
+}
+
+/** A short reason for a failed fs call (no stack, no "Error:" prefix). */
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'not a directory (a path component is a file)';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
+
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+
+async function head(path: string, n: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+function isElf(b: Buffer): boolean {
+  return b.length >= 4 && ELF_MAGIC.every((v, i) => b[i] === v);
+}
+
+/** A regular file (after following symlinks)? false when missing. */
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw new InputError(path, describeFsError(e));
+  }
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  if (!(await isFile(path))) return undefined;
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw new InputError(path, describeFsError(e));
+  }
+}
+
+/** `symvers-<release>` or `symvers-<release>.gz` (RHEL /boot) → release. */
+export function releaseFromSymversName(path: string): string | undefined {
+  const m = /^symvers-(.+?)(?:\.gz)?$/.exec(basename(path));
+  return m ? m[1] : undefined;
+}
+
+async function locateDir(dir: string): Promise<KernelInputs> {
+  const out: KernelInputs = { kind: 'dir', dir };
+
+  const symvers = join(dir, 'Module.symvers');
+  if (await isFile(symvers)) out.symvers = symvers;
+
+  const vmlinux = join(dir, 'vmlinux');
+  let vmlinuxNote = '';
+  if (await isFile(vmlinux)) {
+    let b: Buffer;
+    try {
+      b = await head(vmlinux, 4);
+    } catch (e) {
+      throw new InputError(vmlinux, describeFsError(e));
+    }
+    if (isElf(b)) out.vmlinux = vmlinux;
+    else vmlinuxNote = ' (vmlinux is there but is not an ELF file)';
+  }
+
+  if (!out.symvers && !out.vmlinux) {
+    throw new InputError(
+      dir,
+      `not a kernel build or headers directory: found neither Module.symvers nor vmlinux${vmlinuxNote}` +
+        ` (looked for ${symvers} and ${vmlinux})`,
+    );
+  }
+
+  const krFile = join(dir, 'include', 'config', 'kernel.release');
+  const kr = (await readText(krFile))?.split('\n')[0]?.trim();
+  if (kr) out.kernelRelease = kr;
+  const utsText = await readText(join(dir, 'include', 'generated', 'utsrelease.h'));
+  const uts = utsText === undefined ? undefined : parseUtsRelease(utsText);
+  if (uts) out.utsRelease = uts;
+  if (kr && uts && kr !== uts) {
+    // Debian headers: kernel.release "6.1.192", UTS_RELEASE "6.1.0-56-amd64". `release` must be the
+    // uname -r / vermagic form (types.ts KernelBuild.release), so UTS_RELEASE wins; kernelRelease keeps
+    // the upstream version for version rules.
+    out.release = uts;
+    out.releaseSource = 'include/generated/utsrelease.h';
+  } else if (kr) {
+    out.release = kr;
+    out.releaseSource = 'include/config/kernel.release';
+  } else if (uts) {
+    out.release = uts;
+    out.releaseSource = 'include/generated/utsrelease.h';
+  }
+
+  for (const rel of ['.config', join('include', 'config', 'auto.conf')]) {
+    const f = join(dir, rel);
+    const text = await readText(f);
+    if (text !== undefined) {
+      out.config = parseKconfig(text, f);
+      out.configFile = f;
+      break;
+    }
+  }
+  return out;
+}
+
+/**
+ * Classify `path` and collect what it offers. Missing path → InputError(path, 'no such file or
+ * directory'); a directory with neither Module.symvers nor vmlinux → InputError naming both.
+ */
+export async function locateKernel(path: string): Promise<KernelInputs> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    let reason = describeFsError(e);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      // a dangling symlink, typically /lib/modules/<rel>/build after the headers package was removed
+      try {
+        if ((await lstat(path)).isSymbolicLink()) reason += ` (dangling symbolic link to ${await readlink(path)})`;
+      } catch {
+        /* plain missing path */
+      }
+    }
+    throw new InputError(path, reason);
+  }
+
+  if (st.isDirectory()) return locateDir(path);
+  if (!st.isFile()) throw new InputError(path, 'not a regular file or directory');
+
+  let b: Buffer;
+  try {
+    b = await head(path, 4);
+  } catch (e) {
+    throw new InputError(path, describeFsError(e));
+  }
+  if (isElf(b)) return { kind: 'vmlinux', vmlinux: path };
+
+  const out: KernelInputs = { kind: 'symvers', symvers: path };
+  const rel = releaseFromSymversName(path);
+  if (rel) {
+    out.release = rel;
+    out.releaseSource = 'Module.symvers path';
+  }
+  return out;
+}

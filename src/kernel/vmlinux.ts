@@ -1,0 +1,47 @@
+/**
+ * A `vmlinux` ELF as a kernel build: its exports (from the ksymtab sections, read lazily at positions:
+ * a debug vmlinux of 600 MB is never read whole), and the release it announces in `linux_banner`.
+ */
+import { ElfFile } from '../elf/elf-file.js';
+import { readKsymtab } from './ksymtab.js';
+import type { Export } from './types.js';
+
+export interface VmlinuxFacts {
+  exports: Export[];
+  /** From `linux_banner` ("Linux version 6.1.0-47-amd64 (…)"), when the symbol is there. */
+  release?: string;
+  /** The loader's own `vermagic` string (kernel/module's static vermagic[]), when the symbol is there. */
+  vermagic?: string;
+  machine: number;
+}
+
+export function readVmlinux(path: string): VmlinuxFacts {
+  const elf = ElfFile.open(path);
+  try {
+    const symbols = elf.symbols();
+    const exports: Export[] = readKsymtab(elf, symbols).map((e) => ({ ...e, owner: 'vmlinux', origin: { file: path } }));
+    let release: string | undefined;
+    let vermagic: string | undefined;
+    for (const s of symbols) {
+      if (s.name === 'linux_banner' && release === undefined) {
+        const banner = stringAt(elf, s.shndx, s.value);
+        const m = banner && /^Linux version (\S+)/.exec(banner);
+        if (m) release = m[1];
+      } else if (s.name === 'vermagic' && vermagic === undefined) {
+        vermagic = stringAt(elf, s.shndx, s.value);
+      }
+    }
+    return { exports, release, vermagic, machine: elf.header.machine };
+  } finally {
+    elf.close();
+  }
+}
+
+function stringAt(elf: ElfFile, shndx: number, addr: bigint): string | undefined {
+  if (!ElfFile.isSectionIndex(shndx) || shndx >= elf.sections.length) return undefined;
+  const sec = elf.sections[shndx];
+  const bytes = elf.readAtAddress(sec, addr, Math.min(256, Number(sec.addr + BigInt(sec.size) - addr)));
+  if (!bytes) return undefined;
+  const end = bytes.indexOf(0);
+  return bytes.toString('latin1', 0, end < 0 ? bytes.length : end);
+}

@@ -1,0 +1,274 @@
+/**
+ * A module file (`.ko`, or modpost's input `<mod>.o`) → ModuleFacts.
+ * Reads .modinfo, __versions (or extended modversions), the undefined symbols of .symtab with every
+ * relocation that references them, and the module's own exports.
+ */
+import { basename } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { ElfFormatError, InputError } from '../errors.js';
+import {
+  ET_REL,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHN_ABS,
+  SHN_UNDEF,
+  SHT_REL,
+  SHT_RELA,
+  STB_GLOBAL,
+  STB_WEAK,
+  STT_FILE,
+  STT_FUNC,
+  STT_SECTION,
+} from '../elf/constants.js';
+import { ElfFile, type ElfSection, type ElfSymbol } from '../elf/elf-file.js';
+import { readKsymtab } from '../kernel/ksymtab.js';
+import type { Import, ModuleExport, ModuleFacts, Reference } from './types.js';
+import { modinfoSchema } from './schema.js';
+
+/** Size of one `struct modversion_info` on every arch: 64 bytes (crc word + name). */
+export const MODVERSION_INFO_SIZE = 64;
+
+/** Read a module file from disk (whole: modules are small) and extract its facts. */
+export async function readModule(path: string): Promise<ModuleFacts> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    throw new InputError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`);
+  }
+  return moduleFactsFromBuffer(buf, path);
+}
+
+export function moduleFactsFromBuffer(buf: Buffer, path: string): ModuleFacts {
+  const elf = ElfFile.fromBuffer(buf, path);
+  return moduleFacts(elf, path);
+}
+
+export function moduleFacts(elf: ElfFile, path: string): ModuleFacts {
+  const modinfo = readModinfo(elf);
+  const get = (k: string) => modinfo.filter((e) => e.key === k).map((e) => e.value);
+  const symbols = elf.symbols();
+  if (symbols.length === 0) throw new ElfFormatError(path, elf.header.shoff, 'no symbol table: a module always has .symtab');
+  const { versions, versionsFormat } = readVersions(elf);
+  const imports = readImports(elf, symbols);
+  const exports = readModuleExports(elf, symbols);
+  const nameFromFile = basename(path).replace(/\.(ko|o)(\.(gz|xz|zst))?$/, '');
+  const dependsValues = get('depends');
+  const facts: ModuleFacts = {
+    path,
+    name: get('name')[0] ?? nameFromFile,
+    kind: /\.ko(\.(gz|xz|zst))?$/.test(path) ? 'ko' : 'o',
+    machine: elf.header.machine,
+    elfClass: elf.header.elfClass,
+    modinfo,
+    licenses: get('license'),
+    importNs: get('import_ns'),
+    depends: dependsValues.length ? dependsValues[0].split(',').filter((d) => d !== '') : undefined,
+    vermagic: get('vermagic')[0],
+    intree: get('intree').includes('Y'),
+    versions,
+    versionsFormat,
+    imports,
+    exports,
+  };
+  return facts;
+}
+
+/** `.modinfo`: `key=value\0` strings, runs of NULs skipped (modpost's next_string()). */
+export function readModinfo(elf: ElfFile): Array<{ key: string; value: string }> {
+  const sec = elf.section('.modinfo');
+  if (!sec) return [];
+  const data = elf.sectionData(sec);
+  const out: Array<{ key: string; value: string }> = [];
+  let i = 0;
+  while (i < data.length) {
+    if (data[i] === 0) {
+      i++;
+      continue;
+    }
+    let end = data.indexOf(0, i);
+    if (end < 0) end = data.length; // unterminated last string: the loader would read past; we stop at the section end
+    const s = data.toString('utf8', i, end);
+    const eq = s.indexOf('=');
+    const entry = eq < 0 ? { key: s, value: '' } : { key: s.slice(0, eq), value: s.slice(eq + 1) };
+    const ok = modinfoSchema.safeParse(entry);
+    if (!ok.success) throw new ElfFormatError(elf.file, sec.offset + i, `.modinfo entry '${s.slice(0, 60)}': ${ok.error.issues[0]?.message ?? 'invalid'}`);
+    out.push(entry);
+    i = end + 1;
+  }
+  return out;
+}
+
+/**
+ * `__versions`: `struct modversion_info { unsigned long crc; char name[64 - sizeof(unsigned long)]; }`.
+ * Extended modversions (6.14+): `__version_ext_crcs` (u32[]) + `__version_ext_names` (NUL-separated), used
+ * by the loader in preference when present.
+ */
+export function readVersions(elf: ElfFile): Pick<ModuleFacts, 'versions' | 'versionsFormat'> {
+  const f = elf.fields;
+  const extCrcs = elf.section('__version_ext_crcs');
+  const extNames = elf.section('__version_ext_names');
+  if (extCrcs && extNames) {
+    const crcs = elf.sectionData(extCrcs);
+    const names = elf.sectionData(extNames);
+    if (crcs.length % 4 !== 0) throw new ElfFormatError(elf.file, extCrcs.headerOffset, `__version_ext_crcs size ${crcs.length} is not a multiple of 4`);
+    const versions = new Map<string, number>();
+    let p = 0;
+    for (let i = 0; i < crcs.length / 4; i++) {
+      const end = names.indexOf(0, p);
+      if (end < 0) throw new ElfFormatError(elf.file, extNames.offset + p, `__version_ext_names has fewer names than __version_ext_crcs has CRCs (${crcs.length / 4})`);
+      versions.set(names.toString('latin1', p, end), f.u32(crcs, i * 4));
+      p = end + 1;
+    }
+    return { versions, versionsFormat: 'extended' };
+  }
+  const sec = elf.section('__versions');
+  if (!sec) return { versions: undefined };
+  const data = elf.sectionData(sec);
+  if (data.length % MODVERSION_INFO_SIZE !== 0) {
+    throw new ElfFormatError(elf.file, sec.headerOffset, `__versions size ${data.length} is not a multiple of ${MODVERSION_INFO_SIZE} (struct modversion_info)`);
+  }
+  const crcSize = f.addrSize;
+  const versions = new Map<string, number>();
+  for (let o = 0; o < data.length; o += MODVERSION_INFO_SIZE) {
+    // Only the low 32 bits of the crc word are meaningful; on big-endian 64-bit they are the last 4 bytes.
+    const crc = crcSize === 8 ? Number(f.u64(data, o) & 0xffffffffn) : f.u32(data, o);
+    let end = data.indexOf(0, o + crcSize);
+    if (end < 0 || end > o + MODVERSION_INFO_SIZE) {
+      throw new ElfFormatError(elf.file, sec.offset + o, `__versions entry at index ${o / MODVERSION_INFO_SIZE}: name is not NUL-terminated within ${MODVERSION_INFO_SIZE - crcSize} bytes`);
+    }
+    const name = data.toString('latin1', o + crcSize, end);
+    if (name !== '') versions.set(name, crc);
+  }
+  return { versions, versionsFormat: 'basic' };
+}
+
+/** GLOBAL and WEAK undefined symbols, in .symtab order, with every relocation against them. */
+export function readImports(elf: ElfFile, symbols: ElfSymbol[]): Import[] {
+  const imports: Import[] = [];
+  const bySym = new Map<number, Import>();
+  for (const s of symbols) {
+    if (s.index === 0 || s.shndx !== SHN_UNDEF || s.name === '') continue;
+    if (s.bind !== STB_GLOBAL && s.bind !== STB_WEAK) continue;
+    // ppc64 ELFv1 function descriptors: modpost strips the leading dot (remove_dot()).
+    const imp: Import = { name: s.name, weak: s.bind === STB_WEAK, refs: [] };
+    imports.push(imp);
+    bySym.set(s.index, imp);
+  }
+  if (imports.length === 0) return imports;
+  const locator = new FunctionLocator(elf, symbols);
+  for (const rs of elf.sections) {
+    if (rs.type !== SHT_REL && rs.type !== SHT_RELA) continue;
+    if (rs.info === 0 || rs.info >= elf.sections.length) continue;
+    const target = elf.sections[rs.info];
+    if ((target.flags & SHF_ALLOC) === 0n) continue; // debug info and the like: not a reason to import
+    if (rs.link !== 0 && elf.sections[rs.link]?.type !== 2) continue; // relocations against another symbol table
+    const relocs = elf.relocations(rs);
+    for (let i = 0; i < relocs.length; i++) {
+      const r = relocs[i];
+      if (r.symIndex >= symbols.length) {
+        throw new ElfFormatError(elf.file, rs.offset, `relocation ${i} of '${rs.name}' names symbol ${r.symIndex}, but .symtab has ${symbols.length}`);
+      }
+      const imp = bySym.get(r.symIndex);
+      if (!imp) continue;
+      imp.refs.push(locator.reference(target, r.offset, relocs, i));
+    }
+  }
+  return imports;
+}
+
+/**
+ * Maps a place in a section to "function+offset". For data tables such as __jump_table, __ex_table or
+ * .altinstructions, whose entries hold a code address next to the symbol reference, the function is the
+ * one holding that code address (found from the neighbouring relocation of the same entry).
+ */
+class FunctionLocator {
+  private readonly bySection = new Map<number, ElfSymbol[]>();
+
+  constructor(
+    private readonly elf: ElfFile,
+    private readonly symbols: ElfSymbol[],
+  ) {
+    for (const s of symbols) {
+      if (s.index === 0 || s.type === STT_SECTION || s.type === STT_FILE || s.name === '') continue;
+      if (!ElfFile.isSectionIndex(s.shndx) || s.shndx === SHN_ABS) continue;
+      let list = this.bySection.get(s.shndx);
+      if (!list) this.bySection.set(s.shndx, (list = []));
+      list.push(s);
+    }
+    for (const list of this.bySection.values()) {
+      // Functions before other symbols at the same address; then by size (the real one before size-0 labels).
+      list.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : Number(b.type === STT_FUNC) - Number(a.type === STT_FUNC) || Number(b.size - a.size)));
+    }
+  }
+
+  /** The symbol whose range holds `addr` in section `shndx`. */
+  containing(shndx: number, addr: bigint): ElfSymbol | undefined {
+    const list = this.bySection.get(shndx);
+    if (!list) return undefined;
+    let lo = 0;
+    let hi = list.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].value <= addr) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    // Walk back over equal-valued entries to prefer a function that covers addr.
+    for (let i = best; i >= 0 && i > best - 8; i--) {
+      const s = list[i];
+      if (s.value <= addr && (addr < s.value + s.size || (s.size === 0n && i === best))) return s;
+    }
+    return undefined;
+  }
+
+  reference(target: ElfSection, offset: bigint, relocs: { offset: bigint; symIndex: number; addend: bigint }[], i: number): Reference {
+    const isExec = (target.flags & SHF_EXECINSTR) !== 0n;
+    // In ET_REL, r_offset and symbol values are section offsets; in linked files both are addresses.
+    const place = this.elf.header.type === ET_REL ? offset : offset - target.addr;
+    const fn = this.containing(target.index, offset);
+    if (fn && (isExec || fn.type === STT_FUNC || fn.size > 0n)) {
+      return { section: target.name, function: fn.name, offset: Number(offset - fn.value) };
+    }
+    if (!isExec) {
+      const site = this.codeSiteOfEntry(relocs, i);
+      if (site) return { section: target.name, function: site.function, offset: site.offset };
+    }
+    return { section: target.name, offset: Number(place) };
+  }
+
+  /**
+   * The code address recorded in the same table entry as relocation i: the nearest relocation before
+   * it (within 16 bytes: __jump_table, __ex_table, .altinstructions and friends keep the code site
+   * first) whose target is in an executable section.
+   */
+  private codeSiteOfEntry(relocs: { offset: bigint; symIndex: number; addend: bigint }[], i: number): { function: string; offset: number } | undefined {
+    const at = relocs[i].offset;
+    let site: { function: string; offset: number } | undefined;
+    // The farthest one back within the entry is its first field: the code site (the next may be a jump target).
+    for (let j = i - 1; j >= 0 && at - relocs[j].offset <= 16n; j--) {
+      site = this.codeAddress(relocs[j].symIndex, relocs[j].addend) ?? site;
+    }
+    return site;
+  }
+
+  private codeAddress(symIndex: number, addend: bigint): { function: string; offset: number } | undefined {
+    const s = this.symbols[symIndex];
+    if (!s || !ElfFile.isSectionIndex(s.shndx) || s.shndx >= this.elf.sections.length) return undefined;
+    const sec = this.elf.sections[s.shndx];
+    if ((sec.flags & SHF_EXECINSTR) === 0n) return undefined;
+    // Absolute entries (4.18 jump labels) and relative ones (`.long 1b - .`, 4.19+) both relocate
+    // against section+addend, the addend being the code site.
+    const addr = s.value + addend;
+    const fn = this.containing(sec.index, addr);
+    if (fn) return { function: fn.name, offset: Number(addr - fn.value) };
+    return { function: `${sec.name}`, offset: Number(addr) };
+  }
+}
+
+/** The module's own exports, from its __ksymtab* sections (or `.export_symbol` markers in 6.5+ objects). */
+export function readModuleExports(elf: ElfFile, symbols: ElfSymbol[]): ModuleExport[] {
+  return readKsymtab(elf, symbols).map(({ name, type, namespace, crc }) => ({ name, type, namespace, crc }));
+}

@@ -1,0 +1,66 @@
+/**
+ * The human report. Knows the report's shape only: no rule logic, no rule names beyond printing them.
+ */
+import type { FindingJson, Report } from './schema.js';
+
+export interface TextOptions {
+  color: boolean;
+}
+
+const codes = { red: 31, yellow: 33, green: 32, dim: 2, bold: 1 } as const;
+
+function painter(color: boolean) {
+  return (c: keyof typeof codes, s: string) => (color ? `\x1b[${codes[c]}m${s}\x1b[0m` : s);
+}
+
+export function formatReference(r: { section: string; function?: string; offset: number }): string {
+  const off = `0x${r.offset.toString(16)}`;
+  return r.function ? `${r.function}+${off} in ${r.section}` : `${r.section}+${off}`;
+}
+
+function evidenceLine(f: FindingJson): string {
+  const e = f.evidence;
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(e)) {
+    if (v === null || v === '' || k === 'modpostPrints') continue;
+    parts.push(`${k}=${v}`);
+  }
+  return parts.join(', ');
+}
+
+export function formatText(report: Report, opts: TextOptions): string {
+  const p = painter(opts.color);
+  const lines: string[] = [];
+  const k = report.kernel;
+  lines.push(
+    `kernel ${k.release ?? '(release unknown)'} from ${k.source}: rules of ${k.version} (${k.versionSource}), ${k.exports} exports, modversions ${k.modversions === null ? 'unknown' : k.modversions ? 'on' : 'off'}; stages: ${report.stages.join('+')}`,
+  );
+  for (const n of report.notes) lines.push(p('yellow', `note: ${n}`));
+  for (const m of report.modules) {
+    lines.push('');
+    const verdict = m.verdict === 'pass' ? p('green', 'PASS') : p('red', 'FAIL');
+    const lic = m.licenses.length ? m.licenses.map((l) => `"${l}"`).join(', ') : 'none';
+    lines.push(`${verdict} ${p('bold', m.name)} (${m.path}) license: ${lic}`);
+    for (const f of m.findings) {
+      const sev = f.severity === 'error' ? p('red', 'error') : p('yellow', 'warning');
+      lines.push(`  ${f.stage} ${sev} [${f.rule}]${f.symbol ? ` ${f.symbol}` : ''}`);
+      lines.push(`    ${f.message}${f.evidence.modpostPrints === false ? p('dim', '  (not printed by this modpost: it stops or truncates earlier)') : ''}`);
+      const ev = evidenceLine(f);
+      if (ev) lines.push(p('dim', `    evidence: ${ev}`));
+      if (f.references.length) {
+        const shown = f.references.slice(0, 8).map(formatReference);
+        const more = f.references.length > 8 ? `, … ${f.references.length - 8} more` : '';
+        lines.push(`    referenced at: ${shown.join('; ')}${more}`);
+      }
+      if (f.hint) lines.push(`    hint: ${f.hint}`);
+    }
+  }
+  if (report.errors.length) {
+    lines.push('');
+    for (const e of report.errors) lines.push(p('red', `error: ${e.message}`));
+  }
+  const failed = report.modules.filter((m) => m.verdict === 'fail').length;
+  lines.push('');
+  lines.push(`${report.modules.length} module(s) checked: ${failed} fail, ${report.modules.length - failed} pass; ${report.errors.length} unreadable`);
+  return lines.join('\n') + '\n';
+}
