@@ -73,8 +73,14 @@ export interface ElfSymbol {
   bind: number;
   type: number;
   other: number;
-  /** The section index, with SHN_XINDEX already resolved through SHT_SYMTAB_SHNDX. */
+  /** st_shndx, with SHN_XINDEX already resolved through SHT_SYMTAB_SHNDX. */
   shndx: number;
+  /**
+   * The section the symbol is defined in; undefined for the reserved indices (SHN_UNDEF, SHN_ABS,
+   * SHN_COMMON, …). Use this, not shndx, to tell a real section: under extended numbering a real index
+   * may equal a reserved value (e.g. section 65521 = SHN_ABS).
+   */
+  section: number | undefined;
 }
 
 export interface ElfRelocation {
@@ -398,9 +404,13 @@ export class ElfFile {
         other = data[o + 13];
         shndx = f.u16(data, o + 14);
       }
+      let section: number | undefined;
       if (shndx === SHN_XINDEX) {
         if (!shndxData || (i + 1) * 4 > shndxData.length) this.fail(symtab.offset + o, `symbol ${i} uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX entry for it`);
         shndx = f.u32(shndxData, i * 4);
+        section = shndx;
+      } else if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE) {
+        section = shndx;
       }
       out[i] = {
         index: i,
@@ -411,14 +421,15 @@ export class ElfFile {
         type: info & 0xf,
         other,
         shndx,
+        section,
       };
     }
     return out;
   }
 
-  /** True when a symbol's shndx names a real section (not UNDEF/ABS/COMMON). */
-  static isSectionIndex(shndx: number): boolean {
-    return shndx !== SHN_UNDEF && (shndx < SHN_LORESERVE || shndx > 0xffff);
+  /** The section a symbol is defined in, when it is a section of this file. */
+  sectionOf(s: ElfSymbol): ElfSection | undefined {
+    return s.section === undefined ? undefined : this.sections[s.section];
   }
 
   /** Relocations of a SHT_REL or SHT_RELA section. */

@@ -11,7 +11,7 @@
  * one (a stripped vmlinux) the entries themselves are decoded.
  */
 import { ElfFormatError } from '../errors.js';
-import { ET_REL, SHN_ABS, SHN_UNDEF } from '../elf/constants.js';
+import { ET_REL, SHN_ABS } from '../elf/constants.js';
 import { ElfFile, type ElfSection, type ElfSymbol } from '../elf/elf-file.js';
 import type { ExportType } from './types.js';
 
@@ -70,8 +70,8 @@ function fromLabels(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] {
     else if (n.startsWith('__crc_')) crcs.set(n.slice(6), s);
   }
   for (const [name, label] of entries) {
-    if (!ElfFile.isSectionIndex(label.shndx) || label.shndx >= elf.sections.length) continue;
-    const sec = elf.sections[label.shndx];
+    const sec = elf.sectionOf(label);
+    if (!sec) continue;
     const type = exportTypeOfSection(sec.name);
     // `__ksymtab_strings` itself matches the prefix; only labels inside a ksymtab section are exports.
     if (!type) continue;
@@ -88,8 +88,8 @@ function fromLabels(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] {
 
 /** The string a label such as `__kstrtabns_<sym>` points at. */
 function stringAtSymbol(elf: ElfFile, s: ElfSymbol): string {
-  if (!ElfFile.isSectionIndex(s.shndx) || s.shndx >= elf.sections.length) return '';
-  const sec = elf.sections[s.shndx];
+  const sec = elf.sectionOf(s);
+  if (!sec) return '';
   const data = elf.sectionData(sec);
   const off = elf.header.type === ET_REL ? s.value : s.value - sec.addr;
   if (off < 0n || off >= BigInt(data.length)) throw new ElfFormatError(elf.file, sec.headerOffset, `symbol '${s.name}' points outside section '${sec.name}'`);
@@ -98,10 +98,9 @@ function stringAtSymbol(elf: ElfFile, s: ElfSymbol): string {
 
 /** `__crc_<sym>`: absolute (value = CRC, ≤5.18) or a 4-byte datum in its section (≥5.19). */
 function crcOf(elf: ElfFile, s: ElfSymbol | undefined): number | null {
-  if (!s || s.shndx === SHN_UNDEF) return null;
-  if (s.shndx === SHN_ABS) return Number(s.value & 0xffffffffn);
-  if (!ElfFile.isSectionIndex(s.shndx) || s.shndx >= elf.sections.length) return null;
-  const sec = elf.sections[s.shndx];
+  if (!s) return null;
+  const sec = elf.sectionOf(s);
+  if (!sec) return s.shndx === SHN_ABS ? Number(s.value & 0xffffffffn) : null;
   const data = elf.sectionData(sec);
   const off = elf.header.type === ET_REL ? s.value : s.value - sec.addr;
   if (off < 0n || off + 4n > BigInt(data.length)) throw new ElfFormatError(elf.file, sec.headerOffset, `symbol '${s.name}' points outside section '${sec.name}'`);
@@ -115,7 +114,7 @@ function fromExportMarkers(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] 
   const out: KsymtabExport[] = [];
   const data = elf.sectionData(sec);
   for (const s of symbols) {
-    if (s.shndx !== sec.index || !s.name.startsWith('__export_symbol_')) continue;
+    if (s.section !== sec.index || !s.name.startsWith('__export_symbol_')) continue;
     const off = Number(s.value);
     const lic = elf.cString(data, off, sec, `licence of '${s.name}'`);
     const nsOff = data.indexOf(0, off) + 1;

@@ -2,7 +2,7 @@
  * A `vmlinux` ELF as a kernel build: its exports (from the ksymtab sections, read lazily at positions:
  * a debug vmlinux of 600 MB is never read whole), and the release it announces in `linux_banner`.
  */
-import { ElfFile } from '../elf/elf-file.js';
+import { ElfFile, type ElfSymbol } from '../elf/elf-file.js';
 import { readKsymtab } from './ksymtab.js';
 import type { Export } from './types.js';
 
@@ -24,11 +24,11 @@ export function readVmlinux(path: string): VmlinuxFacts {
     let vermagic: string | undefined;
     for (const s of symbols) {
       if (s.name === 'linux_banner' && release === undefined) {
-        const banner = stringAt(elf, s.shndx, s.value);
+        const banner = stringAt(elf, s);
         const m = banner && /^Linux version (\S+)/.exec(banner);
         if (m) release = m[1];
       } else if (s.name === 'vermagic' && vermagic === undefined) {
-        vermagic = stringAt(elf, s.shndx, s.value);
+        vermagic = stringAt(elf, s);
       }
     }
     return { exports, release, vermagic, machine: elf.header.machine };
@@ -37,9 +37,10 @@ export function readVmlinux(path: string): VmlinuxFacts {
   }
 }
 
-function stringAt(elf: ElfFile, shndx: number, addr: bigint): string | undefined {
-  if (!ElfFile.isSectionIndex(shndx) || shndx >= elf.sections.length) return undefined;
-  const sec = elf.sections[shndx];
+function stringAt(elf: ElfFile, s: ElfSymbol): string | undefined {
+  const sec = elf.sectionOf(s);
+  if (!sec) return undefined;
+  const addr = s.value;
   const bytes = elf.readAtAddress(sec, addr, Math.min(256, Number(sec.addr + BigInt(sec.size) - addr)));
   if (!bytes) return undefined;
   const end = bytes.indexOf(0);

@@ -10,7 +10,6 @@ import {
   ET_REL,
   SHF_ALLOC,
   SHF_EXECINSTR,
-  SHN_ABS,
   SHN_UNDEF,
   SHT_REL,
   SHT_RELA,
@@ -148,7 +147,7 @@ export function readImports(elf: ElfFile, symbols: ElfSymbol[]): Import[] {
   const imports: Import[] = [];
   const bySym = new Map<number, Import>();
   for (const s of symbols) {
-    if (s.index === 0 || s.shndx !== SHN_UNDEF || s.name === '') continue;
+    if (s.index === 0 || s.section !== undefined || s.shndx !== SHN_UNDEF || s.name === '') continue;
     if (s.bind !== STB_GLOBAL && s.bind !== STB_WEAK) continue;
     // ppc64 ELFv1 function descriptors: modpost strips the leading dot (remove_dot()).
     const imp: Import = { name: s.name, weak: s.bind === STB_WEAK, refs: [] };
@@ -191,14 +190,22 @@ class FunctionLocator {
   ) {
     for (const s of symbols) {
       if (s.index === 0 || s.type === STT_SECTION || s.type === STT_FILE || s.name === '') continue;
-      if (!ElfFile.isSectionIndex(s.shndx) || s.shndx === SHN_ABS) continue;
-      let list = this.bySection.get(s.shndx);
-      if (!list) this.bySection.set(s.shndx, (list = []));
+      if (s.section === undefined) continue;
+      let list = this.bySection.get(s.section);
+      if (!list) this.bySection.set(s.section, (list = []));
       list.push(s);
     }
     for (const list of this.bySection.values()) {
-      // Functions before other symbols at the same address; then by size (the real one before size-0 labels).
-      list.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : Number(b.type === STT_FUNC) - Number(a.type === STT_FUNC) || Number(b.size - a.size)));
+      // At one address: functions before other symbols, the sized one before size-0 labels, and the
+      // function's own name before the init_module/cleanup_module aliases that module_init() adds.
+      const alias = (s: ElfSymbol) => Number(s.name === 'init_module' || s.name === 'cleanup_module');
+      list.sort(
+        (a, b) =>
+          (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) ||
+          Number(b.type === STT_FUNC) - Number(a.type === STT_FUNC) ||
+          (a.size > b.size ? -1 : a.size < b.size ? 1 : 0) ||
+          alias(a) - alias(b),
+      );
     }
   }
 
@@ -216,11 +223,15 @@ class FunctionLocator {
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    // Walk back over equal-valued entries to prefer a function that covers addr.
-    for (let i = best; i >= 0 && i > best - 8; i--) {
-      const s = list[i];
-      if (s.value <= addr && (addr < s.value + s.size || (s.size === 0n && i === best))) return s;
-    }
+    if (best < 0) return undefined;
+    // The symbols at the nearest address before addr, in order of preference: the first that covers addr.
+    const v = list[best].value;
+    let first = best;
+    while (first > 0 && list[first - 1].value === v) first--;
+    for (let j = first; j <= best; j++) if (addr < v + list[j].size) return list[j];
+    for (let j = first; j <= best; j++) if (list[j].size === 0n) return list[j]; // an unsized (asm) label
+    // A larger symbol that starts earlier may still cover addr.
+    for (let j = first - 1; j >= 0 && j >= first - 8; j--) if (addr < list[j].value + list[j].size) return list[j];
     return undefined;
   }
 
@@ -256,8 +267,8 @@ class FunctionLocator {
 
   private codeAddress(symIndex: number, addend: bigint): { function: string; offset: number } | undefined {
     const s = this.symbols[symIndex];
-    if (!s || !ElfFile.isSectionIndex(s.shndx) || s.shndx >= this.elf.sections.length) return undefined;
-    const sec = this.elf.sections[s.shndx];
+    const sec = s && this.elf.sectionOf(s);
+    if (!sec) return undefined;
     if ((sec.flags & SHF_EXECINSTR) === 0n) return undefined;
     // Absolute entries (4.18 jump labels) and relative ones (`.long 1b - .`, 4.19+) both relocate
     // against section+addend, the addend being the code site.

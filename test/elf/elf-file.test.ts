@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ElfFile } from '../../src/elf/elf-file.js';
-import { SHN_ABS, SHN_COMMON, SHN_UNDEF, SHT_REL, SHT_RELA } from '../../src/elf/constants.js';
+import { SHN_ABS, SHN_COMMON, SHN_UNDEF, SHT_REL, SHT_RELA, STT_SECTION } from '../../src/elf/constants.js';
 import { BUILD, elfFilesUnder, run } from '../helpers/fixtures.js';
 
 const require = createRequire(import.meta.url);
@@ -26,7 +26,8 @@ interface ReadelfSection { name: string; type: string; addr: bigint; off: number
 /** `readelf -SW`: `[Nr] Name Type Address Off Size ES Flg Lk Inf Al`. */
 function readelfSections(file: string): ReadelfSection[] {
   const out: ReadelfSection[] = [];
-  for (const line of run('readelf', ['-SW', file]).split('\n')) {
+  for (const raw of run('readelf', ['-SW', file]).split('\n')) {
+    const line = raw.replace('SYMTAB SECTION INDICES', 'SYMTAB_SHNDX');
     const m = /^\s*\[\s*(\d+)\]\s(.*?)\s+([A-Z_0-9a-z+]+)\s+([0-9a-f]{8,16})\s([0-9a-f]+)\s([0-9a-f]+)\s([0-9a-f]+)\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
     if (!m) continue;
     out[+m[1]] = { name: m[2].trim(), type: m[3], addr: BigInt('0x' + m[4]), off: parseInt(m[5], 16), size: parseInt(m[6], 16), es: parseInt(m[7], 16), link: +m[9], info: +m[10] };
@@ -99,8 +100,10 @@ describe('ELF reader vs readelf and elfy on gcc-built samples', () => {
       expect(syms.length).toBe(refSyms.length);
       syms.forEach((s, i) => {
         const r = refSyms[i];
-        const ndx = s.shndx === SHN_UNDEF ? 'UND' : s.shndx === SHN_ABS ? 'ABS' : s.shndx === SHN_COMMON ? 'COM' : String(s.shndx);
-        expect({ i, value: s.value, ndx, name: s.name }).toEqual({ i, value: r.value, ndx: r.ndx, name: r.name.replace(/ \(\d+\)$/, '') });
+        const ndx = s.section !== undefined ? String(s.section) : s.shndx === SHN_UNDEF ? 'UND' : s.shndx === SHN_ABS ? 'ABS' : s.shndx === SHN_COMMON ? 'COM' : String(s.shndx);
+        // readelf prints a section symbol (STT_SECTION, no name of its own) under its section's name.
+        const name = s.type === STT_SECTION && s.name === '' ? elf.sectionOf(s)?.name : s.name;
+        expect({ i, value: s.value, ndx, name }).toEqual({ i, value: r.value, ndx: r.ndx, name: r.name.replace(/ \(\d+\)$/, '') });
       });
 
       const refRel = readelfRelocOffsets(file);

@@ -1,0 +1,109 @@
+/**
+ * The rule registry and runner.
+ *
+ * A rule id that applies at both stages (gpl-only, gpl-future, unused-symbol, unresolved,
+ * namespace-not-imported) is registered as two Rule objects with the same id, one per stage, because
+ * `Rule.stage` is a single Stage in the contract (types.ts).
+ */
+import type { Finding, Rule, RuleContext, Stage } from './types.js';
+import { gplOnlyBuild, gplOnlyLoad } from './gpl-only.js';
+import { gplFutureBuild, gplFutureLoad } from './gpl-future.js';
+import { unusedSymbolBuild, unusedSymbolLoad } from './unused-symbol.js';
+import { unresolvedBuild, unresolvedLoad } from './unresolved.js';
+import { namespaceBuild, namespaceLoad } from './namespace-not-imported.js';
+import { missingLicense } from './missing-license.js';
+import { duplicateExport } from './duplicate-export.js';
+import { crcMismatch } from './crc-mismatch.js';
+import { missingCrc } from './missing-crc.js';
+import { vermagicMismatch } from './vermagic-mismatch.js';
+import { proprietaryImport } from './proprietary-import.js';
+
+export const ALL_RULES: Rule[] = [
+  gplOnlyBuild,
+  gplOnlyLoad,
+  gplFutureBuild,
+  gplFutureLoad,
+  unusedSymbolBuild,
+  unusedSymbolLoad,
+  unresolvedBuild,
+  unresolvedLoad,
+  namespaceBuild,
+  namespaceLoad,
+  missingLicense,
+  duplicateExport,
+  crcMismatch,
+  missingCrc,
+  vermagicMismatch,
+  proprietaryImport,
+];
+
+const STAGE_ORDER: readonly Stage[] = ['build', 'load'];
+
+interface Ranked {
+  f: Finding;
+  rule: number;
+  sym: number;
+  seq: number;
+}
+
+/** Where a finding sorts within its rule: module_layout first, then .symtab order, then exports, then the rest. */
+function symbolKey(ctx: RuleContext, f: Finding): number {
+  if (f.symbol === undefined) return Number.POSITIVE_INFINITY;
+  const i = ctx.module.imports.findIndex((imp) => imp.name === f.symbol);
+  if (i >= 0) return i;
+  if (f.symbol === 'module_layout') return -1;
+  const e = ctx.module.exports.findIndex((x) => x.name === f.symbol);
+  if (e >= 0) return ctx.module.imports.length + e;
+  return Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * The loader's order inside load_module(): 1 = check_modstruct_version (module_layout),
+ * 2 = check_modinfo (vermagic), 3 = symbol resolution.
+ */
+function loaderStep(f: Finding): number {
+  if ((f.rule === 'crc-mismatch' || f.rule === 'missing-crc') && f.symbol === 'module_layout') return 1;
+  if (f.rule === 'vermagic-mismatch') return 2;
+  return 3;
+}
+
+/**
+ * A finding with `evidence.stopsLoad` ends load_module() (-ENOEXEC) before the later steps run: keep it
+ * (the earliest one) and whatever the earlier steps printed, drop the rest of the load stage.
+ */
+function applyLoadStop(items: Ranked[]): Ranked[] {
+  let stop: Ranked | undefined;
+  for (const it of items) {
+    if (it.f.evidence.stopsLoad !== true) continue;
+    if (!stop || loaderStep(it.f) < loaderStep(stop.f)) stop = it;
+  }
+  if (!stop) return items;
+  const step = loaderStep(stop.f);
+  return items.filter((it) => it === stop || loaderStep(it.f) < step);
+}
+
+/**
+ * Run every rule of the given stages. Order: stage (build, then load), rule order in ALL_RULES, then
+ * the symbol's position among the module's imports (.symtab order); findings without a symbol last.
+ */
+export function runRules(ctx: RuleContext, stages: Stage[]): Finding[] {
+  const out: Finding[] = [];
+  for (const stage of STAGE_ORDER) {
+    if (!stages.includes(stage)) continue;
+    let items: Ranked[] = [];
+    let seq = 0;
+    ALL_RULES.forEach((rule, ri) => {
+      if (rule.stage !== stage) return;
+      for (const f of rule.check(ctx)) {
+        if (f.stage !== stage) continue;
+        items.push({ f, rule: ri, sym: symbolKey(ctx, f), seq: seq++ });
+      }
+    });
+    items.sort((a, b) => a.rule - b.rule || a.sym - b.sym || a.seq - b.seq);
+    if (stage === 'load') items = applyLoadStop(items);
+    out.push(...items.map((it) => it.f));
+  }
+  return out;
+}
+
+export type { Finding, Rule, RuleContext, Stage } from './types.js';

@@ -1,0 +1,271 @@
+/**
+ * A model of the loader's symbol resolution (kernel/module: simplify_symbols() → resolve_symbol()),
+ * walked once per module in .symtab order because its side effects (proprietary taint inherited from
+ * another module, `using_gplonly_symbols`) change how later symbols resolve.
+ *
+ * Per undefined symbol, resolve_symbol() does, in this order (read in 4.4/4.14-era kernel/module.c,
+ * 5.8-era kernel/module.c, 6.x kernel/module/main.c):
+ *   1. find_symbol(), with `gplok = !(mod->taints & TAINT_PROPRIETARY_MODULE)`: GPL-only tables are
+ *      skipped for a tainted module (→ not found, plain "Unknown symbol"). While finding, ≤5.11 prints
+ *      the GPL_FUTURE warning (tainted module) and the UNUSED warning.
+ *   2. `if (license == GPL_ONLY) mod->using_gplonly_symbols = true;`           (5.9+)
+ *   3. inherit_taint(): owner module tainted proprietary → refuse if the importer already uses
+ *      GPL-only symbols (fsa.sym = NULL → "Unknown symbol … (err -2)"), else warn and taint the importer
+ *      (so every LATER GPL-only lookup fails).                                      (5.9+)
+ *   4. check_version() (CONFIG_MODVERSIONS): CRC mismatch → ERR_PTR(-EINVAL).
+ *   5. verify_namespace_is_imported()                                             (5.4+)
+ * simplify_symbols() then prints `%s: Unknown symbol %s (err %d)` for every failure (not for an
+ * unresolved weak symbol, nor — x86, 5.12+ — for `_GLOBAL_OFFSET_TABLE_`) and keeps going.
+ */
+import type { Export } from '../kernel/types.js';
+import { isGplOnly } from '../kernel/types.js';
+import type { Import, ModuleFacts } from '../module/types.js';
+import type { RuleContext } from './types.js';
+import { atLeast, inRange, message, type MessageEntry, type VersionRange } from './versioned.js';
+import {
+  configEnabled,
+  ignoreUndefSymbol,
+  kernelHasModversions,
+  loaderIgnoresUndef,
+  loaderName,
+  loaderTaintsProprietary,
+  ownerModule,
+} from './shared.js';
+
+export type ResolveStatus =
+  /** `__this_module`, and in a `.o` the arch helpers modpost ignores: defined by the final link. */
+  | 'internal'
+  /** Not found and ignored by the loader (x86 `_GLOBAL_OFFSET_TABLE_`, 5.12+). */
+  | 'ignored'
+  /** Not found, weak: fine. */
+  | 'weak-missing'
+  /** Not exported anywhere the loader looks. */
+  | 'missing'
+  /** Exported GPL-only, but the module is tainted proprietary at this point: skipped → not found. */
+  | 'gpl-hidden'
+  /** Found (later steps may still fail it). */
+  | 'found';
+
+export interface InheritEvent {
+  owner: string;
+  /** 'refuse': the importer already used GPL-only symbols; 'warn': taint inherited. */
+  action: 'refuse' | 'warn';
+}
+
+export interface LoaderSymbol {
+  imp: Import;
+  /** Index in ctx.module.imports. */
+  index: number;
+  status: ResolveStatus;
+  export?: Export;
+  /** The module was tainted proprietary when this symbol was looked up. */
+  taintedAtLookup: boolean;
+  /** …because of inherited taint (name of the proprietary module it came from), not its own licence. */
+  taintInheritedFrom?: string;
+  gplFutureWarning: boolean;
+  unusedWarning: boolean;
+  inherit?: InheritEvent;
+  crc?: 'ok' | 'mismatch' | 'missing' | 'no-versions' | 'unversioned-export';
+  namespace?: 'ok' | 'not-imported' | 'not-imported-allowed' | 'module-mismatch';
+  /** The symbol fails resolution: the loader prints `Unknown symbol … (err errno)`. */
+  failed: boolean;
+  errno?: number;
+}
+
+export interface LoaderWalk {
+  symbols: LoaderSymbol[];
+  bySymbol(name: string): LoaderSymbol | undefined;
+}
+
+/** `%s: Unknown symbol %s (err %d)`; NULL (not found) printed as 0 before the message was reworked. */
+const UNKNOWN_SYMBOL_NOT_FOUND: readonly MessageEntry[] = [
+  // ≤4.16 prints PTR_ERR(NULL) = 0 (seen in 4.4/4.14 source and 4.15/4.16 logs); every ≥4.19 source
+  // read prints `PTR_ERR(ksym) ?: -ENOENT`. 4.17/4.18 not pinned: taken as the old form.
+  { until: '4.19', severity: 'error', template: '%s: Unknown symbol %s (err 0)' },
+  { since: '4.19', severity: 'error', template: '%s: Unknown symbol %s (err -2)' },
+];
+
+export function unknownSymbolLine(ctx: RuleContext, symbol: string, errno?: number): string {
+  const name = loaderName(ctx.module);
+  if (errno !== undefined && errno !== -2) return `${name}: Unknown symbol ${symbol} (err ${errno})`;
+  return message(UNKNOWN_SYMBOL_NOT_FOUND, ctx.version, name, symbol)!.message;
+}
+
+/** `module:` namespaces (6.16+): comma-separated patterns, trailing `*` glob, `-` and `_` alike. */
+export function moduleNamespaceMatches(patterns: string, modname: string, foldDashes: boolean): boolean {
+  const norm = (s: string) => (foldDashes ? s.replace(/-/g, '_') : s);
+  const name = norm(modname);
+  for (const raw of patterns.split(',')) {
+    if (raw === '') continue;
+    const glob = raw.endsWith('*');
+    const pat = norm(glob ? raw.slice(0, -1) : raw);
+    if (glob ? name.startsWith(pat) : name === pat) return true;
+  }
+  return false;
+}
+
+export const MODULE_NS_PREFIX = 'module:';
+
+/** Kernels with inherit_taint(): 5.9+, and the 5.4.y stable backport (5.4.118, May 2021). */
+export const INHERIT_TAINT: readonly VersionRange[] = [{ since: '5.4.118', until: '5.5' }, { since: '5.9' }];
+
+export function hasInheritTaint(ctx: RuleContext): boolean {
+  return INHERIT_TAINT.some((r) => inRange(ctx.version, r));
+}
+
+export function hasModuleNamespaces(ctx: RuleContext): boolean {
+  return atLeast(ctx.version, '6.16');
+}
+
+function ownerTaintedProprietary(ctx: RuleContext, owner: ModuleFacts, seen: Set<string>): boolean {
+  if (loaderTaintsProprietary(owner)) return true;
+  if (!hasInheritTaint(ctx) || seen.has(owner.path)) return false;
+  seen.add(owner.path);
+  // the owner inherited the taint when it was loaded (inherit_taint, transitively)
+  for (const imp of owner.imports) {
+    const e = ctx.resolve(imp.name);
+    if (!e) continue;
+    const o = ownerModule(ctx, e.owner);
+    if (o && o.path !== owner.path && ownerTaintedProprietary(ctx, o, seen)) return true;
+  }
+  return false;
+}
+
+const cache = new WeakMap<RuleContext, LoaderWalk>();
+
+export function loaderWalk(ctx: RuleContext): LoaderWalk {
+  const hit = cache.get(ctx);
+  if (hit) return hit;
+  const mod = ctx.module;
+  const v = ctx.version;
+  const hasInherit = hasInheritTaint(ctx);
+  const hasNamespaces = atLeast(v, '5.4');
+  const hasFutureUnused = !atLeast(v, '5.12');
+  const modversions = kernelHasModversions(ctx);
+  const forceLoad = configEnabled(ctx, 'CONFIG_MODULE_FORCE_LOAD');
+  const allowMissingNs = configEnabled(ctx, 'CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS');
+
+  let tainted = loaderTaintsProprietary(mod);
+  let inheritedFrom: string | undefined;
+  let usingGplOnly = false;
+  const symbols: LoaderSymbol[] = [];
+
+  mod.imports.forEach((imp, index) => {
+    const s: LoaderSymbol = {
+      imp,
+      index,
+      status: 'found',
+      taintedAtLookup: tainted,
+      gplFutureWarning: false,
+      unusedWarning: false,
+      failed: false,
+    };
+    if (inheritedFrom !== undefined) s.taintInheritedFrom = inheritedFrom;
+    symbols.push(s);
+
+    // `.o` input: the final .ko link defines __this_module and the ppc/s390 helpers modpost ignores
+    if (
+      imp.name === '__this_module' ||
+      (mod.kind === 'o' && imp.name !== '_GLOBAL_OFFSET_TABLE_' && ignoreUndefSymbol(imp.name, mod.machine, v))
+    ) {
+      s.status = 'internal';
+      return;
+    }
+    const exp = ctx.resolve(imp.name);
+    if (exp) s.export = exp;
+    const hidden = exp !== undefined && isGplOnly(exp.type) && tainted;
+    if (!exp || hidden) {
+      if (hidden) s.status = 'gpl-hidden';
+      else if (imp.weak) s.status = 'weak-missing';
+      else if (loaderIgnoresUndef(imp.name, mod.machine, v)) s.status = 'ignored';
+      else s.status = 'missing';
+      // a hidden GPL-only symbol that is weak is "not found" too, and weak → no error
+      if (hidden && imp.weak) return;
+      if (s.status === 'missing' || s.status === 'gpl-hidden') {
+        s.failed = true;
+        s.errno = -2;
+      }
+      return;
+    }
+
+    // step 1 side effects: ≤5.11 warnings printed by find_symbol's per-section check
+    if (hasFutureUnused) {
+      if (exp.type === 'EXPORT_SYMBOL_GPL_FUTURE' && tainted) s.gplFutureWarning = true;
+      if (exp.type === 'EXPORT_UNUSED_SYMBOL' || exp.type === 'EXPORT_UNUSED_SYMBOL_GPL') s.unusedWarning = true;
+    }
+
+    // steps 2 + 3
+    if (hasInherit) {
+      if (isGplOnly(exp.type)) usingGplOnly = true;
+      const owner = ownerModule(ctx, exp.owner);
+      if (owner && ownerTaintedProprietary(ctx, owner, new Set([mod.path]))) {
+        if (usingGplOnly) {
+          s.inherit = { owner: loaderName(owner), action: 'refuse' };
+          s.failed = true;
+          s.errno = -2;
+          return;
+        }
+        if (!tainted) {
+          s.inherit = { owner: loaderName(owner), action: 'warn' };
+          tainted = true;
+          inheritedFrom = loaderName(owner);
+        }
+      }
+    }
+
+    // step 4: check_version()
+    if (modversions) {
+      if (exp.crc === null) s.crc = 'unversioned-export';
+      else if (!mod.versions) {
+        s.crc = 'no-versions';
+        if (!forceLoad) {
+          s.failed = true;
+          s.errno = -22;
+          return;
+        }
+      } else if (mod.versions.has(imp.name)) {
+        if ((mod.versions.get(imp.name)! >>> 0) === (exp.crc >>> 0)) s.crc = 'ok';
+        else {
+          s.crc = 'mismatch';
+          s.failed = true;
+          s.errno = -22;
+          return;
+        }
+      } else {
+        s.crc = 'missing';
+        if (ctx.options.missingCrc === 'error') {
+          s.failed = true;
+          s.errno = -22;
+          return;
+        }
+      }
+    }
+
+    // step 5: verify_namespace_is_imported()
+    if (hasNamespaces && exp.namespace !== '') {
+      if (hasModuleNamespaces(ctx) && exp.namespace.startsWith(MODULE_NS_PREFIX)) {
+        const ok = moduleNamespaceMatches(exp.namespace.slice(MODULE_NS_PREFIX.length), loaderName(mod), true);
+        s.namespace = ok ? 'ok' : 'module-mismatch';
+        if (!ok) {
+          s.failed = true;
+          s.errno = -22;
+        }
+        return;
+      }
+      if (mod.importNs.includes(exp.namespace)) s.namespace = 'ok';
+      else if (allowMissingNs) s.namespace = 'not-imported-allowed';
+      else {
+        s.namespace = 'not-imported';
+        s.failed = true;
+        s.errno = -22;
+      }
+    }
+  });
+
+  const walk: LoaderWalk = {
+    symbols,
+    bySymbol: (name) => symbols.find((x) => x.imp.name === name),
+  };
+  cache.set(ctx, walk);
+  return walk;
+}

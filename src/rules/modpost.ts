@@ -1,0 +1,76 @@
+/**
+ * A model of the order in which modpost's check_exports() visits a module's undefined symbols, and of
+ * what an old modpost (≤5.10, where a GPL violation is `fatal()`) still manages to print before it exits.
+ *
+ * Verified in source:
+ *  - ≤5.18 handle_modversions()/handle_symbol() builds `mod->unres` by PREPENDING each undefined symbol
+ *    while walking .symtab (`mod->unres = alloc_symbol(symname, weak, mod->unres)`, read in a 4.17-era
+ *    modpost.c and in the 5.x diffs), so check_exports() sees them in REVERSE .symtab order.
+ *  - 5.19 ("modpost: traverse unresolved symbols in order", Masahiro Yamada, May 2022) switched to a
+ *    list_add_tail'ed list: .symtab order from then on.
+ *  - Per symbol, check_exports() does: undefined → report and `continue`; (5.4+) namespace; GPL
+ *    (`check_for_gpl_usage`, fatal() ≤5.10, error() ≥5.11); UNUSED (`check_for_unused`, ≤5.11).
+ */
+import type { Export } from '../kernel/types.js';
+import { isGplOnly } from '../kernel/types.js';
+import type { Import } from '../module/types.js';
+import type { RuleContext } from './types.js';
+import { atLeast } from './versioned.js';
+import { modpostGplCompatible, modpostImports } from './shared.js';
+
+export interface ModpostSymbol {
+  imp: Import;
+  /** What modpost's find_symbol() finds for it, if anything. */
+  export?: Export;
+}
+
+export type ModpostPhase = 'undefined' | 'namespace' | 'gpl' | 'unused';
+
+export interface ModpostWalk {
+  /** Non-ignored undefined symbols, in the order check_exports() visits them. */
+  order: ModpostSymbol[];
+  /** Index in `order` where a ≤5.10 modpost fatal()s on a GPL-only symbol; -1 when it does not. */
+  fatalAt: number;
+  /** Position of a symbol in `order` (-1 if modpost ignores it). */
+  position(name: string): number;
+  /** Does modpost get to print the message of `phase` for `name` (false once it has exited)? */
+  prints(name: string, phase: ModpostPhase): boolean;
+}
+
+/** Is check_exports()' walk over `mod->unres` in reverse .symtab order for this version? */
+export function modpostWalksReversed(ctx: RuleContext): boolean {
+  return !atLeast(ctx.version, '5.19');
+}
+
+/** GPL misuse is fatal() (modpost stops at the first) before 5.11, error() from 5.11. */
+export function gplIsFatal(ctx: RuleContext): boolean {
+  return !atLeast(ctx.version, '5.11');
+}
+
+export function modpostWalk(ctx: RuleContext): ModpostWalk {
+  const imports = modpostImports(ctx);
+  const ordered = modpostWalksReversed(ctx) ? [...imports].reverse() : imports;
+  const order: ModpostSymbol[] = ordered.map((imp) => {
+    const exp = ctx.resolve(imp.name);
+    return exp ? { imp, export: exp } : { imp };
+  });
+  let fatalAt = -1;
+  if (gplIsFatal(ctx) && !modpostGplCompatible(ctx.module)) {
+    fatalAt = order.findIndex((s) => s.export !== undefined && isGplOnly(s.export.type));
+  }
+  const pos = new Map<string, number>();
+  order.forEach((s, i) => {
+    if (!pos.has(s.imp.name)) pos.set(s.imp.name, i);
+  });
+  const position = (name: string): number => pos.get(name) ?? -1;
+  const prints = (name: string, phase: ModpostPhase): boolean => {
+    if (fatalAt < 0) return true;
+    const p = position(name);
+    if (p < 0) return true;
+    if (p < fatalAt) return true;
+    if (p > fatalAt) return false;
+    // the fatal symbol itself: namespace and the GPL line come out, the UNUSED warning does not
+    return phase === 'namespace' || phase === 'gpl';
+  };
+  return { order, fatalAt, position, prints };
+}

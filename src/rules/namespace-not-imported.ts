@@ -1,0 +1,190 @@
+/**
+ * namespace-not-imported: the module uses a symbol exported into a symbol namespace (5.4+) without
+ * MODULE_IMPORT_NS() for it; 6.16+: a symbol exported only for certain modules
+ * (EXPORT_SYMBOL_GPL_FOR_MODULES, namespace `module:<patterns>`) used by another module.
+ *
+ * Build: scripts/mod/modpost.c check_exports(): 5.4–5.6 warn(); 5.7+ (Jessica Yu, "modpost: return
+ * error if module is missing ns imports and MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=n") error unless
+ * `-N` (CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=y). 6.16+: `module:` namespaces are matched
+ * against the module basename with strncmp() (trailing `*` glob) and never via import_ns.
+ *
+ * Load: kernel/module verify_namespace_is_imported() (5.4+): pr_err + -EINVAL (→ "Unknown symbol …
+ * (err -22)"), or pr_warn and accept with CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS. 6.16+:
+ * `module:` namespaces matched against mod->name with mod_strncmp() (`-` and `_` alike).
+ */
+import type { Finding, Rule, RuleContext } from './types.js';
+import { atLeast, message, type MessageEntry } from './versioned.js';
+import { configEnabled, finding, modpostBasename } from './shared.js';
+import { modpostWalk } from './modpost.js';
+import { hasModuleNamespaces, loaderWalk, moduleNamespaceMatches, MODULE_NS_PREFIX, unknownSymbolLine } from './loader.js';
+import { loaderName } from './shared.js';
+
+export const NS_BUILD_ERROR: readonly MessageEntry[] = [
+  { since: '5.4', until: '5.7', severity: 'warning', template: 'WARNING: module %s uses symbol %s from namespace %s, but does not import it.' },
+  { since: '5.7', severity: 'error', template: 'ERROR: modpost: module %s uses symbol %s from namespace %s, but does not import it.' },
+];
+
+/** With `-N` (CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=y, or `make nsdeps`). */
+export const NS_BUILD_ALLOWED: readonly MessageEntry[] = [
+  { since: '5.4', until: '5.7', severity: 'warning', template: 'WARNING: module %s uses symbol %s from namespace %s, but does not import it.' },
+  { since: '5.7', severity: 'warning', template: 'WARNING: modpost: module %s uses symbol %s from namespace %s, but does not import it.' },
+];
+
+export const MODULE_NS_BUILD: readonly MessageEntry[] = [
+  { since: '6.16', severity: 'error', template: 'ERROR: modpost: module "%s" uses symbol "%s", which is exported only for module "%s"' },
+];
+
+export const NS_LOAD_ERROR: readonly MessageEntry[] = [
+  { since: '5.4', severity: 'error', template: '%s: module uses symbol (%s) from namespace %s, but does not import it.' },
+];
+
+export const NS_LOAD_ALLOWED: readonly MessageEntry[] = [
+  { since: '5.4', severity: 'warning', template: '%s: module uses symbol (%s) from namespace %s, but does not import it.' },
+];
+
+export const MODULE_NS_LOAD: readonly MessageEntry[] = [
+  { since: '6.16', severity: 'error', template: 'module "%s" uses symbol "%s", which is exported only for module "%s"' },
+];
+
+/** The line to add: the macro took a bare identifier until 6.13 (cdd30ebb1b9f made it a string literal). */
+export function importLine(ctx: RuleContext, ns: string): string {
+  return atLeast(ctx.version, '6.13') ? `MODULE_IMPORT_NS("${ns}");` : `MODULE_IMPORT_NS(${ns});`;
+}
+
+function nsHint(ctx: RuleContext, sym: string, ns: string): string {
+  const line = importLine(ctx, ns);
+  const other = atLeast(ctx.version, '6.13')
+    ? ''
+    : ` (on 6.13+ kernels, and stable kernels that took cdd30ebb1b9f, write MODULE_IMPORT_NS("${ns}");)`;
+  return `'${sym}' is exported in namespace ${ns}: add ${line} to the module source${other}`;
+}
+
+function moduleNsHint(sym: string, patterns: string, name: string): string {
+  return (
+    `'${sym}' is exported only for modules matching "${patterns}" (EXPORT_SYMBOL_FOR_MODULES); "${name}" does not ` +
+    `match and a module: namespace cannot be imported with MODULE_IMPORT_NS`
+  );
+}
+
+function buildCheck(ctx: RuleContext): Finding[] {
+  if (!atLeast(ctx.version, '5.4')) return [];
+  const walk = modpostWalk(ctx);
+  const base = modpostBasename(ctx.module);
+  const allowed = configEnabled(ctx, 'CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS');
+  const out: Finding[] = [];
+  for (const s of walk.order) {
+    const exp = s.export;
+    if (!exp || exp.namespace === '') continue;
+    const ns = exp.namespace;
+    const evidence = {
+      namespace: ns,
+      importNs: ctx.module.importNs.join(','),
+      exportType: exp.type,
+      owner: exp.owner,
+      modpostPrints: walk.prints(s.imp.name, 'namespace'),
+    };
+    if (hasModuleNamespaces(ctx) && ns.startsWith(MODULE_NS_PREFIX)) {
+      const patterns = ns.slice(MODULE_NS_PREFIX.length);
+      if (moduleNamespaceMatches(patterns, base, false)) continue;
+      const m = message(MODULE_NS_BUILD, ctx.version, base, s.imp.name, patterns)!;
+      out.push(
+        finding(ctx, {
+          rule: 'namespace-not-imported',
+          stage: 'build',
+          severity: m.severity,
+          symbol: s.imp.name,
+          message: m.message,
+          hint: moduleNsHint(s.imp.name, patterns, base),
+          evidence,
+        }),
+      );
+      continue;
+    }
+    if (ctx.module.importNs.includes(ns)) continue;
+    const m = message(allowed ? NS_BUILD_ALLOWED : NS_BUILD_ERROR, ctx.version, base, s.imp.name, ns);
+    if (!m) continue;
+    out.push(
+      finding(ctx, {
+        rule: 'namespace-not-imported',
+        stage: 'build',
+        severity: m.severity,
+        symbol: s.imp.name,
+        message: m.message,
+        hint: nsHint(ctx, s.imp.name, ns),
+        evidence,
+      }),
+    );
+  }
+  return out;
+}
+
+function loadCheck(ctx: RuleContext): Finding[] {
+  const out: Finding[] = [];
+  const name = loaderName(ctx.module);
+  for (const s of loaderWalk(ctx).symbols) {
+    const exp = s.export;
+    if (!exp || s.namespace === undefined || s.namespace === 'ok') continue;
+    const ns = exp.namespace;
+    const evidence: Record<string, string | number | boolean | null> = {
+      namespace: ns,
+      importNs: ctx.module.importNs.join(','),
+      exportType: exp.type,
+      owner: exp.owner,
+    };
+    if (s.namespace === 'module-mismatch') {
+      const patterns = ns.slice(MODULE_NS_PREFIX.length);
+      const m = message(MODULE_NS_LOAD, ctx.version, name, s.imp.name, patterns)!;
+      evidence.alsoPrints = unknownSymbolLine(ctx, s.imp.name, -22);
+      out.push(
+        finding(ctx, {
+          rule: 'namespace-not-imported',
+          stage: 'load',
+          severity: m.severity,
+          symbol: s.imp.name,
+          message: m.message,
+          hint: moduleNsHint(s.imp.name, patterns, name),
+          evidence,
+        }),
+      );
+      continue;
+    }
+    const allowed = s.namespace === 'not-imported-allowed';
+    const m = message(allowed ? NS_LOAD_ALLOWED : NS_LOAD_ERROR, ctx.version, name, s.imp.name, ns);
+    if (!m) continue;
+    if (!allowed) evidence.alsoPrints = unknownSymbolLine(ctx, s.imp.name, -22);
+    out.push(
+      finding(ctx, {
+        rule: 'namespace-not-imported',
+        stage: 'load',
+        severity: m.severity,
+        symbol: s.imp.name,
+        message: m.message,
+        hint: nsHint(ctx, s.imp.name, ns),
+        evidence,
+      }),
+    );
+  }
+  return out;
+}
+
+export const namespaceBuild: Rule = {
+  id: 'namespace-not-imported',
+  stage: 'build',
+  docs: {
+    summary: 'A namespaced export is used without MODULE_IMPORT_NS (5.4+); a module-only export is used by another module (6.16+).',
+    source: 'scripts/mod/modpost.c: check_exports() (namespace block), module_match() 6.16+',
+  },
+  check: buildCheck,
+};
+
+export const namespaceLoad: Rule = {
+  id: 'namespace-not-imported',
+  stage: 'load',
+  docs: {
+    summary: 'The loader refuses a namespaced symbol the module does not import (5.4+), or a module-only export (6.16+).',
+    source: 'kernel/module: resolve_symbol() → verify_namespace_is_imported()',
+  },
+  check: loadCheck,
+};
+
+export default [namespaceBuild, namespaceLoad];

@@ -1,0 +1,239 @@
+/**
+ * Helpers shared by the rules: licence tests, the names modpost and the loader print, the per-arch
+ * list of undefined symbols modpost ignores, and small formatting helpers.
+ */
+import type { KernelVersion } from '../kernel/types.js';
+import type { Import, ModuleFacts, Reference } from '../module/types.js';
+import type { EvidenceValue, Finding, RuleContext, RuleId, Severity, Stage } from './types.js';
+import { atLeast, inRange, type VersionRange } from './versioned.js';
+
+// ---------------------------------------------------------------------------------------------
+// Licences (include/linux/license.h, unchanged 4.18 … 6.17)
+
+/** The exact, case-sensitive strings `license_is_gpl_compatible()` accepts. */
+export const GPL_COMPATIBLE_LICENSES: readonly string[] = [
+  'GPL',
+  'GPL v2',
+  'GPL and additional rights',
+  'Dual BSD/GPL',
+  'Dual MIT/GPL',
+  'Dual MPL/GPL',
+];
+
+export function isGplCompatible(license: string): boolean {
+  return GPL_COMPATIBLE_LICENSES.includes(license);
+}
+
+/**
+ * modpost's view (read_symbols): every `license=` entry is tested and one incompatible entry makes the
+ * module GPL-incompatible. With no entry at all the module counts as compatible: ≤5.10
+ * `mod->gpl_compatible` stays -1 (only `== 0` triggers the check), ≥5.11 `is_gpl_compatible` defaults
+ * to true because the missing licence is already an error of its own.
+ */
+export function modpostGplCompatible(facts: ModuleFacts): boolean {
+  return facts.licenses.every(isGplCompatible);
+}
+
+/** The first licence entry modpost rejects, if any. */
+export function firstIncompatibleLicense(facts: ModuleFacts): string | undefined {
+  return facts.licenses.find((l) => !isGplCompatible(l));
+}
+
+/**
+ * The loader tests only the first `license=` entry (get_modinfo); none → "unspecified" → proprietary.
+ */
+export function loaderGplCompatible(facts: ModuleFacts): boolean {
+  const first = facts.licenses[0];
+  return first !== undefined && isGplCompatible(first);
+}
+
+/** Modules the loader taints proprietary whatever they claim (module_license_offenders[]). */
+export const LICENSE_OFFENDERS: readonly string[] = ['driverloader', 'lve'];
+
+/** TAINT_PROPRIETARY_MODULE set on the module itself when it is loaded (before symbol resolution). */
+export function loaderTaintsProprietary(facts: ModuleFacts): boolean {
+  return !loaderGplCompatible(facts) || LICENSE_OFFENDERS.includes(loaderName(facts));
+}
+
+/** Does the string look like an attempt at a GPL licence (so the hint can say "not on the list")? */
+export function looksLikeGplAttempt(license: string): boolean {
+  return /gpl/i.test(license) && !isGplCompatible(license);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+const MODULE_SUFFIX = /\.(ko|o)(\.(xz|gz|zst|bz2|lz4))?$/;
+
+/**
+ * modpost's `mod->name`: the object path without `.o` (the build path, e.g. `drivers/foo/bar` or, for
+ * M= builds, `/abs/dir/bar`). We only have the path the user gave, so that stands in for it.
+ * Printed in `"%s" [%s.ko] undefined!` and `exported twice`.
+ */
+export function modpostModName(facts: ModuleFacts): string {
+  return facts.path.replace(MODULE_SUFFIX, '');
+}
+
+/** The basename modpost prints in the GPL, UNUSED and namespace messages (`strrchr(mod->name, '/')`). */
+export function modpostBasename(facts: ModuleFacts): string {
+  const n = modpostModName(facts);
+  const i = n.lastIndexOf('/');
+  return i >= 0 ? n.slice(i + 1) : n;
+}
+
+/** The object path modpost was given (`<mod>.o`), printed by `missing MODULE_LICENSE() in %s`. */
+export function modpostObjectPath(facts: ModuleFacts): string {
+  return `${modpostModName(facts)}.o`;
+}
+
+/** The loader's `mod->name` (KBUILD_MODNAME: `-` already turned into `_`). */
+export function loaderName(facts: ModuleFacts): string {
+  return facts.name.replace(/-/g, '_');
+}
+
+/** Module names compare with `-` and `_` alike (the loader's mod_strncmp, kbuild's name-fix). */
+export function sameModuleName(a: string, b: string): boolean {
+  return a.replace(/-/g, '_') === b.replace(/-/g, '_');
+}
+
+/** `vmlinux`, or the basename of a Module.symvers owner path (`drivers/scsi/scsi_mod` → `scsi_mod`). */
+export function ownerBasename(owner: string): string {
+  const i = owner.lastIndexOf('/');
+  return (i >= 0 ? owner.slice(i + 1) : owner).replace(MODULE_SUFFIX, '');
+}
+
+export function isVmlinux(owner: string): boolean {
+  const b = ownerBasename(owner);
+  return b === 'vmlinux';
+}
+
+/** The other module of this run that owns an export, if it is one of them. */
+export function ownerModule(ctx: RuleContext, owner: string): ModuleFacts | undefined {
+  if (isVmlinux(owner)) return undefined;
+  const base = ownerBasename(owner);
+  for (const m of ctx.modules.values()) {
+    if (m === ctx.module || m.path === ctx.module.path) continue;
+    if (sameModuleName(m.name, base) || sameModuleName(modpostBasename(m), base)) return m;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// modpost's ignore_undef_symbol() (scripts/mod/modpost.c)
+
+export const EM_SPARC = 2;
+export const EM_386 = 3;
+export const EM_PPC = 20;
+export const EM_PPC64 = 21;
+export const EM_S390 = 22;
+export const EM_SPARCV9 = 43;
+export const EM_X86_64 = 62;
+
+interface IgnoreRule extends VersionRange {
+  /** undefined = every architecture. */
+  machine?: number;
+  exact?: string;
+  prefix?: string;
+}
+
+/**
+ * Read in 4.17-era, 5.10, 6.1 and 6.12 sources plus the patches that changed it. The ppc64
+ * `_restgpr1_`/`_savegpr1_`/`_restfpr_`/`_savefpr_` prefixes came with upstream 3cd9763ce4ad
+ * ("modpost: Amend ppc64 save/restfpr symnames for -Os build", 7.0-rc, Nov 2025) and were backported
+ * to stable series (6.19.y and older LTS) — a stable kernel of an older series may have them too.
+ */
+export const MODPOST_IGNORED_UNDEFS: readonly IgnoreRule[] = [
+  { exact: '__this_module' },
+  { exact: '_GLOBAL_OFFSET_TABLE_' },
+  { machine: EM_PPC, prefix: '_restgpr_' },
+  { machine: EM_PPC, prefix: '_savegpr_' },
+  { machine: EM_PPC, prefix: '_rest32gpr_' },
+  { machine: EM_PPC, prefix: '_save32gpr_' },
+  { machine: EM_PPC, prefix: '_restvr_' },
+  { machine: EM_PPC, prefix: '_savevr_' },
+  { machine: EM_PPC64, prefix: '_restgpr0_' },
+  { machine: EM_PPC64, prefix: '_savegpr0_' },
+  { machine: EM_PPC64, prefix: '_restgpr1_', since: '7.0' },
+  { machine: EM_PPC64, prefix: '_savegpr1_', since: '7.0' },
+  { machine: EM_PPC64, prefix: '_restfpr_', since: '7.0' },
+  { machine: EM_PPC64, prefix: '_savefpr_', since: '7.0' },
+  { machine: EM_PPC64, prefix: '_restvr_' },
+  { machine: EM_PPC64, prefix: '_savevr_' },
+  { machine: EM_PPC64, exact: '.TOC.' },
+  // expoline thunks; present in 6.1, gone by 6.12 (kernel-rules.md §3.4); introduction with the
+  // s390 spectre work (4.16 era) taken from memory, not read.
+  { machine: EM_S390, prefix: '__s390_indirect_jump_r', since: '4.16', until: '6.2' },
+];
+
+/** Does modpost skip this undefined symbol (never reported, never resolved, never GPL-checked)? */
+export function ignoreUndefSymbol(name: string, machine: number, version: KernelVersion): boolean {
+  return MODPOST_IGNORED_UNDEFS.some(
+    (r) =>
+      (r.machine === undefined || r.machine === machine) &&
+      inRange(version, r) &&
+      (r.exact !== undefined ? name === r.exact : name.startsWith(r.prefix!)),
+  );
+}
+
+/**
+ * The loader's own ignore_undef_symbol() (kernel/module): x86 ignores an unresolved
+ * `_GLOBAL_OFFSET_TABLE_` since 5.12 (ebfac7b778fa, backported to 4.14.y … 5.10.y stable in 2021).
+ */
+export function loaderIgnoresUndef(name: string, machine: number, version: KernelVersion): boolean {
+  return (
+    (machine === EM_386 || machine === EM_X86_64) && name === '_GLOBAL_OFFSET_TABLE_' && atLeast(version, '5.12')
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting and findings
+
+/** `0x%08x`, lower-case, as Module.symvers and the kernel print CRCs. */
+export function hex8(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+export function refsOf(facts: ModuleFacts, symbol: string): Reference[] {
+  return facts.imports.find((i) => i.name === symbol)?.refs ?? [];
+}
+
+export interface FindingInit {
+  rule: RuleId;
+  stage: Stage;
+  severity: Severity;
+  symbol?: string;
+  message: string;
+  hint?: string;
+  evidence?: Record<string, EvidenceValue>;
+  references?: Reference[];
+}
+
+export function finding(ctx: RuleContext, f: FindingInit): Finding {
+  const out: Finding = {
+    rule: f.rule,
+    stage: f.stage,
+    severity: f.severity,
+    message: f.message,
+    evidence: f.evidence ?? {},
+    references: f.references ?? (f.symbol !== undefined ? refsOf(ctx.module, f.symbol) : []),
+  };
+  if (f.symbol !== undefined) out.symbol = f.symbol;
+  if (f.hint !== undefined) out.hint = f.hint;
+  return out;
+}
+
+/** Imports modpost does not skip (ignore list), in the module's .symtab order. */
+export function modpostImports(ctx: RuleContext): Import[] {
+  return ctx.module.imports.filter((i) => !ignoreUndefSymbol(i.name, ctx.module.machine, ctx.version));
+}
+
+/** `CONFIG_FOO=y` in the kernel's .config. */
+export function configEnabled(ctx: RuleContext, option: string): boolean {
+  const v = ctx.kernel.config.get(option);
+  return v === 'y';
+}
+
+/** The kernel has CONFIG_MODVERSIONS (unknown counts as yes, as the brief's contract says). */
+export function kernelHasModversions(ctx: RuleContext): boolean {
+  return ctx.kernel.modversions !== false;
+}

@@ -1,0 +1,139 @@
+/**
+ * unresolved: a GLOBAL (non-weak) undefined symbol that nothing exports.
+ *
+ * Build: scripts/mod/modpost.c check_exports() (≤4.x-era add_versions()): `"%s" [%s.ko] undefined!`,
+ * ERROR by default, WARNING with `-w` (KBUILD_MODPOST_WARN=1; and for every external module ≤5.1,
+ * whose Makefile.modpost passed `-w` for KBUILD_EXTMOD until 83da1bed in 5.2). ≥5.13 only the first
+ * 10 (MAX_UNRESOLVED_REPORTS) are printed, then one `suppressed N …` line. Weak undefined symbols are
+ * never reported. The per-arch ignore list (shared.ts) is applied first.
+ *
+ * Load: kernel/module simplify_symbols(): `%s: Unknown symbol %s (err %d)` for every non-weak
+ * undefined symbol the loader cannot find (x86 `_GLOBAL_OFFSET_TABLE_` ignored since 5.12).
+ */
+import type { Finding, Rule, RuleContext } from './types.js';
+import { message, pick, pickValue, type MessageEntry, type Versioned } from './versioned.js';
+import { finding, modpostModName } from './shared.js';
+import { modpostWalk } from './modpost.js';
+import { loaderWalk, unknownSymbolLine } from './loader.js';
+import { SYMBOL_NOTES } from './notes.js';
+
+export const UNDEFINED_ERROR: readonly MessageEntry[] = [
+  { until: '5.7', severity: 'error', template: 'ERROR: "%s" [%s.ko] undefined!' },
+  { since: '5.7', severity: 'error', template: 'ERROR: modpost: "%s" [%s.ko] undefined!' },
+];
+
+export const UNDEFINED_WARNING: readonly MessageEntry[] = [
+  { until: '5.7', severity: 'warning', template: 'WARNING: "%s" [%s.ko] undefined!' },
+  { since: '5.7', severity: 'warning', template: 'WARNING: modpost: "%s" [%s.ko] undefined!' },
+];
+
+/** External modules (M=) got `-w` unconditionally before 5.2. */
+export const EXTERNAL_UNDEFINED_IS_WARNING: readonly Versioned<boolean>[] = [{ until: '5.2', value: true }];
+
+/** MAX_UNRESOLVED_REPORTS. */
+export const UNRESOLVED_REPORT_CAP: readonly Versioned<number | null>[] = [{ since: '5.13', value: 10 }];
+
+export const SUPPRESSED_LINE: readonly MessageEntry[] = [
+  {
+    since: '5.13',
+    severity: 'warning',
+    template: 'WARNING: modpost: suppressed %u unresolved symbol warnings because there were too many)',
+  },
+];
+
+export function unresolvedHint(sym: string): string {
+  const note = SYMBOL_NOTES[sym]?.missing;
+  const base =
+    `'${sym}' is not exported by this kernel build; check the config that provides it or pass the providing ` +
+    `module's Module.symvers with --extra-symbols`;
+  return note ? `${base} (${note})` : base;
+}
+
+function buildCheck(ctx: RuleContext): Finding[] {
+  const walk = modpostWalk(ctx);
+  const v = ctx.version;
+  const externalWarn = ctx.options.external && pickValue(EXTERNAL_UNDEFINED_IS_WARNING, v, false);
+  const warn = ctx.options.modpostWarn || externalWarn;
+  const cap = pickValue(UNRESOLVED_REPORT_CAP, v, null);
+  const modName = modpostModName(ctx.module);
+  const out: Finding[] = [];
+  let count = 0;
+  for (const s of walk.order) {
+    if (s.export || s.imp.weak) continue;
+    const m = message(warn ? UNDEFINED_WARNING : UNDEFINED_ERROR, v, s.imp.name, modName)!;
+    const printed = walk.prints(s.imp.name, 'undefined') && (cap === null || count < cap);
+    count++;
+    out.push(
+      finding(ctx, {
+        rule: 'unresolved',
+        stage: 'build',
+        severity: m.severity,
+        symbol: s.imp.name,
+        message: m.message,
+        hint: unresolvedHint(s.imp.name),
+        evidence: {
+          weak: false,
+          modpostPrints: printed,
+          downgradedBy: ctx.options.modpostWarn ? 'KBUILD_MODPOST_WARN' : externalWarn ? 'external module (≤5.1)' : null,
+        },
+      }),
+    );
+  }
+  if (cap !== null && count > cap) {
+    const row = pick(SUPPRESSED_LINE, v);
+    if (row) {
+      const m = message(SUPPRESSED_LINE, v, count - cap)!;
+      out.push(
+        finding(ctx, {
+          rule: 'unresolved',
+          stage: 'build',
+          severity: m.severity,
+          message: m.message,
+          evidence: { suppressed: count - cap, modpostPrints: true },
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+function loadCheck(ctx: RuleContext): Finding[] {
+  const out: Finding[] = [];
+  for (const s of loaderWalk(ctx).symbols) {
+    if (s.status !== 'missing') continue;
+    out.push(
+      finding(ctx, {
+        rule: 'unresolved',
+        stage: 'load',
+        severity: 'error',
+        symbol: s.imp.name,
+        message: unknownSymbolLine(ctx, s.imp.name),
+        hint: unresolvedHint(s.imp.name),
+        evidence: { weak: false, errno: -2 },
+      }),
+    );
+  }
+  return out;
+}
+
+export const unresolvedBuild: Rule = {
+  id: 'unresolved',
+  stage: 'build',
+  docs: {
+    summary: 'A non-weak undefined symbol that no export resolves (error; warning with -w / external ≤5.1).',
+    source: 'scripts/mod/modpost.c: check_exports() (add_versions() in 4.x), ignore_undef_symbol()',
+  },
+  check: buildCheck,
+};
+
+export const unresolvedLoad: Rule = {
+  id: 'unresolved',
+  stage: 'load',
+  docs: {
+    summary: 'The loader cannot resolve a non-weak undefined symbol: "Unknown symbol".',
+    source: 'kernel/module: simplify_symbols() → resolve_symbol_wait(), ignore_undef_symbol()',
+  },
+  check: loadCheck,
+};
+
+export default [unresolvedBuild, unresolvedLoad];

@@ -1,0 +1,253 @@
+/**
+ * Shared helpers of the real-kernel suite: where scripts/fetch-kernels and scripts/kbuild-oracle.mjs left
+ * their results, and small INDEPENDENT readers of the raw data (Module.symvers lines, readelf output), so
+ * that the figures ksymcheck is compared with never come from ksymcheck's own parsers.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CACHE = process.env.KSYMCHECK_CACHE ?? join(REPO, '.cache', 'kernels');
+export const SAMPLES = join(REPO, 'samples', 'modules');
+
+export interface AbisEnv {
+  OLD_ABI: string;
+  NEW_ABI: string;
+  OLD_HEADERS: string;
+  NEW_HEADERS: string;
+  NEW_IMAGE: string;
+  NEW_IMAGE_MODULES: string;
+}
+
+export function readAbisEnv(): AbisEnv {
+  const f = join(CACHE, 'abis.env');
+  if (!existsSync(f)) throw new Error(`${f} missing: run \`npm run fetch-kernels\` (scripts/fetch-kernels) first`);
+  const env: Record<string, string> = {};
+  for (const l of readFileSync(f, 'utf8').split('\n')) {
+    const m = /^(\w+)=(.*)$/.exec(l);
+    if (m) env[m[1]] = m[2];
+  }
+  return env as unknown as AbisEnv;
+}
+
+export function headersOf(abi: string): string {
+  return `/usr/src/linux-headers-6.1.0-${abi}-amd64`;
+}
+
+export function listCases(): string[] {
+  return readdirSync(SAMPLES, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(SAMPLES, d.name, 'Kbuild')))
+    .map((d) => d.name)
+    .sort();
+}
+
+// ------------------------------------------------------------------------------------- oracle JSON ---
+export type OracleMode = 'normal' | 'warn';
+
+export interface OracleFinding {
+  rule: string;
+  severity: 'error' | 'warning' | 'fatal' | null;
+  symbol?: string;
+  module?: string;
+  namespace?: string;
+  previous?: string;
+  count?: number;
+  line: string;
+}
+
+export interface OracleRun {
+  case: string;
+  abi: number;
+  release: string;
+  headers: string;
+  mode: OracleMode;
+  modpostWarn: boolean;
+  command: string;
+  exitCode: number | null;
+  buildDir: string;
+  modules: Array<{ name: string; o: string | null; ko: string | null }>;
+  findings: OracleFinding[];
+  stderr: string;
+}
+
+export function readOracle(abi: string, caseName: string, mode: OracleMode): OracleRun {
+  const f = join(CACHE, 'oracle', abi, `${caseName}.${mode}.json`);
+  if (!existsSync(f)) throw new Error(`${f} missing: the jest globalSetup runs scripts/kbuild-oracle.mjs`);
+  return JSON.parse(readFileSync(f, 'utf8')) as OracleRun;
+}
+
+// -------------------------------------------------------------------------------- normalised keys ---
+/** modpost prints `foo-bar.ko`, `.modinfo name=` says `foo_bar`: compare module names the loader's way. */
+export function normModule(name: string): string {
+  return name
+    .replace(/^.*\//, '')
+    .replace(/\.(ko|o)$/, '')
+    .replace(/-/g, '_');
+}
+
+export function key(rule: string, severity: string | null, symbol: string | undefined, module: string | undefined): string {
+  return `${rule} ${severity ?? '?'} ${symbol ?? '-'} [${module === undefined ? '?' : normModule(module)}]`;
+}
+
+export interface KeyDiff {
+  /** modpost said it, ksymcheck did not. */
+  missing: string[];
+  /** ksymcheck said it, modpost did not. */
+  extra: string[];
+}
+
+/**
+ * Compare ksymcheck's keys with modpost's. modpost prints at most 10 unresolved symbols and then
+ * `suppressed N unresolved symbol warnings…`: then ksymcheck must report every printed one plus either
+ * exactly N more unresolved findings (which ones modpost hid is not observable) or none (the cap emulated).
+ */
+export function diffKeys(oracle: OracleFinding[], ours: string[]): KeyDiff {
+  const suppressed = oracle.filter((f) => f.rule === 'unresolved-suppressed').reduce((s, f) => s + (f.count ?? 0), 0);
+  const theirs = new Set(
+    oracle
+      .filter((f) => f.rule !== 'unresolved-suppressed')
+      .map((f) => (f.rule === 'unknown' ? `unknown modpost line: ${f.line}` : key(f.rule, f.severity, f.symbol, f.module))),
+  );
+  const mine = new Set(ours);
+  const missing = [...theirs].filter((k) => !mine.has(k)).sort();
+  let extra = [...mine].filter((k) => !theirs.has(k)).sort();
+  if (suppressed > 0) {
+    const extraUnresolved = extra.filter((k) => k.startsWith('unresolved '));
+    // Either all of them (printed + the N suppressed), or exactly the printed ones (modpost's cap emulated).
+    if (extraUnresolved.length === suppressed) extra = extra.filter((k) => !k.startsWith('unresolved '));
+    else if (extraUnresolved.length !== 0)
+      extra.push(
+        `(modpost suppressed ${suppressed} unresolved report(s); ksymcheck has ${extraUnresolved.length} unresolved beyond the printed ones)`,
+      );
+  }
+  return { missing, extra };
+}
+
+export function formatDiff(title: string, d: KeyDiff, context: string): string {
+  const lines = [title];
+  if (d.missing.length) lines.push('  missing (modpost reported, ksymcheck did not):', ...d.missing.map((k) => `    - ${k}`));
+  if (d.extra.length) lines.push('  extra (ksymcheck reported, modpost did not):', ...d.extra.map((k) => `    + ${k}`));
+  lines.push('', context);
+  return lines.join('\n');
+}
+
+// --------------------------------------------------------------------------- independent raw readers ---
+export interface SymversRow {
+  crc: number;
+  name: string;
+  owner: string;
+  type: string;
+  namespace: string;
+}
+
+/** Module.symvers of 6.1: `0x%08x\tsym\tmodule\tEXPORT_SYMBOL[_GPL]\tnamespace`. */
+export function readSymvers(path: string): Map<string, SymversRow> {
+  const out = new Map<string, SymversRow>();
+  for (const l of readFileSync(path, 'utf8').split('\n')) {
+    if (!l) continue;
+    const [crc, name, owner, type, namespace = ''] = l.split('\t');
+    out.set(name, { crc: Number.parseInt(crc, 16), name, owner, type, namespace });
+  }
+  return out;
+}
+
+export interface RawKo {
+  path: string;
+  /** `__versions`: name → CRC (low 32 bits), in file order; undefined when the section is absent. */
+  versions?: Map<string, number>;
+  modinfo: Array<[string, string]>;
+}
+
+/**
+ * Read `__versions` and `.modinfo` of many .ko with binutils' readelf (batched, `jobs` at a time):
+ * `readelf -W -x __versions -p .modinfo a.ko b.ko …`. Entries of `__versions` are 64 bytes on x86_64:
+ * an 8-byte little-endian CRC (low 32 bits used) and a NUL-padded 56-byte name.
+ */
+export async function readKos(paths: string[], batch = 250, jobs = 2): Promise<Map<string, RawKo>> {
+  const out = new Map<string, RawKo>();
+  const batches: string[][] = [];
+  for (let i = 0; i < paths.length; i += batch) batches.push(paths.slice(i, i + batch));
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const b = batches[next++];
+      const { stdout } = await execFileP('readelf', ['-W', '-x', '__versions', '-p', '.modinfo', ...b], {
+        maxBuffer: 1 << 30,
+        env: { ...process.env, LC_ALL: 'C' },
+      }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+      parseReadelf(stdout, b, out);
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  return out;
+}
+
+function parseReadelf(text: string, files: string[], out: Map<string, RawKo>): void {
+  // With one file readelf prints no `File:` header.
+  let cur: RawKo | undefined = files.length === 1 ? { path: files[0], modinfo: [] } : undefined;
+  if (cur) out.set(cur.path, cur);
+  let section: 'versions' | 'modinfo' | null = null;
+  let bytes: number[] = [];
+  const flush = () => {
+    if (cur && section === 'versions') {
+      const v = new Map<string, number>();
+      for (let off = 0; off + 64 <= bytes.length; off += 64) {
+        const crc = (bytes[off] | (bytes[off + 1] << 8) | (bytes[off + 2] << 16) | (bytes[off + 3] << 24)) >>> 0;
+        let name = '';
+        for (let i = off + 8; i < off + 64 && bytes[i] !== 0; i++) name += String.fromCharCode(bytes[i]);
+        v.set(name, crc);
+      }
+      cur.versions = v;
+    }
+    bytes = [];
+  };
+  for (const line of text.split('\n')) {
+    const f = /^File: (.*)$/.exec(line);
+    if (f) {
+      flush();
+      section = null;
+      cur = { path: f[1], modinfo: [] };
+      out.set(cur.path, cur);
+      continue;
+    }
+    if (/^Hex dump of section '__versions':/.test(line)) {
+      flush();
+      section = 'versions';
+      continue;
+    }
+    if (/^String dump of section '\.modinfo':/.test(line)) {
+      flush();
+      section = 'modinfo';
+      continue;
+    }
+    if (section === 'versions') {
+      const m = /^\s+0x[0-9a-f]+ ([0-9a-f]{8}) ([0-9a-f]{8}) ([0-9a-f]{8}) ([0-9a-f]{8}) /.exec(line);
+      if (m) for (const w of m.slice(1, 5)) for (let i = 0; i < 8; i += 2) bytes.push(Number.parseInt(w.slice(i, i + 2), 16));
+    } else if (section === 'modinfo' && cur) {
+      const m = /^\s+\[\s*[0-9a-f]+\]\s\s(.*)$/.exec(line);
+      if (m) {
+        const eq = m[1].indexOf('=');
+        if (eq > 0) cur.modinfo.push([m[1].slice(0, eq), m[1].slice(eq + 1)]);
+      }
+    }
+  }
+  flush();
+}
+
+export function findKos(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ko')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
