@@ -24,7 +24,7 @@ import {
   modpostGplCompatible,
 } from './shared.js';
 import { modpostWalk } from './modpost.js';
-import { loaderWalk, unknownSymbolLine } from './loader.js';
+import { loaderWalk, notFoundErrno, unknownSymbolLine } from './loader.js';
 import { SYMBOL_NOTES } from './notes.js';
 
 /**
@@ -118,7 +118,7 @@ function loadCheck(ctx: RuleContext): Finding[] {
       namespace: s.export.namespace,
       license: first ?? 'unspecified',
       firstLicense: first ?? null,
-      errno: -2,
+      errno: notFoundErrno(ctx),
     };
     if (s.taintInheritedFrom !== undefined) ev.taintInheritedFrom = s.taintInheritedFrom;
     out.push(

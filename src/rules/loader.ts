@@ -21,7 +21,7 @@ import type { Export } from '../kernel/types.js';
 import { isGplOnly } from '../kernel/types.js';
 import type { Import, ModuleFacts } from '../module/types.js';
 import type { RuleContext } from './types.js';
-import { atLeast, inRange, message, type MessageEntry, type VersionRange } from './versioned.js';
+import { atLeast, inRange, message, pickValue, type MessageEntry, type Versioned, type VersionRange } from './versioned.js';
 import {
   configEnabled,
   ignoreUndefSymbol,
@@ -77,18 +77,24 @@ export interface LoaderWalk {
   bySymbol(name: string): LoaderSymbol | undefined;
 }
 
-/** `%s: Unknown symbol %s (err %d)`; NULL (not found) printed as 0 before the message was reworked. */
-const UNKNOWN_SYMBOL_NOT_FOUND: readonly MessageEntry[] = [
-  // ≤4.16 prints PTR_ERR(NULL) = 0 (seen in 4.4/4.14 source and 4.15/4.16 logs); every ≥4.19 source
-  // read prints `PTR_ERR(ksym) ?: -ENOENT`. 4.17/4.18 not pinned: taken as the old form.
-  { until: '4.19', severity: 'error', template: '%s: Unknown symbol %s (err 0)' },
-  { since: '4.19', severity: 'error', template: '%s: Unknown symbol %s (err -2)' },
-];
+/**
+ * The errno `%s: Unknown symbol %s (err %d)` shows for a symbol that is simply not found (NULL):
+ * ≤4.16 prints PTR_ERR(NULL) = 0 (`pr_warn(… (err %li)", PTR_ERR(ksym))`, seen in 4.4/4.14 source and in
+ * 4.14/4.15/4.16 logs); every ≥4.19 source read prints `PTR_ERR(ksym) ?: -ENOENT`. 4.17/4.18 not pinned:
+ * taken as the old form.
+ */
+export const NOT_FOUND_ERRNO: readonly Versioned<number>[] = [{ until: '4.19', value: 0 }];
 
+export function notFoundErrno(ctx: RuleContext): number {
+  return pickValue(NOT_FOUND_ERRNO, ctx.version, -2);
+}
+
+const UNKNOWN_SYMBOL: readonly MessageEntry[] = [{ severity: 'error', template: '%s: Unknown symbol %s (err %d)' }];
+
+/** The loader's line for a failed symbol; `errno` undefined or -2 = not found (version-dependent). */
 export function unknownSymbolLine(ctx: RuleContext, symbol: string, errno?: number): string {
-  const name = loaderName(ctx.module);
-  if (errno !== undefined && errno !== -2) return `${name}: Unknown symbol ${symbol} (err ${errno})`;
-  return message(UNKNOWN_SYMBOL_NOT_FOUND, ctx.version, name, symbol)!.message;
+  const e = errno === undefined || errno === -2 ? notFoundErrno(ctx) : errno;
+  return message(UNKNOWN_SYMBOL, ctx.version, loaderName(ctx.module), symbol, e)!.message;
 }
 
 /** `module:` namespaces (6.16+): comma-separated patterns, trailing `*` glob, `-` and `_` alike. */

@@ -4,7 +4,8 @@
  *
  * Load only. kernel/module check_version():
  *  - symbol absent from the table: upstream "Broken toolchain. Warn once, then let it go" —
- *    pr_warn_once("%s: no symbol version for %s") (once per boot: only the first is printed) and the
+ *    pr_warn_once("%s: no symbol version for %s") — "no extended symbol version" for the extended
+ *    tables (6.14+) — (once per boot: only the first is printed) and the
  *    symbol is accepted. Debian patches this to warn every time and refuse (`missingCrc: 'error'`;
  *    modelled as ERR_PTR(-EINVAL) → "Unknown symbol … (err -22)").
  *  - no table at all (`versindex == 0`, e.g. a module built without CONFIG_MODVERSIONS):
@@ -21,6 +22,10 @@ import { loaderWalk, unknownSymbolLine } from './loader.js';
 import { moduleLayoutExport } from './crc-mismatch.js';
 
 export const NO_SYMBOL_VERSION: readonly MessageEntry[] = [{ severity: 'warning', template: '%s: no symbol version for %s' }];
+/** CONFIG_EXTENDED_MODVERSIONS (`__version_ext_crcs`/`__version_ext_names`, 6.14+): its own text. */
+export const NO_EXTENDED_SYMBOL_VERSION: readonly MessageEntry[] = [
+  { since: '6.14', severity: 'warning', template: '%s: no extended symbol version for %s' },
+];
 export const FORCED_LOAD: readonly MessageEntry[] = [{ severity: 'warning', template: '%s: %s: kernel tainted.' }];
 /** The kernel prints nothing; this is what kmod's insmod reports for -ENOEXEC. */
 export const INSMOD_ENOEXEC: readonly MessageEntry[] = [
@@ -72,7 +77,8 @@ function check(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   let printed = false;
   const emit = (symbol: string, isLayout: boolean) => {
-    const m = message(NO_SYMBOL_VERSION, ctx.version, name, symbol)!;
+    const table = ctx.module.versionsFormat === 'extended' ? NO_EXTENDED_SYMBOL_VERSION : NO_SYMBOL_VERSION;
+    const m = message(table, ctx.version, name, symbol) ?? message(NO_SYMBOL_VERSION, ctx.version, name, symbol)!;
     const evidence: Record<string, string | number | boolean | null> = {
       versionsTable: true,
       loaderPrints: debian || !printed,

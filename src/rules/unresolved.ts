@@ -14,7 +14,7 @@ import type { Finding, Rule, RuleContext } from './types.js';
 import { message, pick, pickValue, type MessageEntry, type Versioned } from './versioned.js';
 import { finding, modpostModName } from './shared.js';
 import { modpostWalk } from './modpost.js';
-import { loaderWalk, unknownSymbolLine } from './loader.js';
+import { loaderWalk, notFoundErrno, unknownSymbolLine } from './loader.js';
 import { SYMBOL_NOTES } from './notes.js';
 
 export const UNDEFINED_ERROR: readonly MessageEntry[] = [
@@ -109,7 +109,7 @@ function loadCheck(ctx: RuleContext): Finding[] {
         symbol: s.imp.name,
         message: unknownSymbolLine(ctx, s.imp.name),
         hint: unresolvedHint(s.imp.name),
-        evidence: { weak: false, errno: -2 },
+        evidence: { weak: false, errno: notFoundErrno(ctx) },
       }),
     );
   }

@@ -184,10 +184,12 @@ describe('gpl-only, load stage', () => {
   });
 
   test('4.18: the loader printed PTR_ERR(NULL), i.e. (err 0)', () => {
-    expect(load(libafs('4.18.0')).map((f) => f.message)).toEqual([
+    const fs = load(libafs('4.18.0'));
+    expect(fs.map((f) => f.message)).toEqual([
       'libafs: Unknown symbol devmap_managed_key (err 0)',
       'libafs: Unknown symbol __put_devmap_managed_page (err 0)',
     ]);
+    expect(fs.map((f) => f.evidence.errno)).toEqual([0, 0]);
   });
 
   test('first licence GPL-compatible: loads even with a later proprietary entry', () => {

@@ -95,6 +95,12 @@ describe('missing-crc', () => {
     ]);
   });
 
+  test('extended modversions (6.14+): its own message', () => {
+    const module = mod({ imports: ['kmalloc'], versions: { module_layout: 0xaaaa0001 }, versionsFormat: 'extended', vermagic: KMAGIC });
+    const c = ctx({ module, kernel: kernel('6.14.0', { modversions: true, vermagic: KMAGIC, exports: [exp('module_layout', 'EXPORT_SYMBOL', { crc: 0xaaaa0001 }), exp('kmalloc', 'EXPORT_SYMBOL', { crc: 7 })] }) });
+    expect(load(c).map((f) => [f.severity, f.message])).toEqual([['warning', 'foo: no extended symbol version for kmalloc']]);
+  });
+
   test('no __versions at all, no CONFIG_MODULE_FORCE_LOAD: -ENOEXEC, the kernel prints nothing', () => {
     const fs = load(run(undefined, { vermagic: '6.1.0-18-amd64 SMP preempt mod_unload ' }));
     expect(fs.map(brief)).toEqual([

@@ -129,7 +129,11 @@ describe('unresolved, load stage', () => {
   });
 
   test('≤4.18: (err 0)', () => {
-    expect(load(run('4.18.0', ['no_such_fn'])).map((f) => f.message)).toEqual(['foo: Unknown symbol no_such_fn (err 0)']);
+    const fs = load(run('4.18.0', ['no_such_fn']));
+    expect(fs.map((f) => f.message)).toEqual(['foo: Unknown symbol no_such_fn (err 0)']);
+    expect(fs[0].evidence.errno).toBe(0);
+    // the first release with `PTR_ERR(ksym) ?: -ENOENT` seen
+    expect(load(run('4.19.0', ['no_such_fn'])).map((f) => f.message)).toEqual(['foo: Unknown symbol no_such_fn (err -2)']);
   });
 
   test('x86 _GLOBAL_OFFSET_TABLE_: the loader ignores it only since 5.12', () => {
@@ -143,5 +147,11 @@ describe('unresolved, load stage', () => {
     const c = run('6.1.0', ['nope'], {}, { name: 'snd-foo', path: '/b/snd-foo.ko' });
     expect(load(c)[0].message).toBe('snd_foo: Unknown symbol nope (err -2)');
     expect(build(c)[0].message).toBe('ERROR: modpost: "nope" [/b/snd-foo.ko] undefined!');
+  });
+
+  test('a .o input: the final link provides __this_module and the ppc64 helpers, so the loader model skips them', () => {
+    const c = run('6.1.0', ['__this_module', '_savegpr0_14', 'nope'], {}, { kind: 'o', path: '/b/foo.o', machine: EM_PPC64 });
+    expect(load(c).map((f) => f.symbol)).toEqual(['nope']);
+    expect(build(c).map((f) => f.symbol)).toEqual(['nope']);
   });
 });
