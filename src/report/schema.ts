@@ -3,20 +3,7 @@
  * inferred from it, and tests validate every report the CLI emits against it.
  */
 import { z } from 'zod';
-
-export const RULE_IDS = [
-  'gpl-only',
-  'gpl-future',
-  'unused-symbol',
-  'unresolved',
-  'namespace-not-imported',
-  'missing-license',
-  'duplicate-export',
-  'crc-mismatch',
-  'missing-crc',
-  'vermagic-mismatch',
-  'proprietary-import',
-] as const;
+import { RULE_IDS } from '../rules/types.js';
 
 export const referenceSchema = z.object({
   section: z.string(),

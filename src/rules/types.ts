@@ -4,18 +4,22 @@
 import type { Export, KernelBuild, KernelVersion } from '../kernel/types.js';
 import type { ModuleFacts, Reference } from '../module/types.js';
 
-export type RuleId =
-  | 'gpl-only'
-  | 'gpl-future'
-  | 'unused-symbol'
-  | 'unresolved'
-  | 'namespace-not-imported'
-  | 'missing-license'
-  | 'duplicate-export'
-  | 'crc-mismatch'
-  | 'missing-crc'
-  | 'vermagic-mismatch'
-  | 'proprietary-import';
+/** The stable rule ids (the JSON report's `rule` field); the report schema takes them from here. */
+export const RULE_IDS = [
+  'gpl-only',
+  'gpl-future',
+  'unused-symbol',
+  'unresolved',
+  'namespace-not-imported',
+  'missing-license',
+  'duplicate-export',
+  'crc-mismatch',
+  'missing-crc',
+  'vermagic-mismatch',
+  'proprietary-import',
+] as const;
+
+export type RuleId = (typeof RULE_IDS)[number];
 
 export type Stage = 'build' | 'load';
 export type Severity = 'error' | 'warning';
