@@ -2,6 +2,7 @@
  * Helpers shared by the rules: licence tests, the names modpost and the loader print, the per-arch
  * list of undefined symbols modpost ignores, and small formatting helpers.
  */
+import { EM_386, EM_PPC, EM_PPC64, EM_S390, EM_SPARC, EM_SPARCV9, EM_X86_64 } from '../elf/constants.js';
 import type { KernelVersion } from '../kernel/types.js';
 import type { Import, ModuleFacts, Reference } from '../module/types.js';
 import type { EvidenceValue, Finding, RuleContext, RuleId, Severity, Stage } from './types.js';
@@ -121,13 +122,8 @@ export function ownerModule(ctx: RuleContext, owner: string): ModuleFacts | unde
 // ---------------------------------------------------------------------------------------------
 // modpost's ignore_undef_symbol() (scripts/mod/modpost.c)
 
-export const EM_SPARC = 2;
-export const EM_386 = 3;
-export const EM_PPC = 20;
-export const EM_PPC64 = 21;
-export const EM_S390 = 22;
-export const EM_SPARCV9 = 43;
-export const EM_X86_64 = 62;
+// e_machine values (data shared with the ELF layer's constants).
+export { EM_386, EM_PPC, EM_PPC64, EM_S390, EM_SPARC, EM_SPARCV9, EM_X86_64 };
 
 interface IgnoreRule extends VersionRange {
   /** undefined = every architecture. */
