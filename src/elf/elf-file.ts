@@ -7,6 +7,7 @@
  * Offsets and sizes are Numbers (a file cannot exceed 2^53 bytes); addresses and symbol values are
  * BigInt (kernel addresses such as 0xffffffff81000000 do exceed 2^53).
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { ElfFormatError } from '../errors.js';
 import {
   ELFCLASS32,
@@ -126,6 +127,11 @@ export class FieldReader {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/**
+ * String lookups scan at most this far for the NUL directly; a longer scan builds the table's list of NUL
+ * positions once (see ElfFile.nulFrom), so a hostile table costs one pass, not one pass per name.
+ */
+const SHORT_SCAN = 256;
 
 export class ElfFile {
   readonly header: ElfHeader;
@@ -134,6 +140,8 @@ export class ElfFile {
   private readonly byName = new Map<string, ElfSection>();
   private readonly dataCache = new Map<number, Buffer>();
   private symbolCache: ElfSymbol[] | undefined;
+  /** Per string-table data: sorted NUL positions and the whole table as text, built on the first long scan. */
+  private readonly longTables = new WeakMap<Buffer, { nuls: Uint32Array; text: string | undefined }>();
 
   private constructor(private readonly src: ByteSource) {
     const { header, fields } = ElfFile.readHeader(src);
@@ -242,9 +250,13 @@ export class ElfFile {
   private readSections(): ElfSection[] {
     const h = this.header;
     const f = this.fields;
-    if (h.shoff === 0) return [];
     const want = f.is64 ? 64 : 40;
     const shoffField = f.is64 ? 0x28 : 0x20;
+    if (h.shoff === 0) {
+      // No section header table: then there are no sections (as Go's debug/elf insists).
+      if (h.shnum !== 0) this.fail(shoffField, `e_shoff is 0 (no section header table) but e_shnum is ${h.shnum}`);
+      return [];
+    }
     if (h.shentsize < want) this.fail(f.is64 ? 0x3a : 0x2e, `e_shentsize ${h.shentsize} is smaller than a section header (${want})`);
     if (h.shoff + want > this.src.size) this.fail(shoffField, `section header table at 0x${h.shoff.toString(16)} is past the end of the file`);
 
@@ -321,13 +333,50 @@ export class ElfFile {
     return out;
   }
 
-  /** A NUL-terminated string at `offset` in a string table's data. */
+  /** A NUL-terminated string at `offset` in a string table's data (offset 0 is the empty name, as in ELF). */
   cString(data: Buffer, offset: number, table: ElfSection, what: string): string {
     if (offset === 0) return '';
-    if (offset >= data.length) this.fail(table.headerOffset, `${what}: string offset ${offset} is outside ${table.name || 'string table'} (${data.length} bytes)`);
-    const end = data.indexOf(0, offset);
+    return this.stringAt(data, offset, table, what);
+  }
+
+  /**
+   * The NUL-terminated string at `offset` in a section's data, offset 0 included. Time and memory stay
+   * linear in the table however many names point into one long unterminated run: long strings are
+   * slices of one decoded copy of the table, not a copy each.
+   */
+  stringAt(data: Buffer, offset: number, table: ElfSection, what: string): string {
+    if (!(offset >= 0 && offset < data.length)) this.fail(table.headerOffset, `${what}: string offset ${offset} is outside ${table.name || 'string table'} (${data.length} bytes)`);
+    const end = this.nulFrom(data, offset);
     if (end < 0) this.fail(table.offset + offset, `${what}: string is not NUL-terminated`);
-    return data.toString('latin1', offset, end);
+    if (end - offset <= SHORT_SCAN) return data.toString('latin1', offset, end);
+    if (end - offset > bufferConstants.MAX_STRING_LENGTH) this.fail(table.offset + offset, `${what}: string of ${end - offset} bytes is too long`);
+    const long = this.longTables.get(data)!;
+    if (long.text === undefined && data.length <= bufferConstants.MAX_STRING_LENGTH) long.text = data.toString('latin1');
+    return long.text !== undefined ? long.text.slice(offset, end) : data.toString('latin1', offset, end);
+  }
+
+  /** Index of the first NUL at or after `offset` in `data`, or -1. */
+  private nulFrom(data: Buffer, offset: number): number {
+    let long = this.longTables.get(data);
+    if (!long) {
+      const near = data.subarray(offset, offset + SHORT_SCAN + 1).indexOf(0);
+      if (near >= 0) return offset + near;
+      if (offset + SHORT_SCAN + 1 >= data.length) return -1;
+      let count = 0;
+      for (let i = data.indexOf(0); i !== -1; i = data.indexOf(0, i + 1)) count++;
+      const nuls = new Uint32Array(count);
+      for (let i = data.indexOf(0), k = 0; i !== -1; i = data.indexOf(0, i + 1)) nuls[k++] = i;
+      this.longTables.set(data, (long = { nuls, text: undefined }));
+    }
+    const { nuls } = long;
+    let lo = 0;
+    let hi = nuls.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (nuls[mid] < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < nuls.length ? nuls[lo] : -1;
   }
 
   section(name: string): ElfSection | undefined {

@@ -4,6 +4,16 @@
  * ElfFile, which knows which structure it was reading; here a short read is the only error.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { ElfFormatError, InputError } from '../errors.js';
+
+/** A file-system error as a reason (no stack, no errno jargon beyond the code). */
+function fsReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return `cannot read: ${(e as Error | undefined)?.message ?? String(e)}`;
+}
 
 export interface ByteSource {
   /** The file name errors are reported against. */
@@ -33,12 +43,16 @@ export class FileSource implements ByteSource {
   private fd: number | undefined;
 
   constructor(readonly name: string) {
-    this.fd = openSync(name, 'r');
+    try {
+      this.fd = openSync(name, 'r');
+    } catch (e) {
+      throw new InputError(name, fsReason(e));
+    }
     try {
       this.size = fstatSync(this.fd).size;
     } catch (e) {
       closeSync(this.fd);
-      throw e;
+      throw new InputError(name, fsReason(e));
     }
   }
 
@@ -47,8 +61,14 @@ export class FileSource implements ByteSource {
     const out = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
-      const n = readSync(this.fd, out, done, length - done, offset + done);
-      if (n === 0) throw new Error(`${this.name}: short read at offset ${offset + done}`);
+      let n: number;
+      try {
+        n = readSync(this.fd, out, done, length - done, offset + done);
+      } catch (e) {
+        throw new InputError(this.name, fsReason(e), { offset: offset + done });
+      }
+      // The file was this.size bytes when opened: a half-written file still being replaced, or cut.
+      if (n === 0) throw new ElfFormatError(this.name, offset + done, `file ended at offset 0x${(offset + done).toString(16)} while reading ${length} bytes at 0x${offset.toString(16)}: it shrank while being read (it was ${this.size} bytes)`);
       done += n;
     }
     return out;

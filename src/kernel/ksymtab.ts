@@ -11,7 +11,7 @@
  * one (a stripped vmlinux) the entries themselves are decoded.
  */
 import { ElfFormatError } from '../errors.js';
-import { ET_REL, SHN_ABS } from '../elf/constants.js';
+import { ET_REL, SHN_ABS, SHT_NOBITS } from '../elf/constants.js';
 import { ElfFile, type ElfSection, type ElfSymbol } from '../elf/elf-file.js';
 import type { ExportType } from './types.js';
 
@@ -115,10 +115,11 @@ function fromExportMarkers(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] 
   const data = elf.sectionData(sec);
   for (const s of symbols) {
     if (s.section !== sec.index || !s.name.startsWith('__export_symbol_')) continue;
-    const off = Number(s.value);
-    const lic = elf.cString(data, off, sec, `licence of '${s.name}'`);
-    const nsOff = data.indexOf(0, off) + 1;
-    const ns = nsOff > 0 && nsOff < data.length ? elf.cString(data, nsOff, sec, `namespace of '${s.name}'`) : '';
+    // The first marker sits at offset 0: a real string here, not ELF's "offset 0 = empty name".
+    const off = s.value < BigInt(data.length) ? Number(s.value) : data.length;
+    const lic = elf.stringAt(data, off, sec, `licence of '${s.name}'`);
+    const nsOff = off + lic.length + 1;
+    const ns = nsOff < data.length ? elf.stringAt(data, nsOff, sec, `namespace of '${s.name}'`) : '';
     out.push({ name: s.name.slice('__export_symbol_'.length), type: lic === 'GPL' ? 'EXPORT_SYMBOL_GPL' : 'EXPORT_SYMBOL', namespace: ns, crc: null });
   }
   return out;
@@ -141,6 +142,7 @@ function fromEntries(elf: ElfFile): KsymtabExport[] {
   for (const [secName, crcName] of Object.entries(CRC_SECTION_OF)) {
     const sec = elf.section(secName);
     if (!sec || sec.size === 0) continue;
+    if (sec.type === SHT_NOBITS) throw new ElfFormatError(elf.file, sec.headerOffset, `'${secName}' has ${sec.size} bytes of entries but no data in the file (SHT_NOBITS)`);
     const type = exportTypeOfSection(secName)!;
     const layout = detectLayout(elf, sec, strings);
     if (!layout) throw new ElfFormatError(elf.file, sec.headerOffset, `cannot decode the entries of '${secName}': no struct kernel_symbol layout fits`);
@@ -182,6 +184,12 @@ function detectLayout(elf: ElfFile, sec: ElfSection, strings: ElfSection): Layou
 }
 
 const IDENT = /^[A-Za-z_.$][A-Za-z0-9_.$]*$/;
+/**
+ * Longest string taken for a name or namespace when decoding entries (KSYM_NAME_LEN is 512 since 6.1):
+ * a longer one is not a name, and the bound keeps a hostile __ksymtab_strings from costing a scan of
+ * the whole section per entry.
+ */
+const MAX_DECODED_NAME = 1024;
 
 function decodeEntry(elf: ElfFile, sec: ElfSection, strings: ElfSection, layout: Layout, i: number): { name: string; namespace: string } | undefined {
   const f = elf.fields;
@@ -198,9 +206,9 @@ function decodeEntry(elf: ElfFile, sec: ElfSection, strings: ElfSection, layout:
     const rel = addr - strings.addr;
     if (rel < 0n || rel >= BigInt(strings.size)) return undefined;
     const sdata = elf.sectionData(strings);
-    const end = sdata.indexOf(0, Number(rel));
-    if (end < 0) return undefined;
-    const s = sdata.toString('latin1', Number(rel), end);
+    const len = sdata.subarray(Number(rel), Number(rel) + MAX_DECODED_NAME + 1).indexOf(0);
+    if (len < 0) return undefined;
+    const s = sdata.toString('latin1', Number(rel), Number(rel) + len);
     return (allowEmpty && s === '') || IDENT.test(s) || (allowEmpty && /^[\x21-\x7e]+$/.test(s)) ? s : undefined;
   };
   const name = str(field(1), false);

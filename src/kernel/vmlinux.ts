@@ -18,23 +18,28 @@ export interface VmlinuxFacts {
 export function readVmlinux(path: string): VmlinuxFacts {
   const elf = ElfFile.open(path);
   try {
-    const symbols = elf.symbols();
-    const exports: Export[] = readKsymtab(elf, symbols).map((e) => ({ ...e, owner: 'vmlinux', origin: { file: path } }));
-    let release: string | undefined;
-    let vermagic: string | undefined;
-    for (const s of symbols) {
-      if (s.name === 'linux_banner' && release === undefined) {
-        const banner = stringAt(elf, s);
-        const m = banner && /^Linux version (\S+)/.exec(banner);
-        if (m) release = m[1];
-      } else if (s.name === 'vermagic' && vermagic === undefined) {
-        vermagic = stringAt(elf, s);
-      }
-    }
-    return { exports, release, vermagic, machine: elf.header.machine };
+    return vmlinuxFacts(elf, path);
   } finally {
     elf.close();
   }
+}
+
+/** The facts of an opened vmlinux (the caller closes it). */
+export function vmlinuxFacts(elf: ElfFile, path: string): VmlinuxFacts {
+  const symbols = elf.symbols();
+  const exports: Export[] = readKsymtab(elf, symbols).map((e) => ({ ...e, owner: 'vmlinux', origin: { file: path } }));
+  let release: string | undefined;
+  let vermagic: string | undefined;
+  for (const s of symbols) {
+    if (s.name === 'linux_banner' && release === undefined) {
+      const banner = stringAt(elf, s);
+      const m = banner && /^Linux version (\S+)/.exec(banner);
+      if (m) release = m[1];
+    } else if (s.name === 'vermagic' && vermagic === undefined) {
+      vermagic = stringAt(elf, s);
+    }
+  }
+  return { exports, release, vermagic, machine: elf.header.machine };
 }
 
 function stringAt(elf: ElfFile, s: ElfSymbol): string | undefined {

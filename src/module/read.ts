@@ -48,7 +48,7 @@ export function moduleFacts(elf: ElfFile, path: string): ModuleFacts {
   const get = (k: string) => modinfo.filter((e) => e.key === k).map((e) => e.value);
   const symbols = elf.symbols();
   if (symbols.length === 0) throw new ElfFormatError(path, elf.header.shoff, 'no symbol table: a module always has .symtab');
-  const { versions, versionsFormat } = readVersions(elf);
+  const { versions, versionsFormat, basicVersions } = readVersions(elf);
   const imports = readImports(elf, symbols);
   const exports = readModuleExports(elf, symbols);
   const nameFromFile = basename(path).replace(/\.(ko|o)(\.(gz|xz|zst))?$/, '');
@@ -67,6 +67,7 @@ export function moduleFacts(elf: ElfFile, path: string): ModuleFacts {
     intree: get('intree').includes('Y'),
     versions,
     versionsFormat,
+    ...(basicVersions ? { basicVersions } : {}),
     imports,
     exports,
   };
@@ -101,9 +102,10 @@ export function readModinfo(elf: ElfFile): Array<{ key: string; value: string }>
 /**
  * `__versions`: `struct modversion_info { unsigned long crc; char name[64 - sizeof(unsigned long)]; }`.
  * Extended modversions (6.14+): `__version_ext_crcs` (u32[]) + `__version_ext_names` (NUL-separated), used
- * by the loader in preference when present.
+ * by the loader in preference when present; a `__versions` table next to them is kept as `basicVersions`
+ * (what loaders before 6.14 read).
  */
-export function readVersions(elf: ElfFile): Pick<ModuleFacts, 'versions' | 'versionsFormat'> {
+export function readVersions(elf: ElfFile): Pick<ModuleFacts, 'versions' | 'versionsFormat' | 'basicVersions'> {
   const f = elf.fields;
   const extCrcs = elf.section('__version_ext_crcs');
   const extNames = elf.section('__version_ext_names');
@@ -119,8 +121,14 @@ export function readVersions(elf: ElfFile): Pick<ModuleFacts, 'versions' | 'vers
       versions.set(names.toString('latin1', p, end), f.u32(crcs, i * 4));
       p = end + 1;
     }
-    return { versions, versionsFormat: 'extended' };
+    const basicVersions = readBasicVersions(elf).versions;
+    return basicVersions ? { versions, versionsFormat: 'extended', basicVersions } : { versions, versionsFormat: 'extended' };
   }
+  return readBasicVersions(elf);
+}
+
+function readBasicVersions(elf: ElfFile): { versions?: Map<string, number>; versionsFormat?: 'basic' } {
+  const f = elf.fields;
   const sec = elf.section('__versions');
   if (!sec) return { versions: undefined };
   const data = elf.sectionData(sec);
@@ -163,10 +171,16 @@ export function readImports(elf: ElfFile, symbols: ElfSymbol[]): Import[] {
     if ((target.flags & SHF_ALLOC) === 0n) continue; // debug info and the like: not a reason to import
     if (rs.link !== 0 && elf.sections[rs.link]?.type !== 2) continue; // relocations against another symbol table
     const relocs = elf.relocations(rs);
+    const entsize = relocs.length > 0 ? rs.size / relocs.length : 0;
+    const start = elf.header.type === ET_REL ? 0n : target.addr;
     for (let i = 0; i < relocs.length; i++) {
       const r = relocs[i];
+      const at = rs.offset + i * entsize;
       if (r.symIndex >= symbols.length) {
-        throw new ElfFormatError(elf.file, rs.offset, `relocation ${i} of '${rs.name}' names symbol ${r.symIndex}, but .symtab has ${symbols.length}`);
+        throw new ElfFormatError(elf.file, at, `relocation ${i} of '${rs.name}' names symbol ${r.symIndex}, but .symtab has ${symbols.length}`);
+      }
+      if (r.offset < start || r.offset - start >= BigInt(target.size)) {
+        throw new ElfFormatError(elf.file, at, `relocation ${i} of '${rs.name}' applies at 0x${r.offset.toString(16)}, outside '${target.name}' (0x${target.size.toString(16)} bytes)`);
       }
       const imp = bySym.get(r.symIndex);
       if (!imp) continue;
@@ -183,6 +197,7 @@ export function readImports(elf: ElfFile, symbols: ElfSymbol[]): Import[] {
  */
 class FunctionLocator {
   private readonly bySection = new Map<number, ElfSymbol[]>();
+  private readonly groups = new Map<number, AddressGroups>();
 
   constructor(
     private readonly elf: ElfFile,
@@ -207,6 +222,7 @@ class FunctionLocator {
           alias(a) - alias(b),
       );
     }
+    for (const [shndx, list] of this.bySection) this.groups.set(shndx, addressGroups(list));
   }
 
   /** The symbol whose range holds `addr` in section `shndx`. */
@@ -226,10 +242,11 @@ class FunctionLocator {
     if (best < 0) return undefined;
     // The symbols at the nearest address before addr, in order of preference: the first that covers addr.
     const v = list[best].value;
-    let first = best;
-    while (first > 0 && list[first - 1].value === v) first--;
-    for (let j = first; j <= best; j++) if (addr < v + list[j].size) return list[j];
-    for (let j = first; j <= best; j++) if (list[j].size === 0n) return list[j]; // an unsized (asm) label
+    const groups = this.groups.get(shndx)!;
+    const first = groups.first[best];
+    const picks = groups.picks.get(first)!;
+    for (const s of picks) if (addr < v + s.size) return s;
+    for (const s of picks) if (s.size === 0n) return s; // an unsized (asm) label
     // A larger symbol that starts earlier may still cover addr.
     for (let j = first - 1; j >= 0 && j >= first - 8; j--) if (addr < list[j].value + list[j].size) return list[j];
     return undefined;
@@ -238,9 +255,10 @@ class FunctionLocator {
   reference(target: ElfSection, offset: bigint, relocs: { offset: bigint; symIndex: number; addend: bigint }[], i: number): Reference {
     const isExec = (target.flags & SHF_EXECINSTR) !== 0n;
     // In ET_REL, r_offset and symbol values are section offsets; in linked files both are addresses.
-    const place = this.elf.header.type === ET_REL ? offset : offset - target.addr;
+    const start = this.elf.header.type === ET_REL ? 0n : target.addr;
+    const place = offset - start;
     const fn = this.containing(target.index, offset);
-    if (fn && (isExec || fn.type === STT_FUNC || fn.size > 0n)) {
+    if (fn && fn.value >= start && (isExec || fn.type === STT_FUNC || fn.size > 0n)) {
       return { section: target.name, function: fn.name, offset: Number(offset - fn.value) };
     }
     if (!isExec) {
@@ -259,7 +277,9 @@ class FunctionLocator {
     const at = relocs[i].offset;
     let site: { function: string; offset: number } | undefined;
     // The farthest one back within the entry is its first field: the code site (the next may be a jump target).
-    for (let j = i - 1; j >= 0 && at - relocs[j].offset <= 16n; j--) {
+    // (At most 32 back: a table entry never holds more; without a bound, relocations that all share
+    // one offset would make this quadratic.)
+    for (let j = i - 1; j >= 0 && j >= i - 32 && at - relocs[j].offset <= 16n; j--) {
       site = this.codeAddress(relocs[j].symIndex, relocs[j].addend) ?? site;
     }
     return site;
@@ -273,10 +293,51 @@ class FunctionLocator {
     // Absolute entries (4.18 jump labels) and relative ones (`.long 1b - .`, 4.19+) both relocate
     // against section+addend, the addend being the code site.
     const addr = s.value + addend;
+    // A code site outside its section (a corrupt symbol value or addend) is no code site; its end is.
+    const start = this.elf.header.type === ET_REL ? 0n : sec.addr;
+    if (addr < start || addr - start > BigInt(sec.size)) return undefined;
     const fn = this.containing(sec.index, addr);
-    if (fn) return { function: fn.name, offset: Number(addr - fn.value) };
-    return { function: `${sec.name}`, offset: Number(addr) };
+    if (fn && fn.value >= start) return { function: fn.name, offset: Number(addr - fn.value) };
+    return { function: `${sec.name}`, offset: Number(addr - start) };
   }
+}
+
+interface AddressGroups {
+  /** For each index of a sorted list: the index of the first symbol at the same address. */
+  first: Int32Array;
+  /** Per group (keyed by its first index), in list order, the only symbols containing() can pick from it. */
+  picks: Map<number, ElfSymbol[]>;
+}
+
+/**
+ * A group of symbols at one address is sorted functions first, then by size descending, so the first
+ * symbol that covers an address is the group's first function or first other symbol, and the first
+ * unsized one is its first unsized function or first unsized other symbol. Keeping only those four
+ * makes a lookup O(1) per group however many symbols share an address (a hostile file may put them all
+ * at one), with the same answer as scanning the whole group.
+ */
+function addressGroups(list: ElfSymbol[]): AddressGroups {
+  const first = new Int32Array(list.length);
+  const picks = new Map<number, ElfSymbol[]>();
+  let start = 0;
+  let picked: ElfSymbol[] = [];
+  let seen = 0;
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i];
+    if (s.value !== list[start].value) {
+      picks.set(start, picked);
+      start = i;
+      picked = [];
+      seen = 0;
+    }
+    first[i] = start;
+    const kind = s.type === STT_FUNC ? 1 : 4;
+    const unsized = s.size === 0n ? kind << 1 : 0;
+    if ((seen & kind) === 0 || (unsized !== 0 && (seen & unsized) === 0)) picked.push(s);
+    seen |= kind | unsized;
+  }
+  if (list.length > 0) picks.set(start, picked);
+  return { first, picks };
 }
 
 /** The module's own exports, from its __ksymtab* sections (or `.export_symbol` markers in 6.5+ objects). */

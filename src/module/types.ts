@@ -58,6 +58,11 @@ export interface ModuleFacts {
   versions?: Map<string, number>;
   /** Which modversions table the module carries. */
   versionsFormat?: 'basic' | 'extended';
+  /**
+   * With extended modversions: the `__versions` table the module also carries (CONFIG_BASIC_MODVERSIONS),
+   * else undefined. Loaders before 6.14 know only this one (see rules/shared.ts loaderVersions()).
+   */
+  basicVersions?: Map<string, number>;
   /** GLOBAL/WEAK undefined symbols (before any ignore list), with their references. */
   imports: Import[];
   exports: ModuleExport[];

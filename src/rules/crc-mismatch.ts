@@ -11,7 +11,7 @@
  */
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
-import { finding, hex8, kernelHasModversions, loaderName } from './shared.js';
+import { finding, hex8, kernelHasModversions, loaderName, loaderVersions } from './shared.js';
 import { loaderWalk, unknownSymbolLine } from './loader.js';
 
 export const CRC_MISMATCH_MESSAGES: readonly MessageEntry[] = [
@@ -23,9 +23,9 @@ export function moduleLayoutExport(ctx: RuleContext) {
 }
 
 function check(ctx: RuleContext): Finding[] {
-  if (!kernelHasModversions(ctx) || !ctx.module.versions) return [];
+  const versions = loaderVersions(ctx);
+  if (!kernelHasModversions(ctx) || !versions) return [];
   const name = loaderName(ctx.module);
-  const versions = ctx.module.versions;
   const layout = moduleLayoutExport(ctx);
   if (layout && layout.crc !== null && versions.has('module_layout')) {
     const mine = versions.get('module_layout')!;

@@ -29,6 +29,7 @@ import {
   loaderIgnoresUndef,
   loaderName,
   loaderTaintsProprietary,
+  loaderVersions,
   ownerModule,
 } from './shared.js';
 
@@ -137,6 +138,19 @@ function ownerTaintedProprietary(ctx: RuleContext, owner: ModuleFacts, seen: Set
   return false;
 }
 
+/** Does any module of the run taint proprietary by its own licence? Without one, no owner can be tainted. */
+const runHasProprietary = new WeakMap<ReadonlyMap<string, ModuleFacts>, boolean>();
+
+function anyProprietary(modules: ReadonlyMap<string, ModuleFacts>): boolean {
+  let hit = runHasProprietary.get(modules);
+  if (hit === undefined) {
+    hit = false;
+    for (const m of modules.values()) if ((hit = loaderTaintsProprietary(m))) break;
+    runHasProprietary.set(modules, hit);
+  }
+  return hit;
+}
+
 const cache = new WeakMap<RuleContext, LoaderWalk>();
 
 export function loaderWalk(ctx: RuleContext): LoaderWalk {
@@ -150,6 +164,19 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
   const modversions = kernelHasModversions(ctx);
   const forceLoad = configEnabled(ctx, 'CONFIG_MODULE_FORCE_LOAD');
   const allowMissingNs = configEnabled(ctx, 'CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS');
+  const versions = loaderVersions(ctx);
+
+  // Whether an owner is tainted is reachability in the run's import graph (without this module): the
+  // same for every symbol of this module, so it is computed once per owner; and only ownerModule()'s
+  // modules can be reached, so a run without a proprietary module needs no walk at all.
+  const ownerTaintMemo = new Map<string, boolean>();
+  const runProprietary = hasInherit && anyProprietary(ctx.modules);
+  const ownerTainted = (owner: ModuleFacts): boolean => {
+    if (!runProprietary) return false;
+    let t = ownerTaintMemo.get(owner.path);
+    if (t === undefined) ownerTaintMemo.set(owner.path, (t = ownerTaintedProprietary(ctx, owner, new Set([mod.path]))));
+    return t;
+  };
 
   let tainted = loaderTaintsProprietary(mod);
   let inheritedFrom: string | undefined;
@@ -204,7 +231,7 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
     if (hasInherit) {
       if (isGplOnly(exp.type)) usingGplOnly = true;
       const owner = ownerModule(ctx, exp.owner);
-      if (owner && ownerTaintedProprietary(ctx, owner, new Set([mod.path]))) {
+      if (owner && ownerTainted(owner)) {
         if (usingGplOnly) {
           s.inherit = { owner: loaderName(owner), action: 'refuse' };
           s.failed = true;
@@ -222,15 +249,15 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
     // step 4: check_version()
     if (modversions) {
       if (exp.crc === null) s.crc = 'unversioned-export';
-      else if (!mod.versions) {
+      else if (!versions) {
         s.crc = 'no-versions';
         if (!forceLoad) {
           s.failed = true;
           s.errno = -22;
           return;
         }
-      } else if (mod.versions.has(imp.name)) {
-        if ((mod.versions.get(imp.name)! >>> 0) === (exp.crc >>> 0)) s.crc = 'ok';
+      } else if (versions.has(imp.name)) {
+        if ((versions.get(imp.name)! >>> 0) === (exp.crc >>> 0)) s.crc = 'ok';
         else {
           s.crc = 'mismatch';
           s.failed = true;

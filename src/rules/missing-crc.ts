@@ -17,7 +17,7 @@
  */
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
-import { configEnabled, finding, kernelHasModversions, loaderName } from './shared.js';
+import { configEnabled, finding, kernelHasModversions, loaderName, loaderVersions } from './shared.js';
 import { loaderWalk, unknownSymbolLine } from './loader.js';
 import { moduleLayoutExport } from './crc-mismatch.js';
 
@@ -41,8 +41,14 @@ function check(ctx: RuleContext): Finding[] {
   if (!kernelHasModversions(ctx) || ctx.module.kind === 'o') return [];
   const name = loaderName(ctx.module);
   const layout = moduleLayoutExport(ctx);
-  if (!ctx.module.versions) {
+  const versions = loaderVersions(ctx);
+  if (!versions) {
     if (layout && layout.crc === null) return [];
+    // extended tables alone, on a kernel older than 6.14: its loader does not look at them
+    const noTable =
+      ctx.module.versionsFormat === 'extended'
+        ? 'the module has only extended modversions (__version_ext_crcs/__version_ext_names), which loaders before 6.14 do not read, and no __versions section'
+        : 'the module has no __versions section';
     if (configEnabled(ctx, 'CONFIG_MODULE_FORCE_LOAD')) {
       const m = message(FORCED_LOAD, ctx.version, name, 'module_layout')!;
       return [
@@ -52,7 +58,7 @@ function check(ctx: RuleContext): Finding[] {
           severity: m.severity,
           symbol: 'module_layout',
           message: m.message,
-          hint: `the module has no __versions section, so the kernel force-loads it (taint F); ${REBUILD}`,
+          hint: `${noTable}, so the kernel force-loads it (taint F); ${REBUILD}`,
           evidence: { versionsTable: false, forceLoad: true },
           references: [],
         }),
@@ -66,7 +72,7 @@ function check(ctx: RuleContext): Finding[] {
         severity: m.severity,
         symbol: 'module_layout',
         message: m.message,
-        hint: `the module has no __versions section and this kernel has CONFIG_MODVERSIONS without CONFIG_MODULE_FORCE_LOAD; ${REBUILD}`,
+        hint: `${noTable} and this kernel has CONFIG_MODVERSIONS without CONFIG_MODULE_FORCE_LOAD; ${REBUILD}`,
         evidence: { versionsTable: false, forceLoad: false, kernelPrints: false, stopsLoad: true },
         references: [],
       }),
@@ -101,7 +107,7 @@ function check(ctx: RuleContext): Finding[] {
       }),
     );
   };
-  if (layout && layout.crc !== null && !ctx.module.versions.has('module_layout')) emit('module_layout', true);
+  if (layout && layout.crc !== null && !versions.has('module_layout')) emit('module_layout', true);
   if (debian && out.length > 0) return out; // check_modstruct_version failed: -ENOEXEC
   for (const s of loaderWalk(ctx).symbols) if (s.crc === 'missing') emit(s.imp.name, false);
   return out;

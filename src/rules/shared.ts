@@ -108,14 +108,35 @@ export function isVmlinux(owner: string): boolean {
   return b === 'vmlinux';
 }
 
+/**
+ * The run's modules by `-`/`_`-folded name and modpost basename, in ctx.modules order (built once per
+ * run: a linear scan per lookup made a 4,000-module tree quadratic).
+ */
+const runNameIndex = new WeakMap<ReadonlyMap<string, ModuleFacts>, Map<string, ModuleFacts[]>>();
+
+function modulesByName(modules: ReadonlyMap<string, ModuleFacts>): Map<string, ModuleFacts[]> {
+  let index = runNameIndex.get(modules);
+  if (index) return index;
+  index = new Map();
+  for (const m of modules.values()) {
+    const a = m.name.replace(/-/g, '_');
+    const b = modpostBasename(m).replace(/-/g, '_');
+    for (const key of a === b ? [a] : [a, b]) {
+      const list = index.get(key);
+      if (list) list.push(m);
+      else index.set(key, [m]);
+    }
+  }
+  runNameIndex.set(modules, index);
+  return index;
+}
+
 /** The other module of this run that owns an export, if it is one of them. */
 export function ownerModule(ctx: RuleContext, owner: string): ModuleFacts | undefined {
   if (isVmlinux(owner)) return undefined;
-  const base = ownerBasename(owner);
-  for (const m of ctx.modules.values()) {
-    if (m === ctx.module || m.path === ctx.module.path) continue;
-    if (sameModuleName(m.name, base) || sameModuleName(modpostBasename(m), base)) return m;
-  }
+  const list = modulesByName(ctx.modules).get(ownerBasename(owner).replace(/-/g, '_'));
+  if (!list) return undefined;
+  for (const m of list) if (m !== ctx.module && m.path !== ctx.module.path) return m;
   return undefined;
 }
 
@@ -232,4 +253,16 @@ export function configEnabled(ctx: RuleContext, option: string): boolean {
 /** The kernel has CONFIG_MODVERSIONS (unknown counts as yes, as the brief's contract says). */
 export function kernelHasModversions(ctx: RuleContext): boolean {
   return ctx.kernel.modversions !== false;
+}
+
+/**
+ * The modversions table this kernel's loader reads from the module. Extended modversions
+ * (`__version_ext_crcs`/`__version_ext_names`) exist since 6.14 (CONFIG_EXTENDED_MODVERSIONS); an older
+ * loader looks only for `__versions`, so a module with extended tables alone has no versions for it
+ * (check_version(): versindex == 0 → try_to_force_load()).
+ */
+export function loaderVersions(ctx: RuleContext): Map<string, number> | undefined {
+  const m = ctx.module;
+  if (m.versionsFormat === 'extended' && !atLeast(ctx.version, '6.14')) return m.basicVersions;
+  return m.versions;
 }

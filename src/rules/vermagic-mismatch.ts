@@ -10,7 +10,7 @@
  */
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
-import { configEnabled, finding, kernelHasModversions, loaderName } from './shared.js';
+import { configEnabled, finding, kernelHasModversions, loaderName, loaderVersions } from './shared.js';
 import { FORCED_LOAD, INSMOD_ENOEXEC } from './missing-crc.js';
 
 export const VERMAGIC_MESSAGES: readonly MessageEntry[] = [
@@ -74,7 +74,7 @@ function check(ctx: RuleContext): Finding[] {
   }
   const ker = ctx.kernel.vermagic;
   if (ker === undefined) return [];
-  const hasCrcs = kernelHasModversions(ctx) && ctx.module.versions !== undefined;
+  const hasCrcs = kernelHasModversions(ctx) && loaderVersions(ctx) !== undefined;
   if (comparableMagic(mod, hasCrcs) === comparableMagic(ker, hasCrcs)) return [];
   const m = message(VERMAGIC_MESSAGES, ctx.version, name, mod, ker)!;
   return [
