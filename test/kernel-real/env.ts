@@ -103,23 +103,31 @@ export interface KeyDiff {
 
 /**
  * Compare ksymcheck's keys with modpost's. modpost prints at most 10 unresolved symbols and then
- * `suppressed N unresolved symbol warnings…`: then ksymcheck must report every printed one plus either
- * exactly N more unresolved findings (which ones modpost hid is not observable) or none (the cap emulated).
+ * `suppressed N unresolved symbol warnings…`: then ksymcheck must report every printed one, that line as
+ * a symbol-less `unresolved` finding, and either exactly N more unresolved findings (which ones modpost
+ * hid is not observable) or none (the cap emulated).
  */
 export function diffKeys(oracle: OracleFinding[], ours: string[]): KeyDiff {
   const suppressed = oracle.filter((f) => f.rule === 'unresolved-suppressed').reduce((s, f) => s + (f.count ?? 0), 0);
+  // The `suppressed N …` line itself is expected as a symbol-less `unresolved` finding (same severity) of
+  // the module whose reports precede it.
+  let lastUnresolvedModule: string | undefined;
   const theirs = new Set(
-    oracle
-      .filter((f) => f.rule !== 'unresolved-suppressed')
-      .map((f) => (f.rule === 'unknown' ? `unknown modpost line: ${f.line}` : key(f.rule, f.severity, f.symbol, f.module))),
+    oracle.map((f) => {
+      if (f.rule === 'unknown') return `unknown modpost line: ${f.line}`;
+      if (f.rule === 'unresolved') lastUnresolvedModule = f.module;
+      if (f.rule === 'unresolved-suppressed') return key('unresolved', f.severity, undefined, lastUnresolvedModule);
+      return key(f.rule, f.severity, f.symbol, f.module);
+    }),
   );
   const mine = new Set(ours);
   const missing = [...theirs].filter((k) => !mine.has(k)).sort();
   let extra = [...mine].filter((k) => !theirs.has(k)).sort();
   if (suppressed > 0) {
-    const extraUnresolved = extra.filter((k) => k.startsWith('unresolved '));
+    const hidden = (k: string) => k.startsWith('unresolved ') && !/^unresolved \S+ - /.test(k);
+    const extraUnresolved = extra.filter(hidden);
     // Either all of them (printed + the N suppressed), or exactly the printed ones (modpost's cap emulated).
-    if (extraUnresolved.length === suppressed) extra = extra.filter((k) => !k.startsWith('unresolved '));
+    if (extraUnresolved.length === suppressed) extra = extra.filter((k) => !hidden(k));
     else if (extraUnresolved.length !== 0)
       extra.push(
         `(modpost suppressed ${suppressed} unresolved report(s); ksymcheck has ${extraUnresolved.length} unresolved beyond the printed ones)`,
