@@ -41,6 +41,9 @@ export function formatText(report: Report, opts: TextOptions): string {
     const verdict = m.verdict === 'pass' ? p('green', 'PASS') : p('red', 'FAIL');
     const lic = m.licenses.length ? m.licenses.map((l) => `"${l}"`).join(', ') : 'none';
     lines.push(`${verdict} ${p('bold', m.name)} (${m.path}) license: ${lic}`);
+    // A symbol usually has a build and a load finding with the same references and hint: print them once.
+    const seenRefs = new Set<string>();
+    const seenHints = new Set<string>();
     for (const f of m.findings) {
       const sev = f.severity === 'error' ? p('red', 'error') : p('yellow', 'warning');
       lines.push(`  ${f.stage} ${sev} [${f.rule}]${f.symbol ? ` ${f.symbol}` : ''}`);
@@ -50,9 +53,12 @@ export function formatText(report: Report, opts: TextOptions): string {
       if (f.references.length) {
         const shown = f.references.slice(0, 8).map(formatReference);
         const more = f.references.length > 8 ? `, … ${f.references.length - 8} more` : '';
-        lines.push(`    referenced at: ${shown.join('; ')}${more}`);
+        const text = `${shown.join('; ')}${more}`;
+        lines.push(`    referenced at: ${seenRefs.has(text) ? p('dim', '(as above)') : text}`);
+        seenRefs.add(text);
       }
-      if (f.hint) lines.push(`    hint: ${f.hint}`);
+      if (f.hint && !seenHints.has(f.hint)) lines.push(`    hint: ${f.hint}`);
+      if (f.hint) seenHints.add(f.hint);
     }
   }
   if (report.errors.length) {
