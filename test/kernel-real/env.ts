@@ -22,6 +22,17 @@ export interface AbisEnv {
   NEW_HEADERS: string;
   NEW_IMAGE: string;
   NEW_IMAGE_MODULES: string;
+  /** The CRC pair (crc-pair.test.ts): `ok`; `none` when fetch-kernels found no eligible pair; `off` when told so. */
+  CRC_STATUS?: 'ok' | 'none' | 'off';
+  /** Image ABI (its modules are checked) and headers ABI (the kernel they are loaded into). */
+  CRC_A?: string;
+  CRC_B?: string;
+  CRC_MODULE_LAYOUT?: string;
+  CRC_HEADERS?: string;
+  CRC_IMAGE?: string;
+  CRC_IMAGE_MODULES?: string;
+  /** Module.symvers of image A's own build (from linux-headers-6.1.0-<A>-amd64): its modules' exports. */
+  CRC_IMAGE_SYMVERS?: string;
 }
 
 export function readAbisEnv(): AbisEnv {
@@ -258,4 +269,67 @@ export function findKos(dir: string): string[] {
   };
   walk(dir);
   return out.sort();
+}
+
+export interface UndefinedSymbol {
+  name: string;
+  /** `w`/`v` in nm: a weak undefined symbol (the loader accepts it unresolved). */
+  weak: boolean;
+}
+
+/**
+ * The undefined symbols of many .ko in .symtab order — the order simplify_symbols() walks — with binutils'
+ * `nm -u -p` (undefined only, no sorting), batched, `jobs` at a time.
+ */
+export async function readUndefined(paths: string[], batch = 250, jobs = 2): Promise<Map<string, UndefinedSymbol[]>> {
+  const out = new Map<string, UndefinedSymbol[]>();
+  const batches: string[][] = [];
+  for (let i = 0; i < paths.length; i += batch) batches.push(paths.slice(i, i + batch));
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const b = batches[next++];
+      const { stdout } = await execFileP('nm', ['-u', '-p', ...b], { maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: 'C' } });
+      let cur: UndefinedSymbol[] | undefined;
+      if (b.length === 1) out.set(b[0], (cur = []));
+      const names = new Set(b);
+      for (const line of stdout.split('\n')) {
+        const h = /^(.*):$/.exec(line);
+        if (h && names.has(h[1])) {
+          out.set(h[1], (cur = []));
+          continue;
+        }
+        const m = /^\s+([UwvV])\s+(\S+)$/.exec(line);
+        if (m && cur) cur.push({ name: m[2], weak: m[1] !== 'U' });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  for (const p of paths) if (!out.has(p)) out.set(p, []); // nm prints no header for a file without undefined symbols
+  return out;
+}
+
+/**
+ * VERMAGIC_STRING of a 6.1 x86_64 kernel, from its header tree alone (include/linux/vermagic.h of 6.1:
+ * UTS_RELEASE, then "SMP " "preempt "/"preempt_rt " "mod_unload " "modversions ", MODULE_ARCH_VERMAGIC — empty
+ * on x86_64 — and the RANDSTRUCT hash, which this reader refuses rather than guesses).
+ */
+export function kernelVermagic(headers: string): string {
+  const release = /#define UTS_RELEASE "([^"]*)"/.exec(readFileSync(join(headers, 'include/generated/utsrelease.h'), 'utf8'))?.[1];
+  if (release === undefined) throw new Error(`no UTS_RELEASE in ${headers}`);
+  const conf = new Set(
+    readFileSync(join(headers, 'include/config/auto.conf'), 'utf8')
+      .split('\n')
+      .filter((l) => /^CONFIG_\w+=y$/.test(l))
+      .map((l) => l.slice(0, -2)),
+  );
+  if (!conf.has('CONFIG_X86_64')) throw new Error(`${headers}: not x86_64 (MODULE_ARCH_VERMAGIC not modelled here)`);
+  if (conf.has('CONFIG_RANDSTRUCT')) throw new Error(`${headers}: CONFIG_RANDSTRUCT (vermagic hash not modelled here)`);
+  let v = `${release} `;
+  if (conf.has('CONFIG_SMP')) v += 'SMP ';
+  if (conf.has('CONFIG_PREEMPT_BUILD')) v += 'preempt ';
+  else if (conf.has('CONFIG_PREEMPT_RT')) v += 'preempt_rt ';
+  if (conf.has('CONFIG_MODULE_UNLOAD')) v += 'mod_unload ';
+  if (conf.has('CONFIG_MODVERSIONS')) v += 'modversions ';
+  return v;
 }

@@ -214,8 +214,8 @@ describe(`in-tree modules of linux-image-6.1.0-${env.NEW_ABI}-amd64-unsigned`, (
     });
 
     // Past module_layout and vermagic, simplify_symbols reports every failing symbol. With the oldest and
-    // newest ABI no module gets there (module_layout differs), so this is vacuous for that pair; an ABI pair
-    // sharing module_layout (e.g. 53 and 54: 0xbce1a965, yet 7,529 other CRCs differ) exercises it.
+    // newest ABI no module gets there (module_layout differs), so this is vacuous for that pair;
+    // crc-pair.test.ts exercises it on an ABI pair sharing module_layout (fetch-kernels picks it).
     test('modules that pass module_layout and vermagic: every CRC mismatch and unknown symbol', () => {
       const ours = r.modules
         .filter((m) => expected.reachSymbols.has(m.path))
