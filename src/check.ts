@@ -1,14 +1,15 @@
 /**
  * The library's main entry: a kernel build and module files in, the kernel's verdicts out.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { InputError } from './errors.js';
 import { loadKernel } from './kernel/load.js';
 import type { Export, KernelBuild } from './kernel/types.js';
 import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
-import { readModule } from './module/read.js';
+import { MODULE_FILE_NAME } from './module/decompress.js';
+import { readModule, shareNames } from './module/read.js';
 import type { ModuleFacts } from './module/types.js';
 import { runRules } from './rules/index.js';
 import type { CheckOptions, Finding, Stage } from './rules/types.js';
@@ -26,20 +27,40 @@ export interface CheckRequest {
   missingCrc?: 'warn' | 'error';
   /** Modules are out-of-tree builds (M=). Default true. */
   external?: boolean;
-  /** Files read at once. */
+  /** Files read at once (compressed ones are decompressed on libuv's threads meanwhile). Default 16. */
   concurrency?: number;
+  /** Called as module files are read: `done` of `total` (for a progress display). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export function stagesOf(choice: StageChoice = 'both'): Stage[] {
   return choice === 'both' ? ['build', 'load'] : [choice];
 }
 
-const MODULE_FILE = /\.ko$/;
+function* exportNames(kernel: KernelBuild): Iterable<string> {
+  for (const e of kernel.exports.values()) yield e.name;
+}
 
-/** Expand directories into the module files below them (sorted, so reports are stable). */
+/** Directory names depmod does not descend into (the `build` and `source` links of /lib/modules/<release>). */
+const SKIPPED_DIRS = new Set(['build', 'source']);
+
+/**
+ * Expand directories into the module files below them, as depmod walks /lib/modules/<release>: `.ko`,
+ * `.ko.gz`, `.ko.xz`, `.ko.zst`; symbolic links to directories followed (once: a link back up is not a
+ * loop), `build` and `source` left out; sorted, so reports are stable.
+ */
 export async function expandModulePaths(paths: string[], errors: Report['errors']): Promise<string[]> {
   const out: string[] = [];
+  const seen = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
+    let real: string;
+    try {
+      real = await realpath(dir);
+    } catch {
+      real = dir;
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -51,7 +72,12 @@ export async function expandModulePaths(paths: string[], errors: Report['errors'
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) await walk(p);
-      else if ((e.isFile() || e.isSymbolicLink()) && MODULE_FILE.test(e.name)) out.push(p);
+      else if (e.isSymbolicLink()) {
+        const st = await stat(p).catch(() => undefined);
+        if (st?.isDirectory()) {
+          if (!SKIPPED_DIRS.has(e.name)) await walk(p);
+        } else if (MODULE_FILE_NAME.test(e.name)) out.push(p); // a dangling link is reported when read
+      } else if (e.isFile() && MODULE_FILE_NAME.test(e.name)) out.push(p);
     }
   };
   for (const p of paths) {
@@ -70,11 +96,20 @@ export async function expandModulePaths(paths: string[], errors: Report['errors'
 
 /** The owner name modpost gives a module's exports: its path without `.ko`/`.o`. */
 export function ownerOf(m: ModuleFacts): string {
-  return m.path.replace(/\.(ko|o)$/, '');
+  return m.path.replace(/\.(ko|o)(\.(gz|xz|zst))?$/, '');
 }
 
-/** Check already-read modules against a loaded kernel. Pure apart from nothing: no I/O. */
-export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], options: Partial<CheckOptions> & { stage?: StageChoice } = {}): ModuleReport[] {
+/**
+ * Check already-read modules against a loaded kernel. Pure apart from nothing: no I/O.
+ * `run` is the whole run in order (default: `modules`) when only some of its modules are checked here:
+ * its exports and names resolve imports as in one modpost invocation.
+ */
+export function checkModules(
+  kernel: KernelBuild,
+  modules: ModuleFacts[],
+  options: Partial<CheckOptions> & { stage?: StageChoice } = {},
+  run: ModuleFacts[] = modules,
+): ModuleReport[] {
   const opts: CheckOptions = {
     modpostWarn: options.modpostWarn ?? false,
     missingCrc: options.missingCrc ?? 'warn',
@@ -84,19 +119,32 @@ export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], option
   // Exports of the modules in this run resolve each other's imports, as in one modpost invocation.
   const runExports = new Map<string, Export>();
   const byName = new Map<string, ModuleFacts>();
-  for (const m of modules) {
+  for (const m of run) {
     byName.set(m.name, m);
+    if (m.exports.length === 0) continue;
+    const owner = ownerOf(m);
     for (const e of m.exports) {
-      if (!runExports.has(e.name)) runExports.set(e.name, { ...e, owner: ownerOf(m), origin: { file: m.path } });
+      if (!runExports.has(e.name)) runExports.set(e.name, { ...e, owner, origin: { file: m.path } });
     }
   }
   const version = kernel.version ?? NEWEST_KNOWN;
   return modules.map((m) => {
+    const self = ownerOf(m);
+    // Each import is resolved by the modpost walk and by the loader walk (and a rule or two): the
+    // answer is kept per module, a small map instead of a second look-up in the kernel's 25,000.
+    const seen = new Map<string, Export | null>();
     const resolve = (name: string): Export | undefined => {
+      const hit = seen.get(name);
+      if (hit !== undefined) return hit ?? undefined;
       const k = kernel.exports.get(name);
-      if (k && k.owner === 'vmlinux') return k;
-      const r = runExports.get(name);
-      return r && r.owner !== ownerOf(m) ? r : (k ?? undefined);
+      let e: Export | undefined;
+      if (k && k.owner === 'vmlinux') e = k;
+      else {
+        const r = runExports.get(name);
+        e = r && r.owner !== self ? r : (k ?? undefined);
+      }
+      seen.set(name, e ?? null);
+      return e;
     };
     const findings: Finding[] = runRules({ module: m, kernel, version, resolve, modules: byName, options: opts }, stages);
     return {
@@ -117,23 +165,36 @@ export async function check(req: CheckRequest): Promise<Report> {
   if (!kernel.version) {
     notes.push(`kernel version unknown for ${req.kernel}: applying the rules of the newest kernel known (${formatVersion(NEWEST_KNOWN)}); pass --kernel-version to choose`);
   }
+  shareNames(exportNames(kernel));
   const paths = await expandModulePaths(req.modules, errors);
+  // One thread: worker threads measured slower here (docs/performance.md, "Concurrency").
   const limit = pLimit(req.concurrency ?? 16);
+  let done = 0;
+  const progress = req.onProgress;
+  progress?.(0, paths.length);
+  // References (relocations → function+offset) are worked out only for the modules whose findings
+  // show them: the relocations are still checked now, so a broken file is an error all the same.
   const read = await Promise.all(
     paths.map((p) =>
       limit(async () => {
         try {
-          return await readModule(p);
+          return await readModule(p, { references: 'lazy' });
         } catch (e) {
           if (e instanceof InputError) errors.push({ path: p, message: e.message });
           else errors.push({ path: p, message: `${p}: ${(e as Error).message}` });
           return undefined;
+        } finally {
+          progress?.(++done, paths.length);
         }
       }),
     ),
   );
   const modules = read.filter((m): m is ModuleFacts => m !== undefined);
   const reports = checkModules(kernel, modules, { ...req });
+  return assemble(req, kernel, notes, reports, errors);
+}
+
+function assemble(req: CheckRequest, kernel: KernelBuild, notes: string[], reports: ModuleReport[], errors: Report['errors']): Report {
   errors.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     schemaVersion: 1,
@@ -151,3 +212,4 @@ export async function check(req: CheckRequest): Promise<Report> {
     errors,
   };
 }
+

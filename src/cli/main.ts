@@ -11,6 +11,7 @@ import { loadKernel } from '../kernel/load.js';
 import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
 import { formatText } from '../report/text.js';
+import { progressDisplay } from './progress.js';
 
 class UsageError extends Error {}
 
@@ -41,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
           .option('modpost-warn', { type: 'boolean', default: false, describe: 'KBUILD_MODPOST_WARN=1: unresolved symbols are warnings' })
           .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
-          .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' }),
+          .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
         const modules = a.modules ?? [];
@@ -55,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
           modpostWarn: a.modpostWarn,
           missingCrc: a.missingCrc,
           external: !a.inTree,
+          onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
         });
         if (a.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
         else out(formatText(report, { color: useColor() }));

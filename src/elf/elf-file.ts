@@ -93,6 +93,11 @@ export interface ElfRelocation {
   addend: bigint;
 }
 
+/** The buffer selectSymbols() reads symbol tables through (one at a time: it does not re-enter). */
+const SYMTAB_SCRATCH = { buf: Buffer.alloc(0) };
+
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 4097 }, (_, i) => BigInt(i));
+
 /** Reads fixed-width fields in the file's byte order and class. The only place that knows either. */
 export class FieldReader {
   constructor(
@@ -116,6 +121,18 @@ export class FieldReader {
   }
   i64(b: Buffer, o: number): bigint {
     return this.littleEndian ? b.readBigInt64LE(o) : b.readBigInt64BE(o);
+  }
+  /** A u64 field as a Number when that is exact (below 2^53), else NaN: offsets and sizes without a BigInt. */
+  u64n(b: Buffer, o: number): number {
+    const lo = this.littleEndian ? b.readUInt32LE(o) : b.readUInt32BE(o + 4);
+    const hi = this.littleEndian ? b.readUInt32LE(o + 4) : b.readUInt32BE(o);
+    return hi < 0x200000 ? hi * 0x100000000 + lo : NaN;
+  }
+  /** u64(), with the small values most flags, alignments and ET_REL addresses have taken from a table. */
+  u64s(b: Buffer, o: number): bigint {
+    const lo = this.littleEndian ? b.readUInt32LE(o) : b.readUInt32BE(o + 4);
+    const hi = this.littleEndian ? b.readUInt32LE(o + 4) : b.readUInt32BE(o);
+    return hi === 0 && lo < SMALL_BIGINTS.length ? SMALL_BIGINTS[lo] : this.u64(b, o);
   }
   /** An address-sized unsigned field (Elf32_Addr / Elf64_Addr). */
   addr(b: Buffer, o: number): bigint {
@@ -162,6 +179,16 @@ export class ElfFile {
     }
   }
 
+  /** Over any byte source (the ElfFile closes it on close()). */
+  static fromSource(src: ByteSource): ElfFile {
+    try {
+      return new ElfFile(src);
+    } catch (e) {
+      src.close(); // a file rejected at its header or section table must not keep its descriptor
+      throw e;
+    }
+  }
+
   static fromBuffer(buf: Buffer, name: string): ElfFile {
     return new ElfFile(new BufferSource(name, buf));
   }
@@ -196,7 +223,9 @@ export class ElfFile {
       throw new ElfFormatError(src.name, o, r);
     };
     if (src.size < 16) fail(0, `not an ELF file: ${src.size} bytes is shorter than e_ident`);
-    const id = src.read(0, 16);
+    // one read for e_ident and the header (a module tree opens thousands of files: reads are counted)
+    const head = src.read(0, Math.min(src.size, 64));
+    const id = head.subarray(0, 16);
     if (id[0] !== 0x7f || id[1] !== 0x45 || id[2] !== 0x4c || id[3] !== 0x46) fail(0, 'not an ELF file: bad magic');
     const cls = id[4];
     if (cls !== ELFCLASS32 && cls !== ELFCLASS64) fail(4, `bad ELF class ${cls}`);
@@ -206,7 +235,7 @@ export class ElfFile {
     const ehsize = is64 ? 64 : 52;
     if (src.size < ehsize) fail(0, `ELF header (${ehsize} bytes) extends past the end of the file (${src.size} bytes)`);
     const f = new FieldReader(data === ELFDATA2LSB, is64);
-    const b = src.read(0, ehsize);
+    const b = head.subarray(0, ehsize);
     const a = f.addrSize;
     let o = 16;
     const type = f.u16(b, o);
@@ -261,9 +290,9 @@ export class ElfFile {
     if (h.shoff + want > this.src.size) this.fail(shoffField, `section header table at 0x${h.shoff.toString(16)} is past the end of the file`);
 
     // Extended numbering: section 0 carries the real count and string table index.
-    const s0 = this.readAt(h.shoff, want, 'section header 0');
     let shnum = h.shnum;
     let shstrndx = h.shstrndx;
+    const s0 = shnum === 0 || shstrndx === SHN_XINDEX ? this.readAt(h.shoff, want, 'section header 0') : Buffer.alloc(0);
     if (shnum === 0) {
       const size0 = f.is64 ? f.u64(s0, 0x20) : BigInt(f.u32(s0, 0x14));
       if (size0 > BigInt(this.src.size)) this.fail(h.shoff, `extended section count ${size0} is larger than the file`);
@@ -285,10 +314,11 @@ export class ElfFile {
       const headerOffset = h.shoff + o;
       let s: ElfSection;
       if (f.is64) {
-        const offset = f.u64(table, o + 0x18);
-        const size = f.u64(table, o + 0x20);
-        const entsize = f.u64(table, o + 0x38);
-        if (offset > MAX_SAFE || size > MAX_SAFE || entsize > MAX_SAFE) {
+        // Numbers straight from two 32-bit words (NaN past 2^53: "beyond any file"), BigInts from a table
+        const offset = f.u64n(table, o + 0x18);
+        const size = f.u64n(table, o + 0x20);
+        const entsize = f.u64n(table, o + 0x38);
+        if (!(offset <= Number.MAX_SAFE_INTEGER && size <= Number.MAX_SAFE_INTEGER && entsize <= Number.MAX_SAFE_INTEGER)) {
           this.fail(headerOffset, `section ${i}: offset/size/entsize beyond any file`);
         }
         s = {
@@ -296,14 +326,14 @@ export class ElfFile {
           name: '',
           nameOffset: f.u32(table, o),
           type: f.u32(table, o + 4),
-          flags: f.u64(table, o + 8),
-          addr: f.u64(table, o + 0x10),
-          offset: Number(offset),
-          size: Number(size),
+          flags: f.u64s(table, o + 8),
+          addr: f.u64s(table, o + 0x10),
+          offset,
+          size,
           link: f.u32(table, o + 0x28),
           info: f.u32(table, o + 0x2c),
-          addralign: f.u64(table, o + 0x30),
-          entsize: Number(entsize),
+          addralign: f.u64s(table, o + 0x30),
+          entsize,
           headerOffset,
         };
       } else {
@@ -406,12 +436,71 @@ export class ElfFile {
     return d;
   }
 
+  /**
+   * A section's bytes for one pass over them (checked as sectionData() checks them): not cached, and
+   * from a file read into `scratch.buf` (grown as needed, reused from call to call), so valid only until
+   * the next call with the same scratch. For tables that are scanned and dropped (relocations), where a
+   * fresh buffer per section is most of the garbage a tree of modules makes.
+   */
+  transientSectionData(s: ElfSection, scratch: { buf: Buffer }): Buffer {
+    const hit = this.dataCache.get(s.index);
+    if (hit || s.type === SHT_NOBITS || !this.src.readInto) return this.dataOf(s);
+    if (s.offset + s.size > this.src.size) this.dataOf(s); // fails as sectionData() does
+    if (scratch.buf.length < s.size) scratch.buf = Buffer.allocUnsafeSlow(Math.max(s.size, scratch.buf.length * 2, 1 << 16));
+    return this.src.readInto(s.offset, s.size, scratch.buf);
+  }
+
+  /**
+   * Read these sections' data now, neighbours within `gap` bytes of each other in one read (a module
+   * reader wants ~15 sections of a file: one read each is most of its system-call time). Sections that
+   * extend past the end of the file, SHT_NOBITS ones and ones already read are left to sectionData(),
+   * which reports them as usual.
+   * With `arena`, the data lands in `arena.buf` (grown as needed, reused by the next call): for a
+   * caller that is done with this file — closed it — before it prefetches from another, and keeps no
+   * Buffer from it. Fresh memory for every file costs page faults, more than the copy itself.
+   */
+  prefetch(sections: ElfSection[], gap = 4096, arena?: { buf: Buffer }): void {
+    const want = sections
+      .filter((s) => s.type !== SHT_NOBITS && s.size > 0 && !this.dataCache.has(s.index) && s.offset + s.size <= this.src.size)
+      .sort((a, b) => a.offset - b.offset);
+    const blocks: Array<[number, number, number, number]> = []; // start, end, first, last+1 (indices into want)
+    for (let i = 0; i < want.length; ) {
+      const start = want[i].offset;
+      let end = start + want[i].size;
+      let j = i + 1;
+      while (j < want.length && want[j].offset <= end + gap) end = Math.max(end, want[j].offset + want[j].size), j++;
+      blocks.push([start, end, i, j]);
+      i = j;
+    }
+    const into = arena && this.src.readInto ? this.src.readInto.bind(this.src) : undefined;
+    if (into) {
+      const total = blocks.reduce((n, [a, b]) => n + ((b - a + 7) & ~7), 0);
+      if (arena!.buf.length < total) arena!.buf = Buffer.allocUnsafeSlow(Math.max(total, arena!.buf.length * 2, 1 << 20));
+    }
+    let at = 0;
+    for (const [start, end, i, j] of blocks) {
+      let block: Buffer;
+      if (into) {
+        block = into(start, end - start, arena!.buf.subarray(at, at + end - start));
+        at += (end - start + 7) & ~7;
+      } else if (j === i + 1) {
+        this.dataOf(want[i]);
+        continue;
+      } else block = this.src.read(start, end - start);
+      for (let k = i; k < j; k++) this.dataCache.set(want[k].index, block.subarray(want[k].offset - start, want[k].offset - start + want[k].size));
+    }
+  }
+
   /** Bytes of a section at a virtual address (for ET_EXEC data such as __crc_ values); undefined if outside. */
   readAtAddress(s: ElfSection, addr: bigint, length: number): Buffer | undefined {
     if (s.type === SHT_NOBITS || length <= 0) return undefined;
     const rel = addr - s.addr;
     if (rel < 0n || rel + BigInt(length) > BigInt(s.size)) return undefined;
-    return this.dataOf(s).subarray(Number(rel), Number(rel) + length);
+    // Only the bytes asked for (a string in a vmlinux's 5 MB .rodata), unless the section is read already
+    // or does not fit the file (then sectionData() reports it as usual).
+    const cached = this.dataCache.get(s.index);
+    if (!cached && s.offset + s.size <= this.src.size) return this.src.read(s.offset + Number(rel), length);
+    return (cached ?? this.dataOf(s)).subarray(Number(rel), Number(rel) + length);
   }
 
   /** The static symbol table (.symtab), or [] when stripped. Index 0 (the null symbol) is included. */
@@ -474,6 +563,74 @@ export class ElfFile {
       };
     }
     return out;
+  }
+
+  /**
+   * Only the symbols `keep` chooses, decoded in full; the others are validated exactly as readSymbols()
+   * validates them (SHN_XINDEX entries, name offsets, NUL termination), so a file fails with the same
+   * error either way, but without a string and two BigInts per symbol: a module reader needs the names
+   * of its undefined symbols and of a few labels, not of its 200 static functions.
+   * `keep(index, st_info, st_shndx, names, st_name)` sees st_shndx with SHN_XINDEX resolved and the
+   * string table's bytes; `count` is the table's symbol count (index 0 included), 0 without a .symtab.
+   */
+  selectSymbols(keep: (index: number, info: number, shndx: number, names: Buffer, nameOffset: number) => boolean): { symbols: ElfSymbol[]; count: number } {
+    const symtab = this.sections.find((s) => s.type === SHT_SYMTAB);
+    if (!symtab) return { symbols: [], count: 0 };
+    const f = this.fields;
+    const entsize = f.is64 ? 24 : 16;
+    if (symtab.entsize !== 0 && symtab.entsize !== entsize) this.fail(symtab.headerOffset, `symbol table '${symtab.name}' has sh_entsize ${symtab.entsize}, expected ${entsize}`);
+    if (symtab.size % entsize !== 0) this.fail(symtab.headerOffset, `symbol table '${symtab.name}' size ${symtab.size} is not a multiple of ${entsize}`);
+    const strtab = this.sectionAt(symtab.link, symtab.headerOffset, `sh_link of '${symtab.name}'`);
+    if (strtab.type !== SHT_STRTAB) this.fail(symtab.headerOffset, `sh_link of '${symtab.name}' points at section ${strtab.index}, which is not a string table`);
+    // the table is scanned once: read through a reused buffer unless it is in memory already
+    const data = this.transientSectionData(symtab, SYMTAB_SCRATCH);
+    const names = this.dataOf(strtab);
+    const shndxSec = this.sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === symtab.index);
+    const shndxData = shndxSec ? this.dataOf(shndxSec) : undefined;
+    // Every in-range offset of a table ending in NUL names a terminated string: then an unchosen name
+    // needs only its range checked; otherwise (or for a table too long for one string) the full check.
+    const cheapNames = names.length > 0 && names[names.length - 1] === 0 && names.length <= bufferConstants.MAX_STRING_LENGTH;
+    const n = symtab.size / entsize;
+    const le = f.littleEndian;
+    const out: ElfSymbol[] = [];
+    for (let i = 0; i < n; i++) {
+      const o = i * entsize;
+      let nameOff: number, info: number, shndx: number;
+      if (f.is64) {
+        nameOff = le ? data.readUInt32LE(o) : data.readUInt32BE(o);
+        info = data[o + 4];
+        shndx = le ? data[o + 6] | (data[o + 7] << 8) : (data[o + 6] << 8) | data[o + 7];
+      } else {
+        nameOff = le ? data.readUInt32LE(o) : data.readUInt32BE(o);
+        info = data[o + 12];
+        shndx = le ? data[o + 14] | (data[o + 15] << 8) : (data[o + 14] << 8) | data[o + 15];
+      }
+      let section: number | undefined;
+      if (shndx === SHN_XINDEX) {
+        if (!shndxData || (i + 1) * 4 > shndxData.length) this.fail(symtab.offset + o, `symbol ${i} uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX entry for it`);
+        shndx = f.u32(shndxData, i * 4);
+        section = shndx;
+      } else if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE) {
+        section = shndx;
+      }
+      if (nameOff !== 0 && !(cheapNames && nameOff < names.length)) {
+        // out of range, or a table without a final NUL: the full check (it fails where readSymbols fails)
+        this.cString(names, nameOff, strtab, `name of symbol ${i}`);
+      }
+      if (!keep(i, info, shndx, names, nameOff)) continue;
+      out.push({
+        index: i,
+        name: this.cString(names, nameOff, strtab, `name of symbol ${i}`),
+        value: f.is64 ? f.u64(data, o + 8) : BigInt(f.u32(data, o + 4)),
+        size: f.is64 ? f.u64(data, o + 16) : BigInt(f.u32(data, o + 8)),
+        bind: info >> 4,
+        type: info & 0xf,
+        other: data[o + (f.is64 ? 5 : 13)],
+        shndx,
+        section,
+      });
+    }
+    return { symbols: out, count: n };
   }
 
   /** The section a symbol is defined in, when it is a section of this file. */

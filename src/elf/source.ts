@@ -21,6 +21,8 @@ export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes at `offset`; the caller has checked offset + length <= size. */
   read(offset: number, length: number): Buffer;
+  /** The same bytes copied into `out` (a reusable buffer of at least `length` bytes), where a source can. */
+  readInto?(offset: number, length: number, out: Buffer): Buffer;
   close(): void;
 }
 
@@ -42,7 +44,16 @@ export class FileSource implements ByteSource {
   readonly size: number;
   private fd: number | undefined;
 
-  constructor(readonly name: string) {
+  /** `opened`: a descriptor the caller already opened (and its size); the source then owns it. */
+  constructor(
+    readonly name: string,
+    opened?: { fd: number; size: number },
+  ) {
+    if (opened) {
+      this.fd = opened.fd;
+      this.size = opened.size;
+      return;
+    }
     try {
       this.fd = openSync(name, 'r');
     } catch (e) {
@@ -57,8 +68,12 @@ export class FileSource implements ByteSource {
   }
 
   read(offset: number, length: number): Buffer {
+    return this.readInto(offset, length, Buffer.allocUnsafe(length));
+  }
+
+  /** read() into `out` (at least `length` bytes; the first `length` are returned). */
+  readInto(offset: number, length: number, out: Buffer): Buffer {
     if (this.fd === undefined) throw new Error(`${this.name}: read after close`);
-    const out = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
       let n: number;
@@ -71,7 +86,7 @@ export class FileSource implements ByteSource {
       if (n === 0) throw new ElfFormatError(this.name, offset + done, `file ended at offset 0x${(offset + done).toString(16)} while reading ${length} bytes at 0x${offset.toString(16)}: it shrank while being read (it was ${this.size} bytes)`);
       done += n;
     }
-    return out;
+    return out.length === length ? out : out.subarray(0, length);
   }
 
   close(): void {

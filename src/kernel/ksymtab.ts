@@ -11,7 +11,7 @@
  * one (a stripped vmlinux) the entries themselves are decoded.
  */
 import { ElfFormatError } from '../errors.js';
-import { ET_REL, SHN_ABS, SHT_NOBITS } from '../elf/constants.js';
+import { ET_REL, SHN_ABS, SHT_NOBITS, SHT_SYMTAB } from '../elf/constants.js';
 import { ElfFile, type ElfSection, type ElfSymbol } from '../elf/elf-file.js';
 import type { ExportType } from './types.js';
 
@@ -76,14 +76,31 @@ function fromLabels(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] {
     // `__ksymtab_strings` itself matches the prefix; only labels inside a ksymtab section are exports.
     if (!type) continue;
     const ns = strtabNs.get(name);
-    out.push({
-      name,
-      type,
-      namespace: ns ? stringAtSymbol(elf, ns) : '',
-      crc: crcOf(elf, crcs.get(name)),
-    });
+    const namespace = ns ? stringAtSymbol(elf, ns) : '';
+    checkExport(elf, name, namespace, symbolAt(elf, ns && !NAMESPACE.test(namespace) ? ns : label), `label '${label.name}'`);
+    out.push({ name, type, namespace, crc: crcOf(elf, crcs.get(name)) });
   }
   return out;
+}
+
+/** What a Module.symvers line can carry (as symvers.ts checks): a name without white space or control characters. */
+const NAME = /^[^\s\x00-\x1f\x7f]+$/;
+const NAMESPACE = /^[^\s\x00-\x1f\x7f]*$/;
+
+/**
+ * An export whose name or namespace could not be a kernel symbol's (empty, white space, control
+ * characters: a damaged string table) is an error, not an export that breaks `ksymcheck exports` or a
+ * Module.symvers written from it.
+ */
+function checkExport(elf: ElfFile, name: string, namespace: string, at: number, from: string): void {
+  if (!NAME.test(name)) throw new ElfFormatError(elf.file, at, `${from}: export name ${JSON.stringify(name.slice(0, 80))} is empty or holds white space or control characters`);
+  if (!NAMESPACE.test(namespace)) throw new ElfFormatError(elf.file, at, `${from}: namespace ${JSON.stringify(namespace.slice(0, 80))} of '${name}' holds white space or control characters`);
+}
+
+/** File offset of a symbol's .symtab entry (where errors about its name point). */
+function symbolAt(elf: ElfFile, s: ElfSymbol): number {
+  const symtab = elf.sections.find((x) => x.type === SHT_SYMTAB);
+  return symtab ? symtab.offset + s.index * (elf.fields.is64 ? 24 : 16) : 0;
 }
 
 /** The string a label such as `__kstrtabns_<sym>` points at. */
@@ -93,7 +110,8 @@ function stringAtSymbol(elf: ElfFile, s: ElfSymbol): string {
   const data = elf.sectionData(sec);
   const off = elf.header.type === ET_REL ? s.value : s.value - sec.addr;
   if (off < 0n || off >= BigInt(data.length)) throw new ElfFormatError(elf.file, sec.headerOffset, `symbol '${s.name}' points outside section '${sec.name}'`);
-  return elf.cString(data, Number(off), sec, `string of '${s.name}'`);
+  // a section offset: 0 is the section's first string, not ELF's "offset 0 = no name"
+  return elf.stringAt(data, Number(off), sec, `string of '${s.name}'`);
 }
 
 /** `__crc_<sym>`: absolute (value = CRC, ≤5.18) or a 4-byte datum in its section (≥5.19). */
@@ -120,7 +138,9 @@ function fromExportMarkers(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] 
     const lic = elf.stringAt(data, off, sec, `licence of '${s.name}'`);
     const nsOff = off + lic.length + 1;
     const ns = nsOff < data.length ? elf.stringAt(data, nsOff, sec, `namespace of '${s.name}'`) : '';
-    out.push({ name: s.name.slice('__export_symbol_'.length), type: lic === 'GPL' ? 'EXPORT_SYMBOL_GPL' : 'EXPORT_SYMBOL', namespace: ns, crc: null });
+    const name = s.name.slice('__export_symbol_'.length);
+    checkExport(elf, name, ns, NAMESPACE.test(ns) ? symbolAt(elf, s) : sec.offset + nsOff, `marker '${s.name}'`);
+    out.push({ name, type: lic === 'GPL' ? 'EXPORT_SYMBOL_GPL' : 'EXPORT_SYMBOL', namespace: ns, crc: null });
   }
   return out;
 }

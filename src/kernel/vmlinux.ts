@@ -24,9 +24,29 @@ export function readVmlinux(path: string): VmlinuxFacts {
   }
 }
 
-/** The facts of an opened vmlinux (the caller closes it). */
+/** Names the facts come from: the labels readKsymtab() reads, `linux_banner`, `vermagic`. */
+const WANTED = ['__ksymtab_', '__kstrtabns_', '__crc_', '__export_symbol_', 'linux_banner\0', 'vermagic\0'].map((p) => Buffer.from(p, 'latin1'));
+
+function wanted(index: number, _info: number, _shndx: number, names: Buffer, off: number): boolean {
+  if (index === 0) return true;
+  const c = names[off];
+  if (c !== 0x5f /* _ */ && c !== 0x6c /* l */ && c !== 0x76 /* v */) return false;
+  for (const p of WANTED) {
+    if (off + p.length > names.length) continue;
+    let k = 0;
+    while (k < p.length && names[off + k] === p[k]) k++;
+    if (k === p.length) return true;
+  }
+  return false;
+}
+
+/**
+ * The facts of an opened vmlinux (the caller closes it). Of a debug vmlinux's 130,000 symbols only the
+ * export labels and two strings are decoded (ElfFile.selectSymbols): the index of a 600 MB file costs its
+ * .symtab/.strtab and the ksymtab sections, 11 MB read, not a string and two BigInts per symbol.
+ */
 export function vmlinuxFacts(elf: ElfFile, path: string): VmlinuxFacts {
-  const symbols = elf.symbols();
+  const symbols = elf.selectSymbols(wanted).symbols;
   const exports: Export[] = readKsymtab(elf, symbols).map((e) => ({ ...e, owner: 'vmlinux', origin: { file: path } }));
   let release: string | undefined;
   let vermagic: string | undefined;

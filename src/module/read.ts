@@ -4,7 +4,7 @@
  * relocation that references them, and the module's own exports.
  */
 import { basename } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { ElfFormatError, InputError } from '../errors.js';
 import {
   ET_REL,
@@ -13,6 +13,9 @@ import {
   SHN_UNDEF,
   SHT_REL,
   SHT_RELA,
+  SHT_STRTAB,
+  SHT_SYMTAB,
+  SHT_SYMTAB_SHNDX,
   STB_GLOBAL,
   STB_WEAK,
   STT_FILE,
@@ -20,27 +23,121 @@ import {
   STT_SECTION,
 } from '../elf/constants.js';
 import { ElfFile, type ElfSection, type ElfSymbol } from '../elf/elf-file.js';
+import { FileSource } from '../elf/source.js';
 import { readKsymtab } from '../kernel/ksymtab.js';
+import { compressionOf, decompress, decompressSync, type Decompressed } from './decompress.js';
 import type { Import, ModuleExport, ModuleFacts, Reference } from './types.js';
 import { modinfoSchema } from './schema.js';
+
+/**
+ * One string per distinct symbol name and .modinfo key across a run: a tree's 4,000 modules import and
+ * version the same few thousand kernel symbols, and a freshly decoded copy that dies young costs nothing,
+ * while 400,000 surviving copies cost memory and garbage-collector time.
+ */
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  const hit = interned.get(s);
+  if (hit !== undefined) return hit;
+  if (interned.size < 1 << 20) interned.set(s, s);
+  return s;
+}
+
+/**
+ * Seed the table with names met elsewhere (a kernel's export names): modules' imports then share the
+ * kernel index's key strings, and a look-up compares pointers, not characters.
+ */
+export function shareNames(names: Iterable<string>): void {
+  for (const n of names) if (interned.size < 1 << 20 && !interned.has(n)) interned.set(n, n);
+}
 
 /** Size of one `struct modversion_info` on every arch: 64 bytes (crc word + name). */
 export const MODVERSION_INFO_SIZE = 64;
 
-/** Read a module file from disk (whole: modules are small) and extract its facts. */
-export async function readModule(path: string): Promise<ModuleFacts> {
-  let buf: Buffer;
+export interface ReadOptions {
+  /**
+   * 'eager' (default): every import's references (relocations mapped to function+offset) are worked out
+   * now. 'lazy': the relocations are checked now (a broken file fails here just the same), but the
+   * references are worked out on first access to an import's `refs`, by reading the file again — for
+   * whole trees, where most modules have no finding and nobody looks at them. If the file changed or
+   * vanished in between, the references come out empty.
+   */
+  references?: 'eager' | 'lazy';
+}
+
+/**
+ * An opened module file: a plain ELF file is read at positions (only the sections needed), a compressed
+ * one (told by its magic bytes, as kmod does) is read whole and decompressed in memory.
+ */
+interface Opened {
+  /** Plain file: its source, still open (ElfFile.fromSource takes it over). */
+  source?: FileSource;
+  /** Compressed file: the whole compressed bytes. */
+  compressed?: Buffer;
+}
+
+function openFile(path: string): Opened {
+  let fd: number;
   try {
-    buf = await readFile(path);
+    fd = openSync(path, 'r');
   } catch (e) {
     throw new InputError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`);
   }
-  return moduleFactsFromBuffer(buf, path);
+  let source: FileSource | undefined;
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new InputError(path, 'cannot read: EISDIR: illegal operation on a directory, read');
+    source = new FileSource(path, { fd, size: st.size });
+    const head = source.size >= 6 ? source.read(0, 6) : Buffer.alloc(0);
+    if (!compressionOf(head)) return { source };
+    const compressed = source.read(0, source.size);
+    source.close();
+    return { compressed };
+  } catch (e) {
+    if (source) source.close();
+    else closeSync(fd);
+    throw e;
+  }
 }
 
-export function moduleFactsFromBuffer(buf: Buffer, path: string): ModuleFacts {
+function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompressed): ModuleFacts {
+  try {
+    const facts = opts.references === 'lazy' ? moduleFactsDeferred(elf, path, () => reopen(path)) : moduleFacts(elf, path);
+    if (packed) {
+      facts.compression = packed.compression;
+      if (packed.xzCheck) facts.xzCheck = packed.xzCheck;
+    }
+    return facts;
+  } finally {
+    elf.close();
+  }
+}
+
+/** Open the module again (synchronously), for deferred references. */
+function reopen(path: string): ElfFile {
+  const o = openFile(path);
+  if (o.source) return ElfFile.fromSource(o.source);
+  return ElfFile.fromBuffer(decompressSync(o.compressed!, path).data, path);
+}
+
+/** Read a module file (`.ko`, `.o`, `.ko.gz`, `.ko.xz`, `.ko.zst`) and extract its facts. */
+export async function readModule(path: string, opts: ReadOptions = {}): Promise<ModuleFacts> {
+  const o = openFile(path);
+  if (o.source) return factsOf(path, ElfFile.fromSource(o.source), opts);
+  const packed = await decompress(o.compressed!, path);
+  return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
+}
+
+/** readModule(), synchronously (zstd needs its decoder initialised by an earlier asynchronous read). */
+export function readModuleSync(path: string, opts: ReadOptions = {}): ModuleFacts {
+  const o = openFile(path);
+  if (o.source) return factsOf(path, ElfFile.fromSource(o.source), opts);
+  const packed = decompressSync(o.compressed!, path);
+  return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
+}
+
+export function moduleFactsFromBuffer(buf: Buffer, path: string, opts: ReadOptions = {}): ModuleFacts {
   const elf = ElfFile.fromBuffer(buf, path);
-  return moduleFacts(elf, path);
+  return opts.references === 'lazy' ? moduleFactsDeferred(elf, path, () => ElfFile.fromBuffer(buf, path)) : moduleFacts(elf, path);
 }
 
 export function moduleFacts(elf: ElfFile, path: string): ModuleFacts {
@@ -74,6 +171,9 @@ export function moduleFacts(elf: ElfFile, path: string): ModuleFacts {
   return facts;
 }
 
+/** A key modinfoSchema accepts (checked here first: a zod parse per entry costs more than the rest of the read). */
+const MODINFO_KEY = /^[A-Za-z0-9_.\-]+$/;
+
 /** `.modinfo`: `key=value\0` strings, runs of NULs skipped (modpost's next_string()). */
 export function readModinfo(elf: ElfFile): Array<{ key: string; value: string }> {
   const sec = elf.section('.modinfo');
@@ -90,9 +190,12 @@ export function readModinfo(elf: ElfFile): Array<{ key: string; value: string }>
     if (end < 0) end = data.length; // unterminated last string: the loader would read past; we stop at the section end
     const s = data.toString('utf8', i, end);
     const eq = s.indexOf('=');
-    const entry = eq < 0 ? { key: s, value: '' } : { key: s.slice(0, eq), value: s.slice(eq + 1) };
-    const ok = modinfoSchema.safeParse(entry);
-    if (!ok.success) throw new ElfFormatError(elf.file, sec.offset + i, `.modinfo entry '${s.slice(0, 60)}': ${ok.error.issues[0]?.message ?? 'invalid'}`);
+    const entry = eq < 0 ? { key: intern(s), value: '' } : { key: intern(s.slice(0, eq)), value: s.slice(eq + 1) };
+    if (!MODINFO_KEY.test(entry.key)) {
+      // the schema has the words for what is wrong (the regex is the schema's own key test)
+      const ok = modinfoSchema.safeParse(entry);
+      if (!ok.success) throw new ElfFormatError(elf.file, sec.offset + i, `.modinfo entry '${s.slice(0, 60)}': ${ok.error.issues[0]?.message ?? 'invalid'}`);
+    }
     out.push(entry);
     i = end + 1;
   }
@@ -139,16 +242,34 @@ function readBasicVersions(elf: ElfFile): { versions?: Map<string, number>; vers
   const versions = new Map<string, number>();
   for (let o = 0; o < data.length; o += MODVERSION_INFO_SIZE) {
     // Only the low 32 bits of the crc word are meaningful; on big-endian 64-bit they are the last 4 bytes.
-    const crc = crcSize === 8 ? Number(f.u64(data, o) & 0xffffffffn) : f.u32(data, o);
+    const crc = crcSize === 8 ? f.u32(data, f.littleEndian ? o : o + 4) : f.u32(data, o);
     let end = data.indexOf(0, o + crcSize);
     if (end < 0 || end > o + MODVERSION_INFO_SIZE) {
       throw new ElfFormatError(elf.file, sec.offset + o, `__versions entry at index ${o / MODVERSION_INFO_SIZE}: name is not NUL-terminated within ${MODVERSION_INFO_SIZE - crcSize} bytes`);
     }
-    const name = data.toString('latin1', o + crcSize, end);
+    const name = intern(data.toString('latin1', o + crcSize, end));
     if (name !== '') versions.set(name, crc);
   }
   return { versions, versionsFormat: 'basic' };
 }
+
+/**
+ * Tables of code addresses in the module's own code that objtool, recordmcount or the compiler write
+ * (ORC unwind entries, mcount/fentry call sites, return/retpoline/call sites, IBT seal sites, patchable
+ * entries, KCFI traps): their relocations name section symbols of the module itself, never an import.
+ * They are a third of a distro module's bytes (`.rela.orc_unwind_ip` alone 48 of Debian 6.1's 391 MB), so
+ * they are not read.
+ */
+export const NO_IMPORT_REFERENCES: ReadonlySet<string> = new Set([
+  '.orc_unwind_ip',
+  '__mcount_loc',
+  '.return_sites',
+  '.retpoline_sites',
+  '.call_sites',
+  '.ibt_endbr_seal',
+  '__patchable_function_entries',
+  '.kcfi_traps',
+]);
 
 /** GLOBAL and WEAK undefined symbols, in .symtab order, with every relocation against them. */
 export function readImports(elf: ElfFile, symbols: ElfSymbol[]): Import[] {
@@ -169,6 +290,7 @@ export function readImports(elf: ElfFile, symbols: ElfSymbol[]): Import[] {
     if (rs.info === 0 || rs.info >= elf.sections.length) continue;
     const target = elf.sections[rs.info];
     if ((target.flags & SHF_ALLOC) === 0n) continue; // debug info and the like: not a reason to import
+    if (NO_IMPORT_REFERENCES.has(target.name)) continue;
     if (rs.link !== 0 && elf.sections[rs.link]?.type !== 2) continue; // relocations against another symbol table
     const relocs = elf.relocations(rs);
     const entsize = relocs.length > 0 ? rs.size / relocs.length : 0;
@@ -343,4 +465,204 @@ function addressGroups(list: ElfSymbol[]): AddressGroups {
 /** The module's own exports, from its __ksymtab* sections (or `.export_symbol` markers in 6.5+ objects). */
 export function readModuleExports(elf: ElfFile, symbols: ElfSymbol[]): ModuleExport[] {
   return readKsymtab(elf, symbols).map(({ name, type, namespace, crc }) => ({ name, type, namespace, crc }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same facts without the per-symbol and per-reference work nobody may need.
+
+const UNDERSCORE = 95;
+
+/** Where moduleFactsDeferred() reads a file's fact sections (reused from file to file). */
+const PREFETCH_ARENA = { buf: Buffer.alloc(0) };
+
+/** Sections the facts are read from (relocations aside: they are scanned once, through a scratch buffer). */
+function factSection(s: ElfSection): boolean {
+  if (s.type === SHT_SYMTAB || s.type === SHT_STRTAB || s.type === SHT_SYMTAB_SHNDX) return true;
+  const n = s.name;
+  return n === '.modinfo' || n === '__versions' || n.startsWith('__version_ext_') || n.startsWith('__ksymtab') || n.startsWith('__kcrctab') || n === '.export_symbol';
+}
+
+/** Symbols a module's facts need: index 0, undefined GLOBAL/WEAK ones (imports), `__`-prefixed labels (exports). */
+function factSymbol(index: number, info: number, shndx: number, names: Buffer, nameOffset: number): boolean {
+  if (index === 0) return true;
+  if (nameOffset === 0 || names[nameOffset] === 0) return false;
+  const bind = info >> 4;
+  if (shndx === SHN_UNDEF && (bind === STB_GLOBAL || bind === STB_WEAK)) return true;
+  if (names[nameOffset] !== UNDERSCORE || names[nameOffset + 1] !== UNDERSCORE) return false;
+  for (const p of LABEL_PREFIXES) {
+    if (nameOffset + p.length > names.length) continue;
+    let k = 2;
+    while (k < p.length && names[nameOffset + k] === p[k]) k++;
+    if (k === p.length) return true;
+  }
+  return false;
+}
+
+/** The labels readKsymtab() reads (fromLabels, fromExportMarkers); a module has thousands of other `__` names. */
+const LABEL_PREFIXES = ['__ksymtab_', '__kstrtabns_', '__crc_', '__export_symbol_'].map((p) => Buffer.from(p, 'latin1'));
+
+/**
+ * moduleFacts() for trees: the same facts and the same errors, but only the symbols the facts need
+ * are decoded (ElfFile.selectSymbols), the relocations against imports are checked without being
+ * decoded into objects, and the references are worked out on first access from `reopen()`.
+ */
+export function moduleFactsDeferred(elf: ElfFile, path: string, reopen: () => ElfFile): ModuleFacts {
+  // (read.ts closes every file it reads facts from before the next one, and facts hold no Buffer)
+  elf.prefetch(elf.sections.filter(factSection), 4096, PREFETCH_ARENA);
+  const modinfo = readModinfo(elf);
+  const get = (k: string) => modinfo.filter((e) => e.key === k).map((e) => e.value);
+  const { symbols, count } = elf.selectSymbols(factSymbol);
+  if (count === 0) throw new ElfFormatError(path, elf.header.shoff, 'no symbol table: a module always has .symtab');
+  const { versions, versionsFormat, basicVersions } = readVersions(elf);
+  const imports: Import[] = [];
+  const fill = deferReferences(imports, () => {
+    const again = reopen();
+    try {
+      return readImports(again, again.symbols());
+    } finally {
+      again.close();
+    }
+  });
+  for (const s of symbols) {
+    if (s.index === 0 || s.section !== undefined || s.shndx !== SHN_UNDEF || s.name === '') continue;
+    if (s.bind !== STB_GLOBAL && s.bind !== STB_WEAK) continue;
+    imports.push(deferredImport(intern(s.name), s.bind === STB_WEAK, fill));
+  }
+  if (imports.length > 0) checkImportRelocations(elf, count);
+  const exports = readModuleExports(elf, symbols);
+  const nameFromFile = basename(path).replace(/\.(ko|o)(\.(gz|xz|zst))?$/, '');
+  const dependsValues = get('depends');
+  return {
+    path,
+    name: get('name')[0] ?? nameFromFile,
+    kind: /\.ko(\.(gz|xz|zst))?$/.test(path) ? 'ko' : 'o',
+    machine: elf.header.machine,
+    elfClass: elf.header.elfClass,
+    modinfo,
+    licenses: get('license'),
+    importNs: get('import_ns'),
+    depends: dependsValues.length ? dependsValues[0].split(',').filter((d) => d !== '') : undefined,
+    vermagic: get('vermagic')[0],
+    intree: get('intree').includes('Y'),
+    versions,
+    versionsFormat,
+    ...(basicVersions ? { basicVersions } : {}),
+    imports,
+    exports,
+  };
+}
+
+/** The filler of every import's `refs`: from `load()` (the eager readImports() of the same file), once. */
+function deferReferences(imports: Import[], load: () => Import[]): () => void {
+  let done = false;
+  const settle = (imp: Import, refs: Reference[]) => {
+    Object.defineProperty(imp, 'refs', { value: refs, writable: true, enumerable: true, configurable: true });
+    delete (imp as unknown as { [FILL]?: unknown })[FILL];
+  };
+  const fill = () => {
+    if (done) return;
+    done = true;
+    let full: Import[] | undefined;
+    try {
+      full = load();
+    } catch {
+      full = undefined; // the file changed or vanished since it was read
+    }
+    const same = full !== undefined && full.length === imports.length && full.every((f, i) => f.name === imports[i].name);
+    imports.forEach((imp, i) => settle(imp, same ? full![i].refs : []));
+  };
+  return fill;
+}
+
+/** Where a deferred import finds the filler of its module (a symbol key: not enumerable, not cloned). */
+const FILL = Symbol('fill references');
+
+/** One accessor pair for every deferred import (a closure pair per import is most of a tree's garbage). */
+const DEFERRED_REFS: PropertyDescriptor = {
+  get(this: Import & { [FILL]: () => void }): Reference[] {
+    this[FILL]();
+    return this.refs;
+  },
+  set(this: Import, v: Reference[]) {
+    Object.defineProperty(this, 'refs', { value: v, writable: true, enumerable: true, configurable: true });
+    delete (this as unknown as { [FILL]?: unknown })[FILL];
+  },
+  enumerable: true,
+  configurable: true,
+};
+
+/**
+ * An import whose `refs` is an accessor until `fill()` replaces it with the data property (and drops the
+ * FILL key). The filler is a literal (symbol) key and the accessor one shared descriptor: of the ways
+ * measured, the only one as cheap in time and heap as a plain object (docs/performance.md).
+ */
+function deferredImport(name: string, weak: boolean, fill: () => void): Import {
+  const imp = { name, weak, [FILL]: fill } as unknown as Import;
+  Object.defineProperty(imp, 'refs', DEFERRED_REFS);
+  return imp;
+}
+
+/**
+ * What readImports() checks of every relocation it reads (the symbol index is in .symtab, the place is
+ * inside the target section), in the same order and with the same errors, reading 64-bit RELA entries
+ * as two 32-bit words instead of three BigInts.
+ */
+const scratch = { buf: Buffer.alloc(0) };
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function checkImportRelocations(elf: ElfFile, symbolCount: number): void {
+  const f = elf.fields;
+  const le = f.littleEndian;
+  const linked = elf.header.type !== ET_REL;
+  for (const rs of elf.sections) {
+    if (rs.type !== SHT_REL && rs.type !== SHT_RELA) continue;
+    if (rs.info === 0 || rs.info >= elf.sections.length) continue;
+    const target = elf.sections[rs.info];
+    if ((target.flags & SHF_ALLOC) === 0n) continue;
+    if (NO_IMPORT_REFERENCES.has(target.name)) continue;
+    if (rs.link !== 0 && elf.sections[rs.link]?.type !== 2) continue;
+    const outside = (i: number, at: number, offset: bigint): never => {
+      throw new ElfFormatError(elf.file, at, `relocation ${i} of '${rs.name}' applies at 0x${offset.toString(16)}, outside '${target.name}' (0x${target.size.toString(16)} bytes)`);
+    };
+    const badSymbol = (i: number, at: number, sym: number): never => {
+      throw new ElfFormatError(elf.file, at, `relocation ${i} of '${rs.name}' names symbol ${sym}, but .symtab has ${symbolCount}`);
+    };
+    if (rs.type !== SHT_RELA || !f.is64 || linked) {
+      // REL (implicit addends), 32-bit, linked files: the general reader
+      const relocs = elf.relocations(rs);
+      const entsize = relocs.length > 0 ? rs.size / relocs.length : 0;
+      const start = linked ? target.addr : 0n;
+      for (let i = 0; i < relocs.length; i++) {
+        const r = relocs[i];
+        const at = rs.offset + i * entsize;
+        if (r.symIndex >= symbolCount) badSymbol(i, at, r.symIndex);
+        if (r.offset < start || r.offset - start >= BigInt(target.size)) outside(i, at, r.offset);
+      }
+      continue;
+    }
+    if (rs.size % 24 !== 0) throw new ElfFormatError(elf.file, rs.headerOffset, `relocation section '${rs.name}' size ${rs.size} is not a multiple of 24`);
+    const data = elf.transientSectionData(rs, scratch);
+    const n = rs.size / 24;
+    if (le && HOST_LITTLE_ENDIAN && (data.byteOffset & 3) === 0) {
+      // the same loop over a 32-bit view: r_offset = words 0-1, the symbol = word 3 of each entry
+      const u = new Uint32Array(data.buffer, data.byteOffset, n * 6);
+      for (let i = 0, k = 0; i < n; i++, k += 6) {
+        const lo = u[k];
+        const hi = u[k + 1];
+        const sym = u[k + 3];
+        if (sym >= symbolCount) badSymbol(i, rs.offset + i * 24, sym);
+        if (hi >= 0x200000 || hi * 0x100000000 + lo >= target.size) outside(i, rs.offset + i * 24, (BigInt(hi) << 32n) | BigInt(lo));
+      }
+      continue;
+    }
+    for (let i = 0; i < n; i++) {
+      const o = i * 24;
+      const lo = le ? data.readUInt32LE(o) : data.readUInt32BE(o + 4);
+      const hi = le ? data.readUInt32LE(o + 4) : data.readUInt32BE(o);
+      const sym = le ? data.readUInt32LE(o + 12) : data.readUInt32BE(o + 8);
+      if (sym >= symbolCount) badSymbol(i, rs.offset + o, sym);
+      // r_offset < size, with r_offset = hi·2^32 + lo exact as a Number while hi < 2^21
+      if (hi >= 0x200000 || hi * 0x100000000 + lo >= target.size) outside(i, rs.offset + o, (BigInt(hi) << 32n) | BigInt(lo));
+    }
+  }
 }

@@ -63,6 +63,13 @@ export interface ModuleFacts {
    * else undefined. Loaders before 6.14 know only this one (see rules/shared.ts loaderVersions()).
    */
   basicVersions?: Map<string, number>;
+  /** The file was compressed (`.ko.gz`, `.ko.xz`, `.ko.zst`, told by its magic bytes); absent for a plain ELF file. */
+  compression?: 'gzip' | 'xz' | 'zstd';
+  /**
+   * For xz: the integrity check its stream header names (xz's default is crc64; the kernel's own XZ
+   * decoder takes only crc32 and none, see rule xz-check).
+   */
+  xzCheck?: 'none' | 'crc32' | 'crc64' | 'sha256' | 'reserved';
   /** GLOBAL/WEAK undefined symbols (before any ignore list), with their references. */
   imports: Import[];
   exports: ModuleExport[];

@@ -10,6 +10,7 @@
  *    vmlinux (or in the module itself) is reported.
  *  - 5.19 ("modpost: make multiple export error"): error().
  */
+import type { ModuleFacts } from '../module/types.js';
 import type { Finding, Rule, RuleContext } from './types.js';
 import { atLeast, message, type MessageEntry } from './versioned.js';
 import {
@@ -32,8 +33,15 @@ function check(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   const self = modpostBasename(ctx.module);
   const preloadedSilently = !atLeast(ctx.version, '5.5');
-  const runModules = [...ctx.modules.values()];
-  const selfIndex = runModules.findIndex((m) => m === ctx.module || m.path === ctx.module.path);
+  // the run's order matters only to kernels before 5.5 (worked out then: a scan per module is quadratic in a tree)
+  let order: { runModules: ModuleFacts[]; selfIndex: number } | undefined;
+  const runOrder = () => {
+    if (!order) {
+      const runModules = [...ctx.modules.values()];
+      order = { runModules, selfIndex: runModules.findIndex((m) => m === ctx.module || m.path === ctx.module.path) };
+    }
+    return order;
+  };
   for (const e of ctx.module.exports) {
     const prev = ctx.kernel.exports.get(e.name) ?? ctx.resolve(e.name);
     if (!prev) continue;
@@ -42,6 +50,7 @@ function check(ctx: RuleContext): Finding[] {
     if (preloadedSilently) {
       // only another module of the same run, processed before this one, is "previous" and not preloaded
       if (!other) continue;
+      const { runModules, selfIndex } = runOrder();
       const otherIndex = runModules.indexOf(other);
       if (selfIndex >= 0 && otherIndex > selfIndex) continue;
     } else if (ctx.options.external && !isVmlinux(prev.owner)) {

@@ -17,6 +17,7 @@ import { crcMismatch } from './crc-mismatch.js';
 import { missingCrc } from './missing-crc.js';
 import { vermagicMismatch } from './vermagic-mismatch.js';
 import { proprietaryImport } from './proprietary-import.js';
+import { xzCheck } from './xz-check.js';
 
 export const ALL_RULES: Rule[] = [
   gplOnlyBuild,
@@ -35,6 +36,7 @@ export const ALL_RULES: Rule[] = [
   missingCrc,
   vermagicMismatch,
   proprietaryImport,
+  xzCheck,
 ];
 
 const STAGE_ORDER: readonly Stage[] = ['build', 'load'];
@@ -58,10 +60,12 @@ function symbolKey(ctx: RuleContext, f: Finding): number {
 }
 
 /**
- * The loader's order inside load_module(): 1 = check_modstruct_version (module_layout),
+ * The loader's order: 0 = decompression (init_module_from_file(), before load_module()),
+ * 1 = check_modstruct_version (module_layout),
  * 2 = check_modinfo (vermagic), 3 = symbol resolution.
  */
 function loaderStep(f: Finding): number {
+  if (f.rule === 'xz-check') return 0; // finit_module() decompresses before load_module() reads anything
   if ((f.rule === 'crc-mismatch' || f.rule === 'missing-crc') && f.symbol === 'module_layout') return 1;
   if (f.rule === 'vermagic-mismatch') return 2;
   return 3;

@@ -230,7 +230,7 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
     // steps 2 + 3
     if (hasInherit) {
       if (isGplOnly(exp.type)) usingGplOnly = true;
-      const owner = ownerModule(ctx, exp.owner);
+      const owner = runProprietary ? ownerModule(ctx, exp.owner) : undefined;
       if (owner && ownerTainted(owner)) {
         if (usingGplOnly) {
           s.inherit = { owner: loaderName(owner), action: 'refuse' };

@@ -47,7 +47,16 @@ export function gplIsFatal(ctx: RuleContext): boolean {
   return !atLeast(ctx.version, '5.11');
 }
 
+/** One walk per module and run: five rules read it. */
+const walkCache = new WeakMap<RuleContext, ModpostWalk>();
+
 export function modpostWalk(ctx: RuleContext): ModpostWalk {
+  let walk = walkCache.get(ctx);
+  if (!walk) walkCache.set(ctx, (walk = computeWalk(ctx)));
+  return walk;
+}
+
+function computeWalk(ctx: RuleContext): ModpostWalk {
   const imports = modpostImports(ctx);
   const ordered = modpostWalksReversed(ctx) ? [...imports].reverse() : imports;
   const order: ModpostSymbol[] = ordered.map((imp) => {

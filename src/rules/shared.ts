@@ -182,14 +182,20 @@ export const MODPOST_IGNORED_UNDEFS: readonly IgnoreRule[] = [
   { machine: EM_S390, prefix: '__s390_indirect_jump_r', since: '4.16', until: '6.2' },
 ];
 
+/** The ignore rules that apply to one machine and version (asked once per symbol: worked out once). */
+const applicableIgnores = new WeakMap<KernelVersion, Map<number, readonly IgnoreRule[]>>();
+
+function ignoresFor(machine: number, version: KernelVersion): readonly IgnoreRule[] {
+  let byMachine = applicableIgnores.get(version);
+  if (!byMachine) applicableIgnores.set(version, (byMachine = new Map()));
+  let list = byMachine.get(machine);
+  if (!list) byMachine.set(machine, (list = MODPOST_IGNORED_UNDEFS.filter((r) => (r.machine === undefined || r.machine === machine) && inRange(version, r))));
+  return list;
+}
+
 /** Does modpost skip this undefined symbol (never reported, never resolved, never GPL-checked)? */
 export function ignoreUndefSymbol(name: string, machine: number, version: KernelVersion): boolean {
-  return MODPOST_IGNORED_UNDEFS.some(
-    (r) =>
-      (r.machine === undefined || r.machine === machine) &&
-      inRange(version, r) &&
-      (r.exact !== undefined ? name === r.exact : name.startsWith(r.prefix!)),
-  );
+  return ignoresFor(machine, version).some((r) => (r.exact !== undefined ? name === r.exact : name.startsWith(r.prefix!)));
 }
 
 /**

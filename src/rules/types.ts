@@ -17,6 +17,7 @@ export const RULE_IDS = [
   'missing-crc',
   'vermagic-mismatch',
   'proprietary-import',
+  'xz-check',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];

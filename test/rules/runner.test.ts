@@ -16,6 +16,7 @@ describe('ALL_RULES', () => {
       'missing-crc',
       'vermagic-mismatch',
       'proprietary-import',
+      'xz-check',
     ];
     expect([...new Set(ALL_RULES.map((r) => r.id))].sort()).toEqual([...ids].sort());
     const pairs = ALL_RULES.map((r) => `${r.id}/${r.stage}`);

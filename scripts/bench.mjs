@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: ksymcheck against readelf, nm and the real modpost on Debian 6.1's module tree.
+ *
+ * In one go: builds ksymcheck, fetches the kernels (scripts/fetch-kernels, idempotent), installs
+ * hyperfine and GNU time if missing, fetches Debian's debug vmlinux (linux-image-<abi>-amd64-dbg, 858 MB,
+ * kept in the kernel cache; KSYMCHECK_BENCH_NO_DBG=1 skips it), then measures with hyperfine (median wall
+ * time of --runs runs after a warm-up: warm page cache) and /usr/bin/time -f %M (peak RSS, the largest of
+ * 3 runs), and prints a table. Results also go to $KSYMCHECK_CACHE/bench/results.json.
+ *
+ *   full tree       ksymcheck check (build+load) of every .ko of the image against the headers dir;
+ *                   `readelf -sW` and `nm -u` over the same files; the real modpost
+ *                   (`modpost -m -e -i Module.symvers -T <list>`) over the same files, given as the
+ *                   `<mod>.o` names it wants (symbolic links in a shadow tree, with the `<mod>.mod` and
+ *                   `.<mod>.o.cmd` files kbuild leaves: the object list, and `#SYMVER` lines with the CRCs
+ *                   of Module.symvers, so that it does exactly what it does in a kernel build);
+ *   one module      an out-of-tree module built by the real kbuild (the real-kernel suite's
+ *                   abi-new-symbol sample), process start included: ksymcheck vs modpost on its `.o`;
+ *   debug vmlinux   `ksymcheck exports -k <600 MB debug vmlinux>`: the index built from it.
+ *
+ * Options: --runs N (default 7), --quick (3 runs, no warm-up of the slow ones).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
+import { loadavg, cpus } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CACHE = process.env.KSYMCHECK_CACHE ?? join(ROOT, '.cache', 'kernels');
+const OUT = join(CACHE, 'bench');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const runsArg = args.indexOf('--runs');
+const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 3 : 7;
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+const log = (s) => process.stderr.write(`[bench] ${s}\n`);
+const sh = (cmd, a, opts = {}) => execFileSync(cmd, a, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+// ------------------------------------------------------------------------------------------- setup
+function aptInstall(pkgs) {
+  log(`apt-get install ${pkgs.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let r = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update', '-q'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    r = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  if (r.status !== 0) throw new Error(`apt-get install ${pkgs.join(' ')} failed`);
+}
+
+log('npm run build');
+sh('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+log('scripts/fetch-kernels');
+sh('bash', [join(ROOT, 'scripts', 'fetch-kernels')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KSYMCHECK_CACHE: CACHE } });
+const missing = [];
+if (!has('hyperfine')) missing.push('hyperfine');
+if (!existsSync('/usr/bin/time')) missing.push('time');
+if (!has('readelf') || !has('nm')) missing.push('binutils');
+if (missing.length) aptInstall(missing);
+
+const env = Object.fromEntries(
+  readFileSync(join(CACHE, 'abis.env'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split('=')),
+);
+const HEADERS = env.NEW_HEADERS;
+const MODULES = env.NEW_IMAGE_MODULES;
+const ABI = env.NEW_ABI;
+const RELEASE = `6.1.0-${ABI}-amd64`;
+const MODPOST = join(HEADERS, 'scripts', 'mod', 'modpost');
+mkdirSync(OUT, { recursive: true });
+
+// the module list, sorted (as ksymcheck walks the tree)
+const kos = [];
+(function walk(d) {
+  for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = join(d, e.name);
+    if (e.isDirectory()) walk(p);
+    else if (e.name.endsWith('.ko')) kos.push(p);
+  }
+})(MODULES);
+const LIST = join(OUT, 'ko.list');
+writeFileSync(LIST, kos.join('\n') + '\n');
+const treeBytes = kos.reduce((a, f) => a + statSync(f).size, 0);
+log(`${kos.length} modules, ${(treeBytes / 1e6).toFixed(0)} MB in ${MODULES}`);
+
+// modpost's view of the tree: <mod>.o links, <mod>.mod object lists, .<mod>.o.cmd with #SYMVER lines
+const SHADOW = join(OUT, 'modpost-tree');
+function shadowTree() {
+  rmSync(SHADOW, { recursive: true, force: true });
+  const crcs = new Map();
+  for (const line of readFileSync(join(HEADERS, 'Module.symvers'), 'utf8').split('\n')) {
+    const [crc, name, owner] = line.split('\t');
+    if (!owner || owner === 'vmlinux') continue;
+    const key = `${owner}.o`;
+    if (!crcs.has(key)) crcs.set(key, []);
+    crcs.get(key).push(`#SYMVER ${name} ${crc}`);
+  }
+  const objs = [];
+  for (const ko of kos) {
+    const rel = relative(MODULES, ko).replace(/\.ko$/, '.o'); // kernel/fs/foo.o
+    const o = join(SHADOW, rel);
+    mkdirSync(dirname(o), { recursive: true });
+    symlinkSync(ko, o);
+    writeFileSync(o.replace(/\.o$/, '.mod'), `${rel}\n`);
+    const base = rel.slice(rel.lastIndexOf('/') + 1);
+    writeFileSync(join(dirname(o), `.${base}.cmd`), (crcs.get(rel.replace(/^kernel\//, '')) ?? []).join('\n') + '\n');
+    objs.push(rel);
+  }
+  writeFileSync(join(SHADOW, 'modules.list'), objs.join('\n') + '\n');
+}
+shadowTree();
+
+// one out-of-tree module built by the real kbuild (the real-kernel suite's sample), else built here
+function oneModule() {
+  const built = join(CACHE, 'oracle-build', ABI, 'abi-new-symbol.normal');
+  const dir = join(OUT, 'one-module');
+  if (!existsSync(join(dir, 'abi_new_symbol.ko'))) {
+    rmSync(dir, { recursive: true, force: true });
+    if (existsSync(join(built, 'abi_new_symbol.ko'))) cpSync(built, dir, { recursive: true });
+    else {
+      cpSync(join(ROOT, 'samples', 'modules', 'abi-new-symbol'), dir, { recursive: true });
+      log('make -C <headers> M=… modules (one sample module)');
+      sh('make', ['-C', HEADERS, `M=${dir}`, 'modules'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LC_ALL: 'C' } });
+    }
+  }
+  return dir;
+}
+const ONE = oneModule();
+
+// Debian's debug vmlinux (the -dbg package's usr/lib/debug/boot/vmlinux-<release>)
+function debugVmlinux() {
+  if (process.env.KSYMCHECK_BENCH_NO_DBG === '1') return undefined;
+  const dir = join(CACHE, `vmlinux-dbg-${ABI}`);
+  const file = join(dir, 'usr', 'lib', 'debug', 'boot', `vmlinux-${RELEASE}`);
+  if (existsSync(file)) return file;
+  const pkg = `linux-image-${RELEASE}-dbg`;
+  const debs = join(CACHE, 'debs');
+  mkdirSync(debs, { recursive: true });
+  let deb = readdirSync(debs).find((f) => f.startsWith(`${pkg}_`));
+  if (!deb) {
+    log(`apt-get download ${pkg} (about 860 MB)`);
+    sh('apt-get', ['-q', '-o', 'APT::Sandbox::User=root', 'download', pkg], { cwd: debs, stdio: ['ignore', 'ignore', 'inherit'] });
+    deb = readdirSync(debs).find((f) => f.startsWith(`${pkg}_`));
+  }
+  log(`extracting vmlinux-${RELEASE} from ${deb}`);
+  mkdirSync(dir, { recursive: true });
+  // tar stops at the first match (--occurrence): the rest of the 5.6 GB package is never unpacked
+  spawnSync('sh', ['-c', `dpkg-deb --fsys-tarfile '${join(debs, deb)}' | tar -x -C '${dir}' --occurrence=1 './usr/lib/debug/boot/vmlinux-${RELEASE}'`], { stdio: 'ignore' });
+  return existsSync(file) ? file : undefined;
+}
+const VMLINUX = debugVmlinux();
+
+// ------------------------------------------------------------------------------------------- measure
+function hyperfine(name, command, { runs = RUNS, warmup = 1, shell = false } = {}) {
+  const json = join(OUT, `${name}.json`);
+  const a = ['--style', 'none', '--warmup', String(warmup), '--runs', String(runs), '--export-json', json, '--output', 'null', '-i'];
+  if (!shell) a.push('-N');
+  sh('hyperfine', [...a, command], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = JSON.parse(readFileSync(json, 'utf8')).results[0];
+  return { median: r.median, min: r.min, max: r.max, runs: r.times.length, exitCodes: [...new Set(r.exit_codes)] };
+}
+
+function peakRss(argv, cwd) {
+  let best = 0;
+  for (let i = 0; i < 3; i++) {
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', ...argv], { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
+    const kb = Number(r.stderr.trim().split('\n').pop());
+    if (kb > best) best = kb;
+  }
+  return best * 1024;
+}
+
+const rows = [];
+function measure(group, name, argv, { cwd, shell, runs, warmup } = {}) {
+  log(`${group}: ${name}`);
+  const cmd = argv.map((x) => (/^[\w./=@:+-]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`)).join(' ');
+  const t = hyperfine(`${group}-${name}`.replace(/[^\w.-]+/g, '_'), cwd ? `cd '${cwd}' && ${cmd}` : cmd, { shell: shell || Boolean(cwd), runs, warmup });
+  const rss = peakRss(argv, cwd);
+  const row = { group, name, command: cmd, ...t, peakRss: rss };
+  rows.push(row);
+  return row;
+}
+
+const load = loadavg()[0];
+log(`load average ${load.toFixed(2)} on ${cpus().length} cores${load > 0.5 ? ' — other processes are running: the figures will be slower than on an idle machine' : ''}`);
+
+const full = measure('full tree', 'ksymcheck check', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, MODULES]);
+const readelf = measure('full tree', 'readelf -sW', ['xargs', '-a', LIST, 'readelf', '-sW']);
+measure('full tree', 'nm -u', ['xargs', '-a', LIST, 'nm', '-u']);
+const modpost = measure('full tree', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(SHADOW, 'Module.symvers'), '-T', 'modules.list'], { cwd: SHADOW });
+const oneKs = measure('one module', 'ksymcheck check (headers dir)', ['node', CLI, 'check', '-k', HEADERS, join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
+measure('one module', 'ksymcheck check (Module.symvers)', ['node', CLI, 'check', '-k', join(HEADERS, 'Module.symvers'), join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
+writeFileSync(join(ONE, 'modpost.list'), 'abi_new_symbol.o\n');
+const oneMp = measure('one module', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(ONE, 'Module.symvers.bench'), '-T', 'modpost.list'], { cwd: ONE, runs: Math.max(RUNS, 20), warmup: 3 });
+measure('one module', 'node -e 0 (Node.js start-up alone)', ['node', '-e', '0'], { runs: Math.max(RUNS, 20), warmup: 3 });
+let vm;
+if (VMLINUX) vm = measure('debug vmlinux', `ksymcheck exports (${(statSync(VMLINUX).size / 1e6).toFixed(0)} MB vmlinux)`, ['node', CLI, 'exports', '-k', VMLINUX], { runs: Math.max(RUNS, 10), warmup: 2 });
+
+// ------------------------------------------------------------------------------------------- report
+const ms = (s) => `${(s * 1000).toFixed(0)} ms`;
+const mb = (b) => `${(b / 1048576).toFixed(0)} MB`;
+const lines = [];
+lines.push(`ksymcheck benchmark — ${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average at start ${load.toFixed(2)}`);
+lines.push(`tree: ${kos.length} modules, ${(treeBytes / 1e6).toFixed(0)} MB (${MODULES}); kernel: ${HEADERS}; median of ${RUNS}+ runs (warm cache), peak RSS the largest of 3`);
+lines.push('');
+lines.push('| measurement | command | median wall | peak RSS |');
+lines.push('|---|---|---:|---:|');
+for (const r of rows) lines.push(`| ${r.group}: ${r.name} | \`${r.command.replace(ROOT + '/', '').replace(CACHE + '/', '$CACHE/')}\` | ${ms(r.median)} | ${mb(r.peakRss)} |`);
+lines.push('');
+const ratio = (a, b) => (a / b).toFixed(2);
+lines.push(`full tree: ksymcheck / readelf -sW = ${ratio(full.median, readelf.median)}× (target ≤ 1.0), ksymcheck / modpost = ${ratio(full.median, modpost.median)}× (target ≤ 0.33), peak RSS ${mb(full.peakRss)} (target ≤ 250 MB)`);
+lines.push(`one module: ksymcheck / modpost = ${ratio(oneKs.median, oneMp.median)}× (target ≤ 1.0)`);
+if (vm) lines.push(`debug vmlinux: ${ms(vm.median)}, ${mb(vm.peakRss)} (targets ≤ 1 s, ≤ 100 MB)`);
+else lines.push('debug vmlinux: skipped (KSYMCHECK_BENCH_NO_DBG=1 or the -dbg package could not be fetched)');
+const exitCodes = rows.filter((r) => r.exitCodes.some((c) => c !== 0)).map((r) => `${r.group}: ${r.name} exited ${r.exitCodes.join('/')}`);
+if (exitCodes.length) lines.push(`note: ${exitCodes.join('; ')}`);
+const text = lines.join('\n') + '\n';
+process.stdout.write(text);
+writeFileSync(join(OUT, 'results.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, loadAverage: load, modules: kos.length, treeBytes, rows }, null, 2) + '\n');
+writeFileSync(join(OUT, 'results.md'), text);

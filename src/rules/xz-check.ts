@@ -1,0 +1,64 @@
+/**
+ * xz-check: a `.ko.xz` whose xz integrity check is neither CRC32 nor none cannot be decompressed by the
+ * kernel.
+ *
+ * Load only. kernel/module/decompress.c module_xz_decompress() (5.17+, CONFIG_MODULE_DECOMPRESS with
+ * CONFIG_MODULE_COMPRESS_XZ) runs lib/xz's xz_dec, which is built without XZ_DEC_ANY_CHECK and has no
+ * CRC64 in the kernel (xz_private.h: "Using CRC64 in the kernel has not been implemented"):
+ * dec_stream_header() returns XZ_OPTIONS_ERROR (6) for any Check ID above CRC32, and
+ * module_xz_decompress() prints `decompression failed with status %d` and fails finit_module() with
+ * -EINVAL. xz's own default is CRC64; kbuild's modules_install writes `xz --check=crc32
+ * --lzma2=dict=1MiB` (scripts/Makefile.modinst), so it is modules compressed by other tools (a DKMS
+ * package, a hand-made `xz foo.ko`) that hit it, once kmod (31+) hands the compressed file to the kernel
+ * (MODULE_INIT_COMPRESSED_FILE, when /sys/module/compression says xz). Older kernels, and kernels
+ * without in-kernel decompression, leave decompression to kmod's liblzma, which takes every check.
+ *
+ * The rule reads ModuleFacts.compression / .xzCheck (the stream header's Check ID, recorded when the
+ * file was read) and the kernel's .config; with no .config it assumes the kernel decompresses.
+ */
+import type { Finding, Rule, RuleContext } from './types.js';
+import { message, type MessageEntry } from './versioned.js';
+import { configEnabled, finding } from './shared.js';
+
+/** XZ_OPTIONS_ERROR in include/linux/xz.h's enum xz_ret. */
+export const XZ_OPTIONS_ERROR = 6;
+
+export const XZ_DECOMPRESS_FAILED: readonly MessageEntry[] = [{ since: '5.17', severity: 'error', template: 'decompression failed with status %d' }];
+
+function check(ctx: RuleContext): Finding[] {
+  const m = ctx.module;
+  if (m.compression !== 'xz' || m.xzCheck === undefined || m.xzCheck === 'none' || m.xzCheck === 'crc32') return [];
+  const configKnown = ctx.kernel.config.size > 0;
+  // The kernel decompresses only with CONFIG_MODULE_DECOMPRESS, and only its own compression type.
+  if (configKnown && !(configEnabled(ctx, 'CONFIG_MODULE_DECOMPRESS') && configEnabled(ctx, 'CONFIG_MODULE_COMPRESS_XZ'))) return [];
+  const msg = message(XZ_DECOMPRESS_FAILED, ctx.version, XZ_OPTIONS_ERROR);
+  if (!msg) return [];
+  return [
+    finding(ctx, {
+      rule: 'xz-check',
+      stage: 'load',
+      severity: msg.severity,
+      message: msg.message,
+      hint: `the file's xz integrity check is ${m.xzCheck} (xz's default is crc64); the kernel's XZ decoder takes only crc32 or none: recompress with \`xz --check=crc32 --lzma2=dict=1MiB\` (what kbuild's modules_install does)`,
+      evidence: {
+        xzCheck: m.xzCheck,
+        kernelDecompresses: configKnown ? 'CONFIG_MODULE_DECOMPRESS=y, CONFIG_MODULE_COMPRESS_XZ=y' : 'assumed (no .config)',
+        errno: -22,
+        stopsLoad: true,
+      },
+      references: [],
+    }),
+  ];
+}
+
+export const xzCheck: Rule = {
+  id: 'xz-check',
+  stage: 'load',
+  docs: {
+    summary: 'A .ko.xz with a CRC64/SHA-256 integrity check: the in-kernel XZ decoder (5.17+, CONFIG_MODULE_DECOMPRESS) fails with status 6 and the load with -EINVAL.',
+    source: 'kernel/module/decompress.c: module_xz_decompress(); lib/xz/xz_dec_stream.c: dec_stream_header()',
+  },
+  check,
+};
+
+export default [xzCheck];

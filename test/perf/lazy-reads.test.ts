@@ -1,0 +1,129 @@
+/**
+ * Lazy, positional reads, counted (no timings: a test machine's speed is nobody's business here).
+ * Every byte ksymcheck reads from a file goes through FileSource; these tests record the ranges and
+ * check which sections were touched:
+ *  - a vmlinux is indexed from its headers, .symtab/.strtab, the ksymtab sections and two strings —
+ *    never its code, data, relocations or debug info (Debian's 633 MB debug vmlinux too, when the
+ *    real-kernel cache has it: see scripts/bench.mjs);
+ *  - a module read for a tree check (references deferred) never reads its code nor the objtool/mcount
+ *    tables, and reads the file again only when a reference is asked for.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ElfFile } from '../../src/elf/elf-file.js';
+import { FileSource } from '../../src/elf/source.js';
+import { readVmlinux } from '../../src/kernel/vmlinux.js';
+import { readModule } from '../../src/module/read.js';
+import { ROOT, sample } from '../helpers/fixtures.js';
+
+type Range = [number, number];
+const ranges: Range[] = [];
+const origRead = FileSource.prototype.read;
+const origInto = FileSource.prototype.readInto;
+
+beforeAll(() => {
+  FileSource.prototype.read = function (offset: number, length: number) {
+    ranges.push([offset, offset + length]);
+    return origRead.call(this, offset, length);
+  };
+  FileSource.prototype.readInto = function (offset: number, length: number, out: Buffer) {
+    ranges.push([offset, offset + length]);
+    return origInto.call(this, offset, length, out);
+  };
+});
+afterAll(() => {
+  FileSource.prototype.read = origRead;
+  FileSource.prototype.readInto = origInto;
+});
+
+/** Sections whose bytes some recorded range overlaps. */
+function touched(file: string, rs: Range[]): Set<string> {
+  const elf = ElfFile.fromBuffer(readFileSync(file), file);
+  const out = new Set<string>();
+  for (const s of elf.sections) {
+    if (s.size === 0 || s.type === 8 /* NOBITS */) continue;
+    if (rs.some(([a, b]) => a < s.offset + s.size && s.offset < b)) out.add(s.name);
+  }
+  return out;
+}
+
+const bytes = (rs: Range[]) => rs.reduce((n, [a, b]) => n + (b - a), 0);
+
+describe('a vmlinux is indexed from the sections the index needs', () => {
+  test('the sample 4.18 vmlinux: no code, data, relocations; .rodata only for two 256-byte strings', () => {
+    const file = sample('seed', 'kernels', '4.18', 'vmlinux');
+    ranges.length = 0;
+    const v = readVmlinux(file);
+    expect(v.exports.length).toBeGreaterThan(0);
+    expect(v.release).toBe('4.18.0');
+    const t = touched(file, ranges);
+    // (4.18: the labels say everything — type by section, CRCs absolute, no namespaces — so not even the
+    // ksymtab sections' bytes are needed; .shstrtab for the section names, .rodata for the banner)
+    expect([...t].sort()).toEqual(['.rodata', '.shstrtab', '.strtab', '.symtab']);
+    const rodata = ranges.filter(([a]) => {
+      const elf = ElfFile.fromBuffer(readFileSync(file), file);
+      const ro = elf.section('.rodata')!;
+      return a >= ro.offset && a < ro.offset + ro.size;
+    });
+    for (const [a, b] of rodata) expect(b - a).toBeLessThanOrEqual(256);
+  });
+
+  const cache = process.env.KSYMCHECK_CACHE ?? join(ROOT, '.cache', 'kernels');
+  const dbg = (() => {
+    try {
+      const abi = /NEW_ABI=(\d+)/.exec(readFileSync(join(cache, 'abis.env'), 'utf8'))![1];
+      const f = join(cache, `vmlinux-dbg-${abi}`, 'usr', 'lib', 'debug', 'boot', `vmlinux-6.1.0-${abi}-amd64`);
+      return existsSync(f) ? f : undefined;
+    } catch {
+      return undefined;
+    }
+  })();
+  (dbg ? test : test.skip)("Debian's debug vmlinux (600+ MB): under 2% of the file read, no debug info", () => {
+    ranges.length = 0;
+    const v = readVmlinux(dbg!);
+    expect(v.exports.length).toBeGreaterThan(10000);
+    const size = new FileSource(dbg!).size;
+    expect(bytes(ranges)).toBeLessThan(size * 0.02);
+    const elf = ElfFile.open(dbg!);
+    try {
+      const debug = elf.sections.filter((s) => s.name.startsWith('.debug_') || s.name.startsWith('.rela.debug_'));
+      expect(debug.length).toBeGreaterThan(0);
+      for (const s of debug) expect(ranges.some(([a, b]) => a < s.offset + s.size && s.offset < b)).toBe(false);
+    } finally {
+      elf.close();
+    }
+  });
+});
+
+describe('a module read for a tree check', () => {
+  test('never reads its code nor the mcount/objtool tables; references are read when asked for', async () => {
+    const file = sample('seed', 'openafs', 'libafs.ko');
+    // (reads of neighbouring sections are merged across gaps of up to 4 KB — in a module this small that
+    // spans everything: look at the sections asked for, one read each)
+    const prefetch = ElfFile.prototype.prefetch;
+    ElfFile.prototype.prefetch = () => undefined;
+    ranges.length = 0;
+    let m;
+    try {
+      m = await readModule(file, { references: 'lazy' });
+    } finally {
+      ElfFile.prototype.prefetch = prefetch;
+    }
+    const first = [...ranges];
+    const t = touched(file, first);
+    for (const s of ['.text', '.init.text', '__mcount_loc', '.rela__mcount_loc', '.comment']) expect(t.has(s)).toBe(false);
+    for (const s of ['.modinfo', '__versions', '.symtab', '.strtab', '.rela.text']) expect(t.has(s)).toBe(true);
+    // nothing more is read until a reference is wanted; then the file is read again, once
+    expect(m.imports.map((i) => i.name)).toContain('__put_page');
+    expect(ranges.length).toBe(first.length);
+    const refs = m.imports.find((i) => i.name === '__put_page')!.refs;
+    expect(refs.length).toBeGreaterThan(0);
+    const second = ranges.length;
+    expect(second).toBeGreaterThan(first.length);
+    for (const i of m.imports) void i.refs;
+    expect(ranges.length).toBe(second);
+    // and the eager reader agrees
+    const eager = await readModule(file);
+    expect(m.imports.map((i) => ({ ...i }))).toEqual(eager.imports.map((i) => ({ ...i })));
+  });
+});
