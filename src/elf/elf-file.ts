@@ -491,6 +491,11 @@ export class ElfFile {
     }
   }
 
+  /** Forget every section read so far (after a prefetch into an arena: later reads come from the file again). */
+  dropSectionData(): void {
+    this.dataCache.clear();
+  }
+
   /** Bytes of a section at a virtual address (for ET_EXEC data such as __crc_ values); undefined if outside. */
   readAtAddress(s: ElfSection, addr: bigint, length: number): Buffer | undefined {
     if (s.type === SHT_NOBITS || length <= 0) return undefined;

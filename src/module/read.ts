@@ -507,8 +507,18 @@ const LABEL_PREFIXES = ['__ksymtab_', '__kstrtabns_', '__crc_', '__export_symbol
  * decoded into objects, and the references are worked out on first access from `reopen()`.
  */
 export function moduleFactsDeferred(elf: ElfFile, path: string, reopen: () => ElfFile): ModuleFacts {
-  // (read.ts closes every file it reads facts from before the next one, and facts hold no Buffer)
+  // The fact sections land in one arena reused from file to file (facts hold no Buffer), and the ElfFile
+  // forgets them on the way out, so a caller that keeps it open reads its own bytes again, not the next
+  // file's.
   elf.prefetch(elf.sections.filter(factSection), 4096, PREFETCH_ARENA);
+  try {
+    return deferredFacts(elf, path, reopen);
+  } finally {
+    elf.dropSectionData();
+  }
+}
+
+function deferredFacts(elf: ElfFile, path: string, reopen: () => ElfFile): ModuleFacts {
   const modinfo = readModinfo(elf);
   const get = (k: string) => modinfo.filter((e) => e.key === k).map((e) => e.value);
   const { symbols, count } = elf.selectSymbols(factSymbol);
@@ -555,10 +565,7 @@ export function moduleFactsDeferred(elf: ElfFile, path: string, reopen: () => El
 /** The filler of every import's `refs`: from `load()` (the eager readImports() of the same file), once. */
 function deferReferences(imports: Import[], load: () => Import[]): () => void {
   let done = false;
-  const settle = (imp: Import, refs: Reference[]) => {
-    Object.defineProperty(imp, 'refs', { value: refs, writable: true, enumerable: true, configurable: true });
-    delete (imp as unknown as { [FILL]?: unknown })[FILL];
-  };
+  const settle = (imp: Import, refs: Reference[]) => Object.defineProperty(imp, 'refs', { value: refs, writable: true, enumerable: true, configurable: true });
   const fill = () => {
     if (done) return;
     done = true;
@@ -574,32 +581,42 @@ function deferReferences(imports: Import[], load: () => Import[]): () => void {
   return fill;
 }
 
-/** Where a deferred import finds the filler of its module (a symbol key: not enumerable, not cloned). */
-const FILL = Symbol('fill references');
-
 /** One accessor pair for every deferred import (a closure pair per import is most of a tree's garbage). */
 const DEFERRED_REFS: PropertyDescriptor = {
-  get(this: Import & { [FILL]: () => void }): Reference[] {
-    this[FILL]();
+  get(this: DeferredImport): Reference[] {
+    DeferredImport.fill(this);
     return this.refs;
   },
-  set(this: Import, v: Reference[]) {
+  set(this: DeferredImport, v: Reference[]) {
     Object.defineProperty(this, 'refs', { value: v, writable: true, enumerable: true, configurable: true });
-    delete (this as unknown as { [FILL]?: unknown })[FILL];
   },
   enumerable: true,
   configurable: true,
 };
 
 /**
- * An import whose `refs` is an accessor until `fill()` replaces it with the data property (and drops the
- * FILL key). The filler is a literal (symbol) key and the accessor one shared descriptor: of the ways
- * measured, the only one as cheap in time and heap as a plain object (docs/performance.md).
+ * An import whose `refs` is an own accessor until its module's filler replaces it with the data property.
+ * The filler sits in a private field: invisible to spreads, JSON, structured clones and toEqual. Of the
+ * ways measured (docs/performance.md), the only one as cheap in time and heap as a plain object.
  */
+class DeferredImport implements Import {
+  readonly #fill: () => void;
+  declare refs: Reference[];
+  constructor(
+    public name: string,
+    public weak: boolean,
+    fill: () => void,
+  ) {
+    this.#fill = fill;
+    Object.defineProperty(this, 'refs', DEFERRED_REFS);
+  }
+  static fill(imp: DeferredImport): void {
+    imp.#fill();
+  }
+}
+
 function deferredImport(name: string, weak: boolean, fill: () => void): Import {
-  const imp = { name, weak, [FILL]: fill } as unknown as Import;
-  Object.defineProperty(imp, 'refs', DEFERRED_REFS);
-  return imp;
+  return new DeferredImport(name, weak, fill);
 }
 
 /**
