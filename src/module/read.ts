@@ -142,15 +142,27 @@ export function moduleFactsFromBuffer(buf: Buffer, path: string, opts: ReadOptio
 
 export function moduleFacts(elf: ElfFile, path: string): ModuleFacts {
   const modinfo = readModinfo(elf);
-  const get = (k: string) => modinfo.filter((e) => e.key === k).map((e) => e.value);
   const symbols = elf.symbols();
   if (symbols.length === 0) throw new ElfFormatError(path, elf.header.shoff, 'no symbol table: a module always has .symtab');
-  const { versions, versionsFormat, basicVersions } = readVersions(elf);
+  const versionInfo = readVersions(elf);
   const imports = readImports(elf, symbols);
   const exports = readModuleExports(elf, symbols);
+  return assembleFacts(elf, path, modinfo, versionInfo, imports, exports);
+}
+
+/** ModuleFacts from the parts both readers (eager and deferred) extract. */
+function assembleFacts(
+  elf: ElfFile,
+  path: string,
+  modinfo: Array<{ key: string; value: string }>,
+  v: Pick<ModuleFacts, 'versions' | 'versionsFormat' | 'basicVersions'>,
+  imports: Import[],
+  exports: ModuleExport[],
+): ModuleFacts {
+  const get = (k: string) => modinfo.filter((e) => e.key === k).map((e) => e.value);
   const nameFromFile = basename(path).replace(/\.(ko|o)(\.(gz|xz|zst))?$/, '');
   const dependsValues = get('depends');
-  const facts: ModuleFacts = {
+  return {
     path,
     name: get('name')[0] ?? nameFromFile,
     kind: /\.ko(\.(gz|xz|zst))?$/.test(path) ? 'ko' : 'o',
@@ -162,13 +174,12 @@ export function moduleFacts(elf: ElfFile, path: string): ModuleFacts {
     depends: dependsValues.length ? dependsValues[0].split(',').filter((d) => d !== '') : undefined,
     vermagic: get('vermagic')[0],
     intree: get('intree').includes('Y'),
-    versions,
-    versionsFormat,
-    ...(basicVersions ? { basicVersions } : {}),
+    versions: v.versions,
+    versionsFormat: v.versionsFormat,
+    ...(v.basicVersions ? { basicVersions: v.basicVersions } : {}),
     imports,
     exports,
   };
-  return facts;
 }
 
 /** A key modinfoSchema accepts (checked here first: a zod parse per entry costs more than the rest of the read). */
@@ -520,10 +531,9 @@ export function moduleFactsDeferred(elf: ElfFile, path: string, reopen: () => El
 
 function deferredFacts(elf: ElfFile, path: string, reopen: () => ElfFile): ModuleFacts {
   const modinfo = readModinfo(elf);
-  const get = (k: string) => modinfo.filter((e) => e.key === k).map((e) => e.value);
   const { symbols, count } = elf.selectSymbols(factSymbol);
   if (count === 0) throw new ElfFormatError(path, elf.header.shoff, 'no symbol table: a module always has .symtab');
-  const { versions, versionsFormat, basicVersions } = readVersions(elf);
+  const versionInfo = readVersions(elf);
   const imports: Import[] = [];
   const fill = deferReferences(imports, () => {
     const again = reopen();
@@ -540,26 +550,7 @@ function deferredFacts(elf: ElfFile, path: string, reopen: () => ElfFile): Modul
   }
   if (imports.length > 0) checkImportRelocations(elf, count);
   const exports = readModuleExports(elf, symbols);
-  const nameFromFile = basename(path).replace(/\.(ko|o)(\.(gz|xz|zst))?$/, '');
-  const dependsValues = get('depends');
-  return {
-    path,
-    name: get('name')[0] ?? nameFromFile,
-    kind: /\.ko(\.(gz|xz|zst))?$/.test(path) ? 'ko' : 'o',
-    machine: elf.header.machine,
-    elfClass: elf.header.elfClass,
-    modinfo,
-    licenses: get('license'),
-    importNs: get('import_ns'),
-    depends: dependsValues.length ? dependsValues[0].split(',').filter((d) => d !== '') : undefined,
-    vermagic: get('vermagic')[0],
-    intree: get('intree').includes('Y'),
-    versions,
-    versionsFormat,
-    ...(basicVersions ? { basicVersions } : {}),
-    imports,
-    exports,
-  };
+  return assembleFacts(elf, path, modinfo, versionInfo, imports, exports);
 }
 
 /** The filler of every import's `refs`: from `load()` (the eager readImports() of the same file), once. */
