@@ -100,16 +100,11 @@ export function ownerOf(m: ModuleFacts): string {
 }
 
 /**
- * Check already-read modules against a loaded kernel. Pure apart from nothing: no I/O.
- * `run` is the whole run in order (default: `modules`) when only some of its modules are checked here:
- * its exports and names resolve imports as in one modpost invocation.
+ * Check already-read modules against a loaded kernel. No I/O of its own (the references of a module read
+ * with `references: 'lazy'` are read from its file when a finding first shows them). The modules' exports
+ * and names resolve each other's imports, as in one modpost invocation.
  */
-export function checkModules(
-  kernel: KernelBuild,
-  modules: ModuleFacts[],
-  options: Partial<CheckOptions> & { stage?: StageChoice } = {},
-  run: ModuleFacts[] = modules,
-): ModuleReport[] {
+export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], options: Partial<CheckOptions> & { stage?: StageChoice } = {}): ModuleReport[] {
   const opts: CheckOptions = {
     modpostWarn: options.modpostWarn ?? false,
     missingCrc: options.missingCrc ?? 'warn',
@@ -119,7 +114,7 @@ export function checkModules(
   // Exports of the modules in this run resolve each other's imports, as in one modpost invocation.
   const runExports = new Map<string, Export>();
   const byName = new Map<string, ModuleFacts>();
-  for (const m of run) {
+  for (const m of modules) {
     byName.set(m.name, m);
     if (m.exports.length === 0) continue;
     const owner = ownerOf(m);
