@@ -135,21 +135,13 @@ export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], option
   const version = kernel.version ?? NEWEST_KNOWN;
   return modules.map((m) => {
     const self = ownerOf(m);
-    // Each import is resolved by the modpost walk and by the loader walk (and a rule or two): the
-    // answer is kept per module, a small map instead of a second look-up in the kernel's 25,000.
-    const seen = new Map<string, Export | null>();
+    // vmlinux's export first, then another module of this run, then a module export Module.symvers lists.
+    // (A per-module memo of these answers cost more than the probes: names are interned, hashes cached.)
     const resolve = (name: string): Export | undefined => {
-      const hit = seen.get(name);
-      if (hit !== undefined) return hit ?? undefined;
       const k = kernel.exports.get(name);
-      let e: Export | undefined;
-      if (k && k.owner === 'vmlinux') e = k;
-      else {
-        const r = runExports.get(name);
-        e = r && r.owner !== self ? r : (k ?? undefined);
-      }
-      seen.set(name, e ?? null);
-      return e;
+      if (k !== undefined && k.owner === 'vmlinux') return k;
+      const r = runExports.get(name);
+      return r !== undefined && r.owner !== self ? r : k;
     };
     const findings: Finding[] = runRules({ module: m, kernel, version, resolve, modules: byName, options: opts }, stages);
     return {

@@ -98,6 +98,11 @@ const SYMTAB_SCRATCH = { buf: Buffer.alloc(0) };
 
 const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 4097 }, (_, i) => BigInt(i));
 
+/** BigInt(n) for a u32, from the table when small (module symbol values and sizes mostly are). */
+function smallBigInt(n: number): bigint {
+  return n < SMALL_BIGINTS.length ? SMALL_BIGINTS[n] : BigInt(n);
+}
+
 /** Reads fixed-width fields in the file's byte order and class. The only place that knows either. */
 export class FieldReader {
   constructor(
@@ -389,9 +394,9 @@ export class ElfFile {
   private nulFrom(data: Buffer, offset: number): number {
     let long = this.longTables.get(data);
     if (!long) {
-      const near = data.subarray(offset, offset + SHORT_SCAN + 1).indexOf(0);
-      if (near >= 0) return offset + near;
-      if (offset + SHORT_SCAN + 1 >= data.length) return -1;
+      const stop = Math.min(data.length, offset + SHORT_SCAN + 1);
+      for (let i = offset; i < stop; i++) if (data[i] === 0) return i;
+      if (stop >= data.length) return -1;
       let count = 0;
       for (let i = data.indexOf(0); i !== -1; i = data.indexOf(0, i + 1)) count++;
       const nuls = new Uint32Array(count);
@@ -626,8 +631,8 @@ export class ElfFile {
       out.push({
         index: i,
         name: this.cString(names, nameOff, strtab, `name of symbol ${i}`),
-        value: f.is64 ? f.u64(data, o + 8) : BigInt(f.u32(data, o + 4)),
-        size: f.is64 ? f.u64(data, o + 16) : BigInt(f.u32(data, o + 8)),
+        value: f.is64 ? f.u64s(data, o + 8) : smallBigInt(f.u32(data, o + 4)),
+        size: f.is64 ? f.u64s(data, o + 16) : smallBigInt(f.u32(data, o + 8)),
         bind: info >> 4,
         type: info & 0xf,
         other: data[o + (f.is64 ? 5 : 13)],

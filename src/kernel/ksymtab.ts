@@ -62,14 +62,17 @@ function fromLabels(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] {
   const strtabNs = new Map<string, ElfSymbol>();
   const crcs = new Map<string, ElfSymbol>();
   const entries: Array<[string, ElfSymbol]> = [];
-  for (const s of symbols) {
+  // index loops: these run once per kernel, unoptimised, where for-of allocates a result per step
+  for (let i = 0; i < symbols.length; i++) {
+    const s = symbols[i];
     const n = s.name;
     if (n.charCodeAt(0) !== 95 /* _ */ || n.charCodeAt(1) !== 95) continue;
     if (n.startsWith('__ksymtab_')) entries.push([n.slice(10), s]);
     else if (n.startsWith('__kstrtabns_')) strtabNs.set(n.slice(12), s);
     else if (n.startsWith('__crc_')) crcs.set(n.slice(6), s);
   }
-  for (const [name, label] of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const [name, label] = entries[i];
     const sec = elf.sectionOf(label);
     if (!sec) continue;
     const type = exportTypeOfSection(sec.name);

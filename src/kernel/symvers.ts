@@ -340,8 +340,8 @@ const NO_TAB_NL = /[\t\n\r]/;
 export function formatSymvers(exports: Iterable<Export>): string {
   const parts: string[] = [];
   for (const e of exports) {
-    for (const v of [e.name, e.owner, e.type, e.namespace]) {
-      if (NO_TAB_NL.test(v)) throw new RangeError(`field of export ${JSON.stringify(e.name)} contains a TAB or newline`);
+    if (NO_TAB_NL.test(e.name) || NO_TAB_NL.test(e.owner) || NO_TAB_NL.test(e.type) || NO_TAB_NL.test(e.namespace)) {
+      throw new RangeError(`field of export ${JSON.stringify(e.name)} contains a TAB or newline`);
     }
     parts.push(`0x${hex8(e.crc)}\t${e.name}\t${e.owner}\t${e.type}\t${e.namespace}\n`);
   }

@@ -31,7 +31,8 @@ function wanted(index: number, _info: number, _shndx: number, names: Buffer, off
   if (index === 0) return true;
   const c = names[off];
   if (c !== 0x5f /* _ */ && c !== 0x6c /* l */ && c !== 0x76 /* v */) return false;
-  for (const p of WANTED) {
+  for (let j = 0; j < WANTED.length; j++) {
+    const p = WANTED[j]; // an index loop: for-of allocated an iterator result per symbol (4.6 MB of 130,000)
     if (off + p.length > names.length) continue;
     let k = 0;
     while (k < p.length && names[off + k] === p[k]) k++;
@@ -47,10 +48,12 @@ function wanted(index: number, _info: number, _shndx: number, names: Buffer, off
  */
 export function vmlinuxFacts(elf: ElfFile, path: string): VmlinuxFacts {
   const symbols = elf.selectSymbols(wanted).symbols;
-  const exports: Export[] = readKsymtab(elf, symbols).map((e) => ({ ...e, owner: 'vmlinux', origin: { file: path } }));
+  const origin = { file: path }; // one object for the 10,000 exports of a kernel
+  const exports: Export[] = readKsymtab(elf, symbols).map((e) => ({ name: e.name, type: e.type, namespace: e.namespace, crc: e.crc, owner: 'vmlinux', origin }));
   let release: string | undefined;
   let vermagic: string | undefined;
-  for (const s of symbols) {
+  for (let i = 0; i < symbols.length; i++) {
+    const s = symbols[i];
     if (s.name === 'linux_banner' && release === undefined) {
       const banner = stringAt(elf, s);
       const m = banner && /^Linux version (\S+)/.exec(banner);

@@ -500,7 +500,8 @@ function factSymbol(index: number, info: number, shndx: number, names: Buffer, n
   const bind = info >> 4;
   if (shndx === SHN_UNDEF && (bind === STB_GLOBAL || bind === STB_WEAK)) return true;
   if (names[nameOffset] !== UNDERSCORE || names[nameOffset + 1] !== UNDERSCORE) return false;
-  for (const p of LABEL_PREFIXES) {
+  for (let j = 0; j < LABEL_PREFIXES.length; j++) {
+    const p = LABEL_PREFIXES[j]; // an index loop: for-of allocated an iterator result per symbol
     if (nameOffset + p.length > names.length) continue;
     let k = 2;
     while (k < p.length && names[nameOffset + k] === p[k]) k++;
@@ -617,24 +618,30 @@ function deferredImport(name: string, weak: boolean, fill: () => void): Import {
  */
 const scratch = { buf: Buffer.alloc(0) };
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** A 32-bit view of the scratch buffer's memory, made again only when the buffer is replaced. */
+let scratchWords = new Uint32Array(0);
+
+function relocationOutside(elf: ElfFile, rs: ElfSection, target: ElfSection, i: number, at: number, offset: bigint): never {
+  throw new ElfFormatError(elf.file, at, `relocation ${i} of '${rs.name}' applies at 0x${offset.toString(16)}, outside '${target.name}' (0x${target.size.toString(16)} bytes)`);
+}
+
+function relocationBadSymbol(elf: ElfFile, rs: ElfSection, i: number, at: number, sym: number, symbolCount: number): never {
+  throw new ElfFormatError(elf.file, at, `relocation ${i} of '${rs.name}' names symbol ${sym}, but .symtab has ${symbolCount}`);
+}
 
 function checkImportRelocations(elf: ElfFile, symbolCount: number): void {
   const f = elf.fields;
   const le = f.littleEndian;
   const linked = elf.header.type !== ET_REL;
-  for (const rs of elf.sections) {
+  const sections = elf.sections;
+  for (let si = 0; si < sections.length; si++) {
+    const rs = sections[si];
     if (rs.type !== SHT_REL && rs.type !== SHT_RELA) continue;
-    if (rs.info === 0 || rs.info >= elf.sections.length) continue;
-    const target = elf.sections[rs.info];
+    if (rs.info === 0 || rs.info >= sections.length) continue;
+    const target = sections[rs.info];
     if ((target.flags & SHF_ALLOC) === 0n) continue;
     if (NO_IMPORT_REFERENCES.has(target.name)) continue;
-    if (rs.link !== 0 && elf.sections[rs.link]?.type !== 2) continue;
-    const outside = (i: number, at: number, offset: bigint): never => {
-      throw new ElfFormatError(elf.file, at, `relocation ${i} of '${rs.name}' applies at 0x${offset.toString(16)}, outside '${target.name}' (0x${target.size.toString(16)} bytes)`);
-    };
-    const badSymbol = (i: number, at: number, sym: number): never => {
-      throw new ElfFormatError(elf.file, at, `relocation ${i} of '${rs.name}' names symbol ${sym}, but .symtab has ${symbolCount}`);
-    };
+    if (rs.link !== 0 && sections[rs.link]?.type !== 2) continue;
     if (rs.type !== SHT_RELA || !f.is64 || linked) {
       // REL (implicit addends), 32-bit, linked files: the general reader
       const relocs = elf.relocations(rs);
@@ -643,23 +650,30 @@ function checkImportRelocations(elf: ElfFile, symbolCount: number): void {
       for (let i = 0; i < relocs.length; i++) {
         const r = relocs[i];
         const at = rs.offset + i * entsize;
-        if (r.symIndex >= symbolCount) badSymbol(i, at, r.symIndex);
-        if (r.offset < start || r.offset - start >= BigInt(target.size)) outside(i, at, r.offset);
+        if (r.symIndex >= symbolCount) relocationBadSymbol(elf, rs, i, at, r.symIndex, symbolCount);
+        if (r.offset < start || r.offset - start >= BigInt(target.size)) relocationOutside(elf, rs, target, i, at, r.offset);
       }
       continue;
     }
     if (rs.size % 24 !== 0) throw new ElfFormatError(elf.file, rs.headerOffset, `relocation section '${rs.name}' size ${rs.size} is not a multiple of 24`);
     const data = elf.transientSectionData(rs, scratch);
     const n = rs.size / 24;
+    const size = target.size;
     if (le && HOST_LITTLE_ENDIAN && (data.byteOffset & 3) === 0) {
       // the same loop over a 32-bit view: r_offset = words 0-1, the symbol = word 3 of each entry
-      const u = new Uint32Array(data.buffer, data.byteOffset, n * 6);
-      for (let i = 0, k = 0; i < n; i++, k += 6) {
+      let u: Uint32Array;
+      let base = 0;
+      if (data.buffer === scratch.buf.buffer) {
+        if (scratchWords.buffer !== data.buffer) scratchWords = new Uint32Array(data.buffer, 0, data.buffer.byteLength >>> 2);
+        u = scratchWords;
+        base = data.byteOffset >>> 2;
+      } else u = new Uint32Array(data.buffer, data.byteOffset, n * 6); // data read earlier (a compressed module)
+      for (let i = 0, k = base; i < n; i++, k += 6) {
         const lo = u[k];
         const hi = u[k + 1];
         const sym = u[k + 3];
-        if (sym >= symbolCount) badSymbol(i, rs.offset + i * 24, sym);
-        if (hi >= 0x200000 || hi * 0x100000000 + lo >= target.size) outside(i, rs.offset + i * 24, (BigInt(hi) << 32n) | BigInt(lo));
+        if (sym >= symbolCount) relocationBadSymbol(elf, rs, i, rs.offset + i * 24, sym, symbolCount);
+        if (hi >= 0x200000 || hi * 0x100000000 + lo >= size) relocationOutside(elf, rs, target, i, rs.offset + i * 24, (BigInt(hi) << 32n) | BigInt(lo));
       }
       continue;
     }
@@ -668,9 +682,9 @@ function checkImportRelocations(elf: ElfFile, symbolCount: number): void {
       const lo = le ? data.readUInt32LE(o) : data.readUInt32BE(o + 4);
       const hi = le ? data.readUInt32LE(o + 4) : data.readUInt32BE(o);
       const sym = le ? data.readUInt32LE(o + 12) : data.readUInt32BE(o + 8);
-      if (sym >= symbolCount) badSymbol(i, rs.offset + o, sym);
+      if (sym >= symbolCount) relocationBadSymbol(elf, rs, i, rs.offset + o, sym, symbolCount);
       // r_offset < size, with r_offset = hi·2^32 + lo exact as a Number while hi < 2^21
-      if (hi >= 0x200000 || hi * 0x100000000 + lo >= target.size) outside(i, rs.offset + o, (BigInt(hi) << 32n) | BigInt(lo));
+      if (hi >= 0x200000 || hi * 0x100000000 + lo >= size) relocationOutside(elf, rs, target, i, rs.offset + o, (BigInt(hi) << 32n) | BigInt(lo));
     }
   }
 }

@@ -67,11 +67,15 @@ function computeWalk(ctx: RuleContext): ModpostWalk {
   if (gplIsFatal(ctx) && !modpostGplCompatible(ctx.module)) {
     fatalAt = order.findIndex((s) => s.export !== undefined && isGplOnly(s.export.type));
   }
-  const pos = new Map<string, number>();
-  order.forEach((s, i) => {
-    if (!pos.has(s.imp.name)) pos.set(s.imp.name, i);
-  });
-  const position = (name: string): number => pos.get(name) ?? -1;
+  // built on first use: only a run where modpost fatal()s asks (a Map per module is measurable in a tree)
+  let pos: Map<string, number> | undefined;
+  const position = (name: string): number => {
+    if (!pos) {
+      pos = new Map<string, number>();
+      for (let i = 0; i < order.length; i++) if (!pos.has(order[i].imp.name)) pos.set(order[i].imp.name, i);
+    }
+    return pos.get(name) ?? -1;
+  };
   const prints = (name: string, phase: ModpostPhase): boolean => {
     if (fatalAt < 0) return true;
     const p = position(name);
