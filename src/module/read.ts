@@ -176,7 +176,10 @@ function assembleFacts(
     intree: get('intree').includes('Y'),
     versions: v.versions,
     versionsFormat: v.versionsFormat,
-    ...(v.basicVersions ? { basicVersions: v.basicVersions } : {}),
+    basicVersions: v.basicVersions,
+    // set by readModule() for a compressed file; present (undefined) on every module: one object shape
+    compression: undefined,
+    xzCheck: undefined,
     imports,
     exports,
   };

@@ -184,16 +184,23 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
   const symbols: LoaderSymbol[] = [];
 
   mod.imports.forEach((imp, index) => {
+    // every field present from the start: one object shape for all symbols (properties added later
+    // made a shape per combination, and the rules' reads of them megamorphic)
     const s: LoaderSymbol = {
       imp,
       index,
       status: 'found',
+      export: undefined,
       taintedAtLookup: tainted,
+      taintInheritedFrom: inheritedFrom,
       gplFutureWarning: false,
       unusedWarning: false,
+      inherit: undefined,
+      crc: undefined,
+      namespace: undefined,
       failed: false,
+      errno: undefined,
     };
-    if (inheritedFrom !== undefined) s.taintInheritedFrom = inheritedFrom;
     symbols.push(s);
 
     // `.o` input: the final .ko link defines __this_module and the ppc/s390 helpers modpost ignores
@@ -205,7 +212,7 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
       return;
     }
     const exp = ctx.resolve(imp.name);
-    if (exp) s.export = exp;
+    s.export = exp;
     const hidden = exp !== undefined && isGplOnly(exp.type) && tainted;
     if (!exp || hidden) {
       if (hidden) s.status = 'gpl-hidden';

@@ -61,7 +61,7 @@ function computeWalk(ctx: RuleContext): ModpostWalk {
   const ordered = modpostWalksReversed(ctx) ? [...imports].reverse() : imports;
   const order: ModpostSymbol[] = ordered.map((imp) => {
     const exp = ctx.resolve(imp.name);
-    return exp ? { imp, export: exp } : { imp };
+    return { imp, export: exp }; // one shape, export undefined or not
   });
   let fatalAt = -1;
   if (gplIsFatal(ctx) && !modpostGplCompatible(ctx.module)) {
