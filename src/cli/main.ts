@@ -23,10 +23,22 @@ function checkVersionOption(v: unknown): void {
   if (v !== undefined && !parseKernelVersion(String(v))) throw new UsageError(`--kernel-version: '${String(v)}' is not a kernel version (expected X.Y[.Z][-rcN])`);
 }
 
+/**
+ * `check …` runs as the default command it also is: yargs lays out the whole help text after every
+ * explicitly named command (to have it ready for a later error), a seventh of a one-module run's
+ * instructions; the default command skips that. `check --help` keeps the command's own help.
+ */
+export function asDefaultCommand(argv: string[]): string[] {
+  if (argv[0] !== 'check') return argv;
+  const rest = argv.slice(1);
+  // --help asks for the command's own help; a module path spelt `check` would become the command word
+  return rest.some((a) => a === '--help' || a === '-h' || a === 'check') ? argv : rest;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const out = (s: string) => process.stdout.write(s);
-  const parser = yargs(argv)
+  const parser = yargs(asDefaultCommand(argv))
     .scriptName('ksymcheck')
     .usage('$0 [check] --kernel <build dir|Module.symvers[.gz]|vmlinux> <module.ko|module.o|dir>...')
     .command(

@@ -124,6 +124,23 @@ describe('the CLI on the seed', () => {
     }
   });
 
+  test("`check` and the default command are one command: same report, `check --help` the command's help", () => {
+    const named = cli('check', '--kernel', RC5, '--format', 'json', KO);
+    const dflt = cli('--kernel', RC5, '--format', 'json', KO);
+    expect([named.status, dflt.status]).toEqual([1, 1]);
+    expect(named.stdout).toBe(dflt.stdout);
+    const help = cli('check', '--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^ksymcheck check \[modules\.\.\]\n/);
+    expect(help.stdout).toMatch(/--missing-crc/);
+    // a module file named check.ko is a module, not the command word
+    const checkKo = cli('check', '--kernel', RC5, '--format', 'json', 'check', KO);
+    expect(checkKo.status).toBe(2); // ./check does not exist: reported, the rest checked
+    const r = reportSchema.parse(JSON.parse(checkKo.stdout));
+    expect(r.errors.map((e) => e.path)).toEqual(['check']);
+    expect(r.modules.map((m) => m.name)).toEqual(['libafs']);
+  });
+
   test('usage errors exit 2 with one line, no stack', () => {
     const p = cli('check', KO);
     expect(p.status).toBe(2);
