@@ -40,7 +40,7 @@
  * - a final line without '\n' is parsed (5.10+ behaviour) — it must still be complete.
  * - NUL bytes and invalid UTF-8 → ParseError naming the line.
  *
- * Speed: every line goes through a hand-written check equivalent to `SymversLineSchema` (a fast-check
+ * Speed: every line goes through a hand-written check equivalent to `symversLineSchema()` (a fast-check
  * property test holds the two together); zod only runs on a line that failed it, to word the message.
  * Measured (Node 20): corpus file 15 (625 KB, 11,129 lines) parses in ~6 ms warm / ~25 ms cold, Debian
  * 6.1.0-56's Module.symvers (1.7 MB, 24,683 lines) in ~21 ms warm / ~47 ms cold; zod `safeParse` on
@@ -49,7 +49,7 @@
 import { readFile } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
-import { z } from 'zod';
+import { zod } from '../zod.js';
 import { InputError, ParseError } from '../errors.js';
 import { EXPORT_TYPES, type Export, type ExportType } from './types.js';
 import { describeFsError } from './locate.js';
@@ -75,27 +75,42 @@ function isExportType(s: string): s is ExportType {
 }
 
 /** One line's fields, named (the layout decides which column is which). */
-export const SymversLineSchema = z.object({
-  crc: z
-    .string()
-    .regex(CRC_RE, { message: 'CRC must be 0x followed by 1 to 8 hex digits' }),
-  name: z
-    .string()
-    .min(1, { message: 'empty symbol name' })
-    .regex(NAME_RE, { message: 'symbol name contains white space or control characters' }),
-  owner: z
-    .string()
-    .min(1, { message: 'empty module column' })
-    .regex(OWNER_RE, { message: 'module column contains control characters' }),
-  type: z.string().refine(isExportType, {
-    message: `unknown export type (expected one of ${EXPORT_TYPES.join(', ')})`,
-  }),
-  namespace: z.string().regex(NS_RE, { message: 'namespace contains white space or control characters' }),
-});
-/** A line's raw fields (before validation the type column is any string). */
-export type SymversLine = z.input<typeof SymversLineSchema>;
+function buildLineSchema() {
+  const z = zod();
+  return z.object({
+    crc: z.string().regex(CRC_RE, { message: 'CRC must be 0x followed by 1 to 8 hex digits' }),
+    name: z
+      .string()
+      .min(1, { message: 'empty symbol name' })
+      .regex(NAME_RE, { message: 'symbol name contains white space or control characters' }),
+    owner: z
+      .string()
+      .min(1, { message: 'empty module column' })
+      .regex(OWNER_RE, { message: 'module column contains control characters' }),
+    type: z.string().refine(isExportType, {
+      message: `unknown export type (expected one of ${EXPORT_TYPES.join(', ')})`,
+    }),
+    namespace: z.string().regex(NS_RE, { message: 'namespace contains white space or control characters' }),
+  });
+}
 
-/** The hand check: must accept exactly what SymversLineSchema accepts (a test holds them together). */
+let lineSchema: ReturnType<typeof buildLineSchema> | undefined;
+
+/** The zod schema of one line's fields (built, and zod loaded, on first call). */
+export function symversLineSchema(): ReturnType<typeof buildLineSchema> {
+  return (lineSchema ??= buildLineSchema());
+}
+
+/** A line's raw fields (before validation the type column is any string). */
+export interface SymversLine {
+  crc: string;
+  name: string;
+  owner: string;
+  type: string;
+  namespace: string;
+}
+
+/** The hand check: must accept exactly what symversLineSchema() accepts (a test holds them together). */
 export function isValidSymversLine(l: SymversLine): boolean {
   return (
     CRC_RE.test(l.crc) &&
@@ -122,7 +137,7 @@ const LAYOUT_WORDS: Record<LineLayout, string> = {
 
 /** The message for a line that failed the hand check: zod tells which field and why. */
 function zodReason(line: SymversLine, layout: LineLayout): string {
-  const r = SymversLineSchema.safeParse(line);
+  const r = symversLineSchema().safeParse(line);
   if (r.success) return 'invalid line'; // unreachable while the two checks agree
   const issue = r.error.issues[0]!;
   const key = issue.path[0] as keyof SymversLine;

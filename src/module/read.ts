@@ -185,7 +185,7 @@ function assembleFacts(
   };
 }
 
-/** A key modinfoSchema accepts (checked here first: a zod parse per entry costs more than the rest of the read). */
+/** A key modinfoSchema() accepts (checked here first: a zod parse per entry costs more than the rest of the read). */
 const MODINFO_KEY = /^[A-Za-z0-9_.\-]+$/;
 
 /** `.modinfo`: `key=value\0` strings, runs of NULs skipped (modpost's next_string()). */
@@ -207,7 +207,7 @@ export function readModinfo(elf: ElfFile): Array<{ key: string; value: string }>
     const entry = eq < 0 ? { key: intern(s), value: '' } : { key: intern(s.slice(0, eq)), value: s.slice(eq + 1) };
     if (!MODINFO_KEY.test(entry.key)) {
       // the schema has the words for what is wrong (the regex is the schema's own key test)
-      const ok = modinfoSchema.safeParse(entry);
+      const ok = modinfoSchema().safeParse(entry);
       if (!ok.success) throw new ElfFormatError(elf.file, sec.offset + i, `.modinfo entry '${s.slice(0, 60)}': ${ok.error.issues[0]?.message ?? 'invalid'}`);
     }
     out.push(entry);

@@ -10,7 +10,7 @@ import {
   isValidSymversLine,
   parseSymvers,
   readSymversFile,
-  SymversLineSchema,
+  symversLineSchema,
   type SymversFile,
 } from '../../src/kernel/symvers.js';
 import type { Export } from '../../src/kernel/types.js';
@@ -454,7 +454,7 @@ describe('the hand check and the zod schema agree', () => {
     fc.assert(
       fc.property(field, field, field, field, field, (crc, name, owner, type, namespace) => {
         const l = { crc, name, owner, type, namespace };
-        return isValidSymversLine(l) === SymversLineSchema.safeParse(l).success;
+        return isValidSymversLine(l) === symversLineSchema().safeParse(l).success;
       }),
       { numRuns: 3000 },
     );
