@@ -11,8 +11,8 @@ import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
 import { MODULE_FILE_NAME } from './module/decompress.js';
 import { readModule, shareNames } from './module/read.js';
 import type { ModuleFacts } from './module/types.js';
-import { runRules } from './rules/index.js';
-import type { CheckOptions, Finding, Stage } from './rules/types.js';
+import { runRules, STAGE_ORDER } from './rules/index.js';
+import type { CheckOptions, Finding, RuleContext, Stage } from './rules/types.js';
 import type { ModuleReport, Report } from './report/schema.js';
 
 export type StageChoice = 'build' | 'load' | 'both';
@@ -135,17 +135,47 @@ export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], option
     }
   }
   const version = kernel.version ?? NEWEST_KNOWN;
-  return modules.map((m) => {
+  // One context per module (the walks are cached per context), findings per module and stage computed
+  // once: a module's load verdict is asked for by the modules importing from it (refusedOwner), before
+  // or after its own turn.
+  const contexts = new Map<ModuleFacts, RuleContext>();
+  const found = new Map<ModuleFacts, Partial<Record<Stage, Finding[]>>>();
+  const deciding = new Set<ModuleFacts>();
+  const contextOf = (m: ModuleFacts): RuleContext => {
+    let ctx = contexts.get(m);
+    if (ctx) return ctx;
     const self = ownerOf(m);
     // vmlinux's export first, then another module of this run, then a module export Module.symvers lists.
-    // (A per-module memo of these answers cost more than the probes: names are interned, hashes cached.)
     const resolve = (name: string): Export | undefined => {
       const k = kernel.exports.get(name);
       if (k !== undefined && k.owner === 'vmlinux') return k;
       const r = runExports.get(name);
       return r !== undefined && r.owner !== self ? r : k;
     };
-    const findings: Finding[] = runRules({ module: m, kernel, version, resolve, modules: byName, options: opts }, stages);
+    ctx = { module: m, kernel, version, resolve, modules: byName, options: opts, refusedOwner };
+    contexts.set(m, ctx);
+    return ctx;
+  };
+  const findingsOf = (m: ModuleFacts, stage: Stage): Finding[] => {
+    let per = found.get(m);
+    if (!per) found.set(m, (per = {}));
+    return (per[stage] ??= runRules(contextOf(m), [stage]));
+  };
+  // The loader refuses a module of the run → it is never loaded, and its exports are unknown to the
+  // modules importing them (they are refused in turn: "Unknown symbol"). A cycle — which depmod would
+  // reject — is taken as loaded.
+  function refusedOwner(owner: ModuleFacts): string | undefined {
+    if (!stages.includes('load') || deciding.has(owner)) return undefined;
+    deciding.add(owner);
+    try {
+      return findingsOf(owner, 'load').find((f) => f.severity === 'error')?.message;
+    } finally {
+      deciding.delete(owner);
+    }
+  }
+  return modules.map((m) => {
+    const findings: Finding[] = [];
+    for (const stage of STAGE_ORDER) if (stages.includes(stage)) findings.push(...findingsOf(m, stage));
     return {
       path: m.path,
       name: m.name,

@@ -39,7 +39,7 @@ export const ALL_RULES: Rule[] = [
   xzCheck,
 ];
 
-const STAGE_ORDER: readonly Stage[] = ['build', 'load'];
+export const STAGE_ORDER: readonly Stage[] = ['build', 'load'];
 
 interface Ranked {
   f: Finding;

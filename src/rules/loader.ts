@@ -40,7 +40,7 @@ export type ResolveStatus =
   | 'ignored'
   /** Not found, weak: fine. */
   | 'weak-missing'
-  /** Not exported anywhere the loader looks. */
+  /** Not exported anywhere the loader looks (or only by a module of the run the loader refuses: see ownerRefused). */
   | 'missing'
   /** Exported GPL-only, but the module is tainted proprietary at this point: skipped → not found. */
   | 'gpl-hidden'
@@ -66,6 +66,11 @@ export interface LoaderSymbol {
   gplFutureWarning: boolean;
   unusedWarning: boolean;
   inherit?: InheritEvent;
+  /**
+   * The export is another module's of this run, and the loader refuses that module: it is never loaded,
+   * so find_symbol() does not find the symbol (status 'missing' or 'weak-missing').
+   */
+  ownerRefused?: { owner: string; reason: string };
   crc?: 'ok' | 'mismatch' | 'missing' | 'no-versions' | 'unversioned-export';
   namespace?: 'ok' | 'not-imported' | 'not-imported-allowed' | 'module-mismatch';
   /** The symbol fails resolution: the loader prints `Unknown symbol … (err errno)`. */
@@ -79,10 +84,11 @@ export interface LoaderWalk {
 }
 
 /**
- * The errno `%s: Unknown symbol %s (err %d)` shows for a symbol that is simply not found (NULL):
- * ≤4.16 prints PTR_ERR(NULL) = 0 (`pr_warn(… (err %li)", PTR_ERR(ksym))`, seen in 4.4/4.14 source and in
- * 4.14/4.15/4.16 logs); every ≥4.19 source read prints `PTR_ERR(ksym) ?: -ENOENT`. 4.17/4.18 not pinned:
- * taken as the old form.
+ * The errno `%s: Unknown symbol %s (err %d)` shows for a symbol that is simply not found (NULL): up to
+ * 4.18 the loader prints `pr_warn(… (err %li)", PTR_ERR(ksym))` = 0 (4.4/4.14 sources; RHEL 8's 4.18.0
+ * source; logs from 4.14, 4.15, 4.16, Kubuntu's 4.18.0-11 and Arch's 4.18.15); 4.19 is the first release
+ * read that prints `ret = PTR_ERR(ksym) ?: -ENOENT` = -2 (4.19 source; a Debian 4.19.194 log). 4.17 is
+ * inferred (4.16 and 4.18 both print 0); the commit between 4.18 and 4.19 was not found.
  */
 export const NOT_FOUND_ERRNO: readonly Versioned<number>[] = [{ until: '4.19', value: 0 }];
 
@@ -196,6 +202,7 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
       gplFutureWarning: false,
       unusedWarning: false,
       inherit: undefined,
+      ownerRefused: undefined,
       crc: undefined,
       namespace: undefined,
       failed: false,
@@ -211,8 +218,17 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
       s.status = 'internal';
       return;
     }
-    const exp = ctx.resolve(imp.name);
+    let exp = ctx.resolve(imp.name);
     s.export = exp;
+    // exported by another module of the run that is itself refused: never loaded, so not found
+    if (exp && ctx.refusedOwner) {
+      const owner = ownerModule(ctx, exp.owner);
+      const reason = owner ? ctx.refusedOwner(owner) : undefined;
+      if (owner && reason !== undefined) {
+        s.ownerRefused = { owner: loaderName(owner), reason };
+        exp = undefined;
+      }
+    }
     const hidden = exp !== undefined && isGplOnly(exp.type) && tainted;
     if (!exp || hidden) {
       if (hidden) s.status = 'gpl-hidden';

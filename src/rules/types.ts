@@ -67,6 +67,13 @@ export interface RuleContext {
   /** Other modules in the same run, by module name (for proprietary-import). */
   modules: ReadonlyMap<string, ModuleFacts>;
   options: CheckOptions;
+  /**
+   * Does the loader refuse this other module of the run? Then it is never loaded, and the symbols it
+   * exports are unknown to modules that import them. Returns the first line the loader prints for it,
+   * or undefined when it loads (or while it is being decided: a dependency cycle). Absent: every module
+   * of the run is taken as loaded.
+   */
+  refusedOwner?(owner: ModuleFacts): string | undefined;
 }
 
 export interface RuleDocs {

@@ -101,6 +101,7 @@ function loadCheck(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   for (const s of loaderWalk(ctx).symbols) {
     if (s.status !== 'missing') continue;
+    const refused = s.ownerRefused;
     out.push(
       finding(ctx, {
         rule: 'unresolved',
@@ -108,8 +109,12 @@ function loadCheck(ctx: RuleContext): Finding[] {
         severity: 'error',
         symbol: s.imp.name,
         message: unknownSymbolLine(ctx, s.imp.name),
-        hint: unresolvedHint(s.imp.name),
-        evidence: { weak: false, errno: notFoundErrno(ctx) },
+        hint: refused
+          ? `'${s.imp.name}' comes from module ${refused.owner}, which this kernel refuses (${refused.reason}): it is never loaded, so fix or rebuild ${refused.owner} first`
+          : unresolvedHint(s.imp.name),
+        evidence: refused
+          ? { weak: false, errno: notFoundErrno(ctx), owner: s.export?.owner ?? null, ownerRefused: refused.owner, ownerRefusedBy: refused.reason }
+          : { weak: false, errno: notFoundErrno(ctx) },
       }),
     );
   }
