@@ -12,6 +12,7 @@ import { MODULE_FILE_NAME } from './module/decompress.js';
 import { readModule, shareNames } from './module/read.js';
 import type { ModuleFacts } from './module/types.js';
 import { runRules, STAGE_ORDER } from './rules/index.js';
+import { ownerModule } from './rules/shared.js';
 import type { CheckOptions, Finding, RuleContext, Stage } from './rules/types.js';
 import type { ModuleReport, Report } from './report/schema.js';
 
@@ -163,14 +164,40 @@ export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], option
   };
   // The loader refuses a module of the run → it is never loaded, and its exports are unknown to the
   // modules importing them (they are refused in turn: "Unknown symbol"). A cycle — which depmod would
-  // reject — is taken as loaded.
+  // reject — is taken as loaded. Decided on demand, depth first; a chain deeper than DEEPEST_CHAIN (a
+  // crafted tree: Debian's deepest is under 10) restarts the run's decisions in dependency order, so the
+  // stack never grows with the tree.
+  const refusal = new Map<ModuleFacts, string | null>();
+  let ordered = false;
   function refusedOwner(owner: ModuleFacts): string | undefined {
-    if (!stages.includes('load') || deciding.has(owner)) return undefined;
+    if (!stages.includes('load')) return undefined;
+    const known = refusal.get(owner);
+    if (known !== undefined) return known ?? undefined;
+    // an undecided owner while deciding in dependency order, or one being decided: on a cycle
+    if (ordered || deciding.has(owner)) return undefined;
+    if (deciding.size >= DEEPEST_CHAIN) throw new DeepChain();
     deciding.add(owner);
     try {
-      return findingsOf(owner, 'load').find((f) => f.severity === 'error')?.message;
+      return decideLoad(owner);
     } finally {
       deciding.delete(owner);
+    }
+  }
+  const decideLoad = (m: ModuleFacts): string | undefined => {
+    const first = findingsOf(m, 'load').find((f) => f.severity === 'error')?.message;
+    refusal.set(m, first ?? null);
+    return first;
+  };
+  if (stages.includes('load')) {
+    try {
+      for (const m of modules) if (!refusal.has(m)) decideLoad(m);
+    } catch (e) {
+      if (!(e instanceof DeepChain)) throw e;
+      // The modules decided before the throw stand (their dependencies were decided); nothing of the
+      // interrupted ones was kept (findingsOf and the walks store a result only when it is complete).
+      ordered = true;
+      for (const m of dependencyOrder(modules, (x) => runOwners(contextOf(x)))) if (!refusal.has(m)) decideLoad(m);
+      ordered = false;
     }
   }
   return modules.map((m) => {
@@ -184,6 +211,49 @@ export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], option
       findings,
     } satisfies ModuleReport;
   });
+}
+
+/** How deep refusedOwner() may recurse before the run's load verdicts are decided in dependency order. */
+const DEEPEST_CHAIN = 64;
+
+class DeepChain extends Error {}
+
+/** The other modules of the run that a module's imports resolve to (the loader's dependencies). */
+function runOwners(ctx: RuleContext): ModuleFacts[] {
+  const out: ModuleFacts[] = [];
+  for (const imp of ctx.module.imports) {
+    const e = ctx.resolve(imp.name);
+    if (!e || e.owner === 'vmlinux') continue;
+    const o = ownerModule(ctx, e.owner);
+    if (o && !out.includes(o)) out.push(o);
+  }
+  return out;
+}
+
+/** Every module after the modules it depends on (depth-first post-order, iterative; back edges of a cycle ignored). */
+export function dependencyOrder<T>(nodes: readonly T[], depsOf: (n: T) => readonly T[]): T[] {
+  const state = new Map<T, 'open' | 'done'>();
+  const order: T[] = [];
+  for (const root of nodes) {
+    if (state.has(root)) continue;
+    state.set(root, 'open');
+    const stack: Array<{ n: T; deps: readonly T[]; i: number }> = [{ n: root, deps: depsOf(root), i: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.i < top.deps.length) {
+        const d = top.deps[top.i++];
+        if (!state.has(d)) {
+          state.set(d, 'open');
+          stack.push({ n: d, deps: depsOf(d), i: 0 });
+        }
+        continue;
+      }
+      stack.pop();
+      state.set(top.n, 'done');
+      order.push(top.n);
+    }
+  }
+  return order;
 }
 
 /** Read the kernel and the modules, check them, and return the report (the JSON contract). */

@@ -62,7 +62,7 @@ function fromLabels(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] {
   const strtabNs = new Map<string, ElfSymbol>();
   const crcs = new Map<string, ElfSymbol>();
   const entries: Array<[string, ElfSymbol]> = [];
-  // index loops: these run once per kernel, unoptimised, where for-of allocates a result per step
+  // index loops: for a kernel these run once, unoptimised, and for-of allocated an iterator result per step
   for (let i = 0; i < symbols.length; i++) {
     const s = symbols[i];
     const n = s.name;

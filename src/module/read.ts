@@ -504,7 +504,7 @@ function factSymbol(index: number, info: number, shndx: number, names: Buffer, n
   if (shndx === SHN_UNDEF && (bind === STB_GLOBAL || bind === STB_WEAK)) return true;
   if (names[nameOffset] !== UNDERSCORE || names[nameOffset + 1] !== UNDERSCORE) return false;
   for (let j = 0; j < LABEL_PREFIXES.length; j++) {
-    const p = LABEL_PREFIXES[j]; // an index loop: for-of allocated an iterator result per symbol
+    const p = LABEL_PREFIXES[j];
     if (nameOffset + p.length > names.length) continue;
     let k = 2;
     while (k < p.length && names[nameOffset + k] === p[k]) k++;

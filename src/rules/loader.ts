@@ -221,7 +221,7 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
     let exp = ctx.resolve(imp.name);
     s.export = exp;
     // exported by another module of the run that is itself refused: never loaded, so not found
-    if (exp && ctx.refusedOwner) {
+    if (exp && exp.owner !== 'vmlinux' && ctx.refusedOwner) {
       const owner = ownerModule(ctx, exp.owner);
       const reason = owner ? ctx.refusedOwner(owner) : undefined;
       if (owner && reason !== undefined) {

@@ -131,10 +131,24 @@ function modulesByName(modules: ReadonlyMap<string, ModuleFacts>): Map<string, M
   return index;
 }
 
+/** Owner strings → folded basename: a tree asks for the same few thousand owners 40,000 times. */
+const ownerKeys = new Map<string, string>();
+
+function ownerKey(owner: string): string {
+  let key = ownerKeys.get(owner);
+  if (key === undefined) {
+    key = ownerBasename(owner).replace(/-/g, '_');
+    if (ownerKeys.size < 1 << 16) ownerKeys.set(owner, key);
+  }
+  return key;
+}
+
 /** The other module of this run that owns an export, if it is one of them. */
 export function ownerModule(ctx: RuleContext, owner: string): ModuleFacts | undefined {
-  if (isVmlinux(owner)) return undefined;
-  const list = modulesByName(ctx.modules).get(ownerBasename(owner).replace(/-/g, '_'));
+  if (owner === 'vmlinux') return undefined;
+  const key = ownerKey(owner);
+  if (key === 'vmlinux') return undefined;
+  const list = modulesByName(ctx.modules).get(key);
   if (!list) return undefined;
   for (const m of list) if (m !== ctx.module && m.path !== ctx.module.path) return m;
   return undefined;

@@ -74,6 +74,23 @@ describe('a module whose dependency the loader refuses', () => {
     ]);
   });
 
+  test('a chain of 3,000 modules (a crafted tree): decided in dependency order, no deep recursion', () => {
+    const n = 3000;
+    const chain = Array.from({ length: n }, (_, i) =>
+      mod({
+        name: `m${i}`,
+        path: `/t/m${i}.ko`,
+        imports: i === 0 ? ['kmalloc'] : [`f${i - 1}`],
+        exports: [{ name: `f${i}`, crc: i }],
+        versions: i === 0 ? { module_layout: 0x1111, kmalloc: 0x9999 } : { module_layout: 0x1111, [`f${i - 1}`]: i - 1 },
+      }),
+    );
+    const reports = checkModules(K(), [...chain].reverse(), { stage: 'load' });
+    expect(reports.every((r) => r.verdict === 'fail')).toBe(true);
+    const last = reports[0];
+    expect([last.name, last.findings.map((f) => [f.rule, f.symbol, f.evidence.ownerRefused])]).toEqual(['m2999', [['unresolved', 'f2998', 'm2998']]]);
+  });
+
   test('a dependency cycle (depmod would reject it) is taken as loaded, and the run ends', () => {
     const a = mod({ name: 'a', path: '/t/a.ko', imports: ['b_fn'], exports: [{ name: 'a_fn', crc: 1 }], versions: { module_layout: 0x1111, b_fn: 2 } });
     const b = mod({ name: 'b', path: '/t/b.ko', imports: ['a_fn'], exports: [{ name: 'b_fn', crc: 2 }], versions: { module_layout: 0x1111, a_fn: 1 } });
