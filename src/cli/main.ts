@@ -28,7 +28,7 @@ function checkVersionOption(v: unknown): void {
  * explicitly named command (to have it ready for a later error), a seventh of a one-module run's
  * instructions; the default command skips that. `check --help` keeps the command's own help.
  */
-export function asDefaultCommand(argv: string[]): string[] {
+function asDefaultCommand(argv: string[]): string[] {
   if (argv[0] !== 'check') return argv;
   const rest = argv.slice(1);
   // --help asks for the command's own help; a module path spelt `check` would become the command word
