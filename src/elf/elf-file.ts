@@ -155,6 +155,15 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  */
 const SHORT_SCAN = 256;
 
+export interface OpenOptions {
+  /**
+   * Read this many bytes before the section header table with it, and take .shstrtab from them when it
+   * lies there: `ld -r` puts it right before the table, so a module's section names come with the table
+   * in one read (a tree of 4,000 modules counts its reads). Default 0: a vmlinux keeps debug info there.
+   */
+  tableLead?: number;
+}
+
 export class ElfFile {
   readonly header: ElfHeader;
   readonly sections: ElfSection[];
@@ -165,11 +174,14 @@ export class ElfFile {
   /** Per string-table data: sorted NUL positions and the whole table as text, built on the first long scan. */
   private readonly longTables = new WeakMap<Buffer, { nuls: Uint32Array; text: string | undefined }>();
 
-  private constructor(private readonly src: ByteSource) {
+  private constructor(
+    private readonly src: ByteSource,
+    opts: OpenOptions = {},
+  ) {
     const { header, fields } = ElfFile.readHeader(src);
     this.header = header;
     this.fields = fields;
-    this.sections = this.readSections();
+    this.sections = this.readSections(opts.tableLead ?? 0);
     for (const s of this.sections) if (!this.byName.has(s.name)) this.byName.set(s.name, s);
   }
 
@@ -185,9 +197,9 @@ export class ElfFile {
   }
 
   /** Over any byte source (the ElfFile closes it on close()). */
-  static fromSource(src: ByteSource): ElfFile {
+  static fromSource(src: ByteSource, opts: OpenOptions = {}): ElfFile {
     try {
-      return new ElfFile(src);
+      return new ElfFile(src, opts);
     } catch (e) {
       src.close(); // a file rejected at its header or section table must not keep its descriptor
       throw e;
@@ -281,7 +293,7 @@ export class ElfFile {
     return { header, fields: f };
   }
 
-  private readSections(): ElfSection[] {
+  private readSections(tableLead: number): ElfSection[] {
     const h = this.header;
     const f = this.fields;
     const want = f.is64 ? 64 : 40;
@@ -312,7 +324,10 @@ export class ElfFile {
     h.shnum = shnum;
     h.shstrndx = shstrndx;
 
-    const table = this.readAt(h.shoff, shnum * h.shentsize, 'section header table');
+    // With up to `tableLead` bytes before it (OpenOptions): the names may come with the table.
+    const lead = Math.min(h.shoff, tableLead);
+    const block = this.readAt(h.shoff - lead, lead + shnum * h.shentsize, 'section header table');
+    const table = block.subarray(lead);
     const out: ElfSection[] = new Array(shnum);
     for (let i = 0; i < shnum; i++) {
       const o = i * h.shentsize;
@@ -362,7 +377,9 @@ export class ElfFile {
     }
     if (shnum > 0 && shstrndx !== SHN_UNDEF) {
       const strtab = out[shstrndx];
-      const names = this.dataOf(strtab);
+      const from = h.shoff - lead;
+      const inBlock = strtab.type !== SHT_NOBITS && strtab.offset >= from && strtab.offset + strtab.size <= from + block.length;
+      const names = inBlock ? block.subarray(strtab.offset - from, strtab.offset - from + strtab.size) : this.dataOf(strtab);
       for (const s of out) s.name = this.cString(names, s.nameOffset, strtab, `name of section ${s.index}`);
     }
     return out;
@@ -439,6 +456,23 @@ export class ElfFile {
     const d = this.src.read(s.offset, s.size);
     this.dataCache.set(s.index, d);
     return d;
+  }
+
+  /** Can readInto() copy into a caller's buffer (a file), or does the data live in memory already? */
+  get canReadInto(): boolean {
+    return this.src.readInto !== undefined;
+  }
+
+  /**
+   * Bytes at a file range copied into `out` (bounds-checked as readAt() checks them), for a caller that
+   * reads several sections at once into a reused buffer. Only where canReadInto is true.
+   */
+  readInto(offset: number, length: number, out: Buffer): Buffer {
+    if (!this.src.readInto) throw new Error(`${this.src.name}: readInto on an in-memory source`);
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.src.size) {
+      this.fail(offset, `${length} bytes at 0x${offset.toString(16)} extend past the end of the file (${this.src.size} bytes)`);
+    }
+    return this.src.readInto(offset, length, out);
   }
 
   /**

@@ -43,6 +43,8 @@ export class BufferSource implements ByteSource {
 export class FileSource implements ByteSource {
   readonly size: number;
   private fd: number | undefined;
+  /** The file's first bytes, when the opener read them already (magic and ELF header: one read, not two). */
+  private head: Buffer | undefined;
 
   /** `opened`: a descriptor the caller already opened (and its size); the source then owns it. */
   constructor(
@@ -67,13 +69,31 @@ export class FileSource implements ByteSource {
     }
   }
 
+  /**
+   * Keep the first `length` bytes (read now) for later reads that fall inside them: the opener looks at
+   * the magic bytes, then the ELF reader reads its header from the same place.
+   */
+  readHead(length: number): Buffer {
+    this.head = undefined;
+    const head = this.read(0, Math.min(length, this.size));
+    this.head = head;
+    return head;
+  }
+
   read(offset: number, length: number): Buffer {
+    const head = this.head;
+    if (head !== undefined && offset + length <= head.length) return head.subarray(offset, offset + length);
     return this.readInto(offset, length, Buffer.allocUnsafe(length));
   }
 
   /** read() into `out` (at least `length` bytes; the first `length` are returned). */
   readInto(offset: number, length: number, out: Buffer): Buffer {
     if (this.fd === undefined) throw new Error(`${this.name}: read after close`);
+    const head = this.head;
+    if (head !== undefined && offset + length <= head.length) {
+      head.copy(out, 0, offset, offset + length);
+      return out.length === length ? out : out.subarray(0, length);
+    }
     let done = 0;
     while (done < length) {
       let n: number;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { ElfFile } from '../../src/elf/elf-file.js';
 import { FileSource } from '../../src/elf/source.js';
 import { readVmlinux } from '../../src/kernel/vmlinux.js';
-import { readModule } from '../../src/module/read.js';
+import { readModule, readTuning } from '../../src/module/read.js';
 import { ROOT, sample } from '../helpers/fixtures.js';
 
 type Range = [number, number];
@@ -98,16 +98,18 @@ describe('a vmlinux is indexed from the sections the index needs', () => {
 describe('a module read for a tree check', () => {
   test('never reads its code nor the mcount/objtool tables; references are read when asked for', async () => {
     const file = sample('seed', 'openafs', 'libafs.ko');
-    // (reads of neighbouring sections are merged across gaps of up to 4 KB — in a module this small that
-    // spans everything: look at the sections asked for, one read each)
-    const prefetch = ElfFile.prototype.prefetch;
-    ElfFile.prototype.prefetch = () => undefined;
+    // (reads of neighbouring sections are merged across gaps of up to 4 KB, and the section table is read
+    // with the 4 KB before it — in a module this small that spans most of the file: look at the sections
+    // asked for, without gaps)
+    const saved = { ...readTuning };
+    readTuning.mergeGap = 0;
+    readTuning.tableLead = 0;
     ranges.length = 0;
     let m;
     try {
       m = await readModule(file, { references: 'lazy' });
     } finally {
-      ElfFile.prototype.prefetch = prefetch;
+      Object.assign(readTuning, saved);
     }
     const first = [...ranges];
     const t = touched(file, first);
@@ -125,5 +127,30 @@ describe('a module read for a tree check', () => {
     // and the eager reader agrees
     const eager = await readModule(file);
     expect(m.imports.map((i) => ({ ...i }))).toEqual(eager.imports.map((i) => ({ ...i })));
+  });
+
+  test('with the reads merged (the default), the same facts in fewer reads, and still no code read', async () => {
+    const file = sample('seed', 'openafs', 'libafs.ko');
+    const saved = { ...readTuning };
+    readTuning.mergeGap = 0;
+    readTuning.tableLead = 0;
+    ranges.length = 0;
+    let apart;
+    try {
+      apart = await readModule(file, { references: 'lazy' });
+    } finally {
+      Object.assign(readTuning, saved);
+    }
+    const separate = ranges.length;
+    ranges.length = 0;
+    const merged = await readModule(file, { references: 'lazy' });
+    expect(readTuning).toEqual({ mergeGap: 4096, tableLead: 4096 });
+    // header (from the magic bytes' read), table + .shstrtab, the fact sections, the relocations
+    expect(ranges.length).toBeLessThan(separate);
+    expect(ranges.length).toBeLessThanOrEqual(7);
+    const t = touched(file, ranges);
+    for (const s of ['.text', '.init.text', '__mcount_loc']) expect(t.has(s)).toBe(false);
+    const plain = (x: typeof merged) => ({ ...x, imports: x.imports.map((i) => ({ name: i.name, weak: i.weak })) });
+    expect(plain(merged)).toEqual(plain(apart));
   });
 });
