@@ -142,17 +142,24 @@ export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], option
   const contexts = new Map<ModuleFacts, RuleContext>();
   const found = new Map<ModuleFacts, Partial<Record<Stage, Finding[]>>>();
   const deciding = new Set<ModuleFacts>();
+  // What resolve() answers for a name, one look-up per import: vmlinux's export first, then a module of
+  // this run, then a module export Module.symvers lists — unless the run's export is the importer's own,
+  // then Module.symvers's (a module does not import from itself). Two look-ups per import before.
+  const primary = runExports.size === 0 ? undefined : new Map<string, Export>();
+  if (primary) {
+    for (const e of kernel.exports.values()) primary.set(e.name, e);
+    for (const [name, r] of runExports) if (primary.get(name)?.owner !== 'vmlinux') primary.set(name, r);
+  }
   const contextOf = (m: ModuleFacts): RuleContext => {
     let ctx = contexts.get(m);
     if (ctx) return ctx;
     const self = ownerOf(m);
-    // vmlinux's export first, then another module of this run, then a module export Module.symvers lists.
-    const resolve = (name: string): Export | undefined => {
-      const k = kernel.exports.get(name);
-      if (k !== undefined && k.owner === 'vmlinux') return k;
-      const r = runExports.get(name);
-      return r !== undefined && r.owner !== self ? r : k;
-    };
+    const resolve = primary
+      ? (name: string): Export | undefined => {
+          const p = primary.get(name);
+          return p !== undefined && p.owner === self ? kernel.exports.get(name) : p;
+        }
+      : (name: string): Export | undefined => kernel.exports.get(name);
     ctx = { module: m, kernel, version, resolve, modules: byName, options: opts, refusedOwner };
     contexts.set(m, ctx);
     return ctx;
@@ -186,7 +193,15 @@ export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], option
   const decideLoad = (m: ModuleFacts): string | undefined => {
     const first = findingsOf(m, 'load').find((f) => f.severity === 'error')?.message;
     refusal.set(m, first ?? null);
+    settle(m);
     return first;
+  };
+  // A module's other stage now, while its context (and the walks cached on it) is at hand, then the
+  // context dropped: kept to the end, the walks of 4,000 modules (one object per import) outlived
+  // several young-generation collections, each copying them.
+  const settle = (m: ModuleFacts): void => {
+    for (const stage of stages) findingsOf(m, stage);
+    contexts.delete(m);
   };
   if (stages.includes('load')) {
     try {
@@ -201,6 +216,7 @@ export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], option
     }
   }
   return modules.map((m) => {
+    settle(m);
     const findings: Finding[] = [];
     for (const stage of STAGE_ORDER) if (stages.includes(stage)) findings.push(...findingsOf(m, stage));
     return {
