@@ -189,6 +189,8 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
   let usingGplOnly = false;
   const symbols: LoaderSymbol[] = [];
 
+  const moduleNamespaces = hasModuleNamespaces(ctx);
+  let want: number | undefined;
   mod.imports.forEach((imp, index) => {
     // every field present from the start: one object shape for all symbols (properties added later
     // made a shape per combination, and the rules' reads of them megamorphic)
@@ -279,8 +281,8 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
           s.errno = -22;
           return;
         }
-      } else if (versions.has(imp.name)) {
-        if ((versions.get(imp.name)! >>> 0) === (exp.crc >>> 0)) s.crc = 'ok';
+      } else if ((want = versions.get(imp.name)) !== undefined) {
+        if ((want >>> 0) === (exp.crc >>> 0)) s.crc = 'ok';
         else {
           s.crc = 'mismatch';
           s.failed = true;
@@ -299,7 +301,7 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
 
     // step 5: verify_namespace_is_imported()
     if (hasNamespaces && exp.namespace !== '') {
-      if (hasModuleNamespaces(ctx) && exp.namespace.startsWith(MODULE_NS_PREFIX)) {
+      if (moduleNamespaces && exp.namespace.startsWith(MODULE_NS_PREFIX)) {
         const ok = moduleNamespaceMatches(exp.namespace.slice(MODULE_NS_PREFIX.length), loaderName(mod), true);
         s.namespace = ok ? 'ok' : 'module-mismatch';
         if (!ok) {
