@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { ParseError } from '../../src/errors.js';
-import { decodeUtf8Text, formatSymvers, parseSymvers } from '../../src/kernel/symvers.js';
+import { decodeUtf8Text, formatSymvers, parseLines, parseModernLines, parseSymvers } from '../../src/kernel/symvers.js';
 import { EXPORT_TYPES } from '../../src/kernel/types.js';
 import { assertProperty, Defect, keepFailure, runsFor, Stats, step, timeoutFor, type InputShape } from './harness.js';
 
@@ -168,6 +168,47 @@ describe('fuzz: Module.symvers', () => {
     },
     timeoutFor(modelRuns, 2),
   );
+
+  const fastRuns = runsFor(3000);
+  test(
+    `symvers-fast-path: the one-pass reader of modern files takes only what the line reader takes, to the same result (${fastRuns} cases)`,
+    () => {
+      let taken = 0;
+      assertProperty(
+        'symvers-fast-path',
+        fc.property(fc.oneof(text, goodFile.map(([layout, rows, crlf, last]) => {
+          const nl = crlf ? '\r\n' : '\n';
+          const cols = (r: (typeof rows)[number]) => (layout === 'crc-sym-ns-mod-type' ? [r.crc, r.name, r.namespace, r.owner, r.type] : [r.crc, r.name, r.owner, r.type, r.namespace]);
+          return rows.map((r) => cols(r).join('\t')).join(nl) + (last ? nl : '');
+        })), (t) => {
+          const fast = parseModernLines(t, FILE);
+          if (fast === undefined) return;
+          taken++;
+          // what the fast pass takes, the line reader must take too, to the same exports and layout
+          expect(fast).toEqual(parseLines(t, FILE));
+        }),
+        fastRuns,
+      );
+      // and it does take something: the good modern files
+      expect(taken).toBeGreaterThan(fastRuns / 20);
+    },
+    timeoutFor(fastRuns, 1),
+  );
+
+  test('symvers-fast-path: a good modern file is taken by the fast pass; a (unknown) type or an old layout is left to the line reader', () => {
+    const good = '0x1234abcd\tsym_a\tvmlinux\tEXPORT_SYMBOL\t\r\n0Xff\tsym_b\tdrivers/x y/z\tEXPORT_SYMBOL_GPL\tMY_NS\nabc\tsym_c\tvmlinux\tEXPORT_UNUSED_SYMBOL_GPL\tmodule:a*,b';
+    expect(parseModernLines(good, FILE)).toEqual(parseLines(good, FILE));
+    expect(parseModernLines(good, FILE)!.exports.map((e) => [e.name, e.crc, e.owner, e.type, e.namespace, e.origin.line])).toEqual([
+      ['sym_a', 0x1234abcd, 'vmlinux', 'EXPORT_SYMBOL', '', 1],
+      ['sym_b', 0xff, 'drivers/x y/z', 'EXPORT_SYMBOL_GPL', 'MY_NS', 2],
+      ['sym_c', 0xabc, 'vmlinux', 'EXPORT_UNUSED_SYMBOL_GPL', 'module:a*,b', 3],
+    ]);
+    for (const other of ['0x1\ta\tvmlinux\t(unknown)\t\n', '0x1\ta\tvmlinux\tEXPORT_SYMBOL\n', '0x1\ta\tNS\tvmlinux\tEXPORT_SYMBOL\n', '0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n\n', '0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\uFFFD\n']) {
+      expect(parseModernLines(other, FILE)).toBeUndefined();
+    }
+    // a line the fast pass stops at is reported by the line reader, with its line number
+    expect(() => parseSymvers(`${good}\n0x1\tb\tvmlinux\tEXPORT_SYMBOL\n`, FILE)).toThrow(new ParseError(FILE, 4, 'expected 5 TAB-separated fields as in line 1 (5-column layout crc-sym-mod-type-ns (namespace last, 5.6-rc7+)), found 4'));
+  });
 
   const longStats = new Stats('symvers-long-lines');
   afterAll(() => longStats.print());
