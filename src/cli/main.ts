@@ -3,6 +3,7 @@
  * ksymcheck's command line: yargs commands mapping flags to library calls and exit codes.
  * Exit status: 0 no error findings, 1 at least one error finding, 2 usage error or unreadable input.
  */
+import { createRequire } from 'node:module';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { check, type StageChoice } from '../check.js';
@@ -14,6 +15,9 @@ import { formatText } from '../report/text.js';
 import { progressDisplay } from './progress.js';
 
 class UsageError extends Error {}
+
+/** package.json's version, read where the bin runs from (dist/cli/ of the package). */
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
@@ -97,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .strict()
     .help()
-    .version(false)
+    .version(VERSION)
     .exitProcess(false)
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { check } from '../../src/check.js';
 import { parseSymvers } from '../../src/kernel/symvers.js';
 import { reportSchema, type Report } from '../../src/report/schema.js';
-import { CLI, sample, SEED } from '../helpers/fixtures.js';
+import { CLI, ROOT, sample, SEED } from '../helpers/fixtures.js';
 
 const KO = sample('seed', 'openafs', 'libafs.ko');
 const RC5 = join(SEED, 'kernels', '4.18-rc5');
@@ -149,6 +149,14 @@ describe('the CLI on the seed', () => {
     const v = cli('check', '--kernel', RC5, '--kernel-version', 'banana', KO);
     expect(v.status).toBe(2);
     expect(v.stderr).toMatch(/--kernel-version: 'banana' is not a kernel version/);
+  });
+
+  test('--version prints the package version and exits 0, with or without the command word', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const args of [['--version'], ['check', '--version']]) {
+      const p = cli(...args);
+      expect([p.status, p.stdout, p.stderr]).toEqual([0, `${version}\n`, '']);
+    }
   });
 
   test('unreadable inputs: exit 2, one error per bad file, the others still checked', () => {
