@@ -23,5 +23,30 @@ const common = {
   // yargs' CommonJS helpers call require(): give the ES module bundle one
   banner: { js: "import { createRequire as __ksymcheckRequire } from 'node:module'; const require = __ksymcheckRequire(import.meta.url);" },
 };
-await build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli/main.js') });
+/**
+ * yargs' platform shim imports cliui (help-text layout) and string-width at its top level, and they
+ * build three Intl.Segmenters and a dozen Unicode-property regular expressions (RGI_Emoji alone ~20 ms)
+ * when the bundle loads — ~30 ms of every run, used only to lay out help text. Here those two imports of
+ * the shim become stand-ins that require() the real module on first call: esbuild then wraps the real
+ * one (and what it imports) in a lazily run initialiser. No dependency's source is edited; if yargs stops
+ * importing them this way, the plugin matches nothing and the bundle is as before.
+ */
+const LAZY = new Set(['cliui', 'string-width']);
+const lazyHelpText = {
+  name: 'lazy-help-text',
+  setup(b) {
+    b.onResolve({ filter: /^(cliui|string-width)$/ }, async (args) => {
+      if (!LAZY.has(args.path) || args.pluginData?.real || !/[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/.test(args.importer)) return undefined;
+      const real = await b.resolve(args.path, { importer: args.importer, kind: args.kind, resolveDir: args.resolveDir, pluginData: { real: true } });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: args.path, namespace: 'lazy', pluginData: { real: real.path } };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      contents: `export default function lazy(...a) { return require(${JSON.stringify(args.pluginData.real)}).default(...a); }\n`,
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+await build({ ...common, plugins: [lazyHelpText], entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli/main.js') });
 rmSync(join(root, 'dist/cli/main.js.map'), { force: true }); // tsc's map of the unbundled file
