@@ -13,7 +13,9 @@
  *   UTS_RELEASE wins (it is the uname -r form; kernel.release then only tells the upstream version).
  * Only files inside the named directory are read (Debian's `-common` sibling is not followed).
  */
-import { lstat, open, readFile, readlink, stat } from 'node:fs/promises';
+// Synchronous calls: a kernel is a handful of small files, and each trip through libuv's thread pool
+// cost more than the read (the one-module path is start-up bound).
+import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { InputError } from '../errors.js';
 import type { VersionSource } from './types.js';
@@ -61,14 +63,14 @@ export function describeFsError(e: unknown): string {
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 
-async function head(path: string, n: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
+function head(path: string, n: number): Buffer {
+  const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    const bytesRead = readSync(fd, buf, 0, n, 0);
     return buf.subarray(0, bytesRead);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -77,19 +79,19 @@ function isElf(b: Buffer): boolean {
 }
 
 /** A regular file (after following symlinks)? false when missing. */
-async function isFile(path: string): Promise<boolean> {
+function isFile(path: string): boolean {
   try {
-    return (await stat(path)).isFile();
+    return statSync(path).isFile();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
     throw new InputError(path, describeFsError(e));
   }
 }
 
-async function readText(path: string): Promise<string | undefined> {
-  if (!(await isFile(path))) return undefined;
+function readText(path: string): string | undefined {
+  if (!isFile(path)) return undefined;
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     throw new InputError(path, describeFsError(e));
   }
@@ -101,18 +103,18 @@ export function releaseFromSymversName(path: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-async function locateDir(dir: string): Promise<KernelInputs> {
+function locateDir(dir: string): KernelInputs {
   const out: KernelInputs = { kind: 'dir', dir };
 
   const symvers = join(dir, 'Module.symvers');
-  if (await isFile(symvers)) out.symvers = symvers;
+  if (isFile(symvers)) out.symvers = symvers;
 
   const vmlinux = join(dir, 'vmlinux');
   let vmlinuxNote = '';
-  if (await isFile(vmlinux)) {
+  if (isFile(vmlinux)) {
     let b: Buffer;
     try {
-      b = await head(vmlinux, 4);
+      b = head(vmlinux, 4);
     } catch (e) {
       throw new InputError(vmlinux, describeFsError(e));
     }
@@ -129,9 +131,9 @@ async function locateDir(dir: string): Promise<KernelInputs> {
   }
 
   const krFile = join(dir, 'include', 'config', 'kernel.release');
-  const kr = (await readText(krFile))?.split('\n')[0]?.trim();
+  const kr = readText(krFile)?.split('\n')[0]?.trim();
   if (kr) out.kernelRelease = kr;
-  const utsText = await readText(join(dir, 'include', 'generated', 'utsrelease.h'));
+  const utsText = readText(join(dir, 'include', 'generated', 'utsrelease.h'));
   const uts = utsText === undefined ? undefined : parseUtsRelease(utsText);
   if (uts) out.utsRelease = uts;
   if (kr && uts && kr !== uts) {
@@ -150,7 +152,7 @@ async function locateDir(dir: string): Promise<KernelInputs> {
 
   for (const rel of ['.config', join('include', 'config', 'auto.conf')]) {
     const f = join(dir, rel);
-    const text = await readText(f);
+    const text = readText(f);
     if (text !== undefined) {
       out.config = parseKconfig(text, f);
       out.configFile = f;
@@ -167,13 +169,13 @@ async function locateDir(dir: string): Promise<KernelInputs> {
 export async function locateKernel(path: string): Promise<KernelInputs> {
   let st;
   try {
-    st = await stat(path);
+    st = statSync(path);
   } catch (e) {
     let reason = describeFsError(e);
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       // a dangling symlink, typically /lib/modules/<rel>/build after the headers package was removed
       try {
-        if ((await lstat(path)).isSymbolicLink()) reason += ` (dangling symbolic link to ${await readlink(path)})`;
+        if (lstatSync(path).isSymbolicLink()) reason += ` (dangling symbolic link to ${readlinkSync(path)})`;
       } catch {
         /* plain missing path */
       }
@@ -186,7 +188,7 @@ export async function locateKernel(path: string): Promise<KernelInputs> {
 
   let b: Buffer;
   try {
-    b = await head(path, 4);
+    b = head(path, 4);
   } catch (e) {
     throw new InputError(path, describeFsError(e));
   }

@@ -46,7 +46,7 @@
  * 6.1.0-56's Module.symvers (1.7 MB, 24,683 lines) in ~21 ms warm / ~47 ms cold; zod `safeParse` on
  * every line would add 60-90 ms on its own for those two files.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { zod } from '../zod.js';
@@ -373,7 +373,7 @@ const MAX_GUNZIP = 256 * 1024 * 1024;
 export async function readSymversFile(path: string): Promise<SymversFile> {
   let buf: Buffer;
   try {
-    buf = await readFile(path);
+    buf = readFileSync(path); // synchronous: one file, no pool round trip (see locate.ts)
   } catch (e) {
     throw new InputError(path, describeFsError(e));
   }
