@@ -31,12 +31,11 @@ const common = {
  * one (and what it imports) in a lazily run initialiser. No dependency's source is edited; if yargs stops
  * importing them this way, the plugin matches nothing and the bundle is as before.
  */
-const LAZY = new Set(['cliui', 'string-width']);
 const lazyHelpText = {
   name: 'lazy-help-text',
   setup(b) {
     b.onResolve({ filter: /^(cliui|string-width)$/ }, async (args) => {
-      if (!LAZY.has(args.path) || args.pluginData?.real || !/[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/.test(args.importer)) return undefined;
+      if (args.pluginData?.real || !/[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/.test(args.importer)) return undefined;
       const real = await b.resolve(args.path, { importer: args.importer, kind: args.kind, resolveDir: args.resolveDir, pluginData: { real: true } });
       if (real.errors.length > 0) return { errors: real.errors };
       return { path: args.path, namespace: 'lazy', pluginData: { real: real.path } };
