@@ -710,7 +710,9 @@ function checkImportRelocations(elf: ElfFile, symbolCount: number): void {
       continue;
     }
     if (rs.size % 24 !== 0) throw new ElfFormatError(elf.file, rs.headerOffset, `relocation section '${rs.name}' size ${rs.size} is not a multiple of 24`);
-    const data = ahead?.get(rs.index) ?? elf.transientSectionData(rs, scratch);
+    // (what was not read ahead — a section not in the file, an empty one — is read apart: `scratch`
+    // holds the read-ahead blocks)
+    const data = ahead ? (ahead.get(rs.index) ?? elf.sectionData(rs)) : elf.transientSectionData(rs, scratch);
     const n = rs.size / 24;
     const size = target.size;
     if (le && HOST_LITTLE_ENDIAN && (data.byteOffset & 3) === 0) {

@@ -234,7 +234,6 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
     return s;
   };
   const resolveSymbol = (s: LoaderSymbol, imp: Import): void => {
-
     // `.o` input: the final .ko link defines __this_module and the ppc/s390 helpers modpost ignores
     if (
       imp.name === '__this_module' ||
