@@ -294,6 +294,21 @@ export const NO_IMPORT_REFERENCES: ReadonlySet<string> = new Set([
   '.kcfi_traps',
 ]);
 
+/**
+ * The section a relocation section applies to, when its relocations can name an import: SHT_REL/RELA
+ * against the symbol table, into an allocated section that is not one of NO_IMPORT_REFERENCES.
+ * (Debug info and the like are no reason to import anything.) Both readers and the read-ahead ask this.
+ */
+function importReferenceTarget(sections: ElfSection[], rs: ElfSection): ElfSection | undefined {
+  if (rs.type !== SHT_REL && rs.type !== SHT_RELA) return undefined;
+  if (rs.info === 0 || rs.info >= sections.length) return undefined;
+  const target = sections[rs.info];
+  if ((target.flags & SHF_ALLOC) === 0n) return undefined;
+  if (NO_IMPORT_REFERENCES.has(target.name)) return undefined;
+  if (rs.link !== 0 && sections[rs.link]?.type !== SHT_SYMTAB) return undefined; // relocations against another symbol table
+  return target;
+}
+
 /** GLOBAL and WEAK undefined symbols, in .symtab order, with every relocation against them. */
 export function readImports(elf: ElfFile, symbols: ElfSymbol[]): Import[] {
   const imports: Import[] = [];
@@ -309,12 +324,8 @@ export function readImports(elf: ElfFile, symbols: ElfSymbol[]): Import[] {
   if (imports.length === 0) return imports;
   const locator = new FunctionLocator(elf, symbols);
   for (const rs of elf.sections) {
-    if (rs.type !== SHT_REL && rs.type !== SHT_RELA) continue;
-    if (rs.info === 0 || rs.info >= elf.sections.length) continue;
-    const target = elf.sections[rs.info];
-    if ((target.flags & SHF_ALLOC) === 0n) continue; // debug info and the like: not a reason to import
-    if (NO_IMPORT_REFERENCES.has(target.name)) continue;
-    if (rs.link !== 0 && elf.sections[rs.link]?.type !== 2) continue; // relocations against another symbol table
+    const target = importReferenceTarget(elf.sections, rs);
+    if (!target) continue;
     const relocs = elf.relocations(rs);
     const entsize = relocs.length > 0 ? rs.size / relocs.length : 0;
     const start = elf.header.type === ET_REL ? 0n : target.addr;
@@ -641,13 +652,9 @@ function relocationBadSymbol(elf: ElfFile, rs: ElfSection, i: number, at: number
   throw new ElfFormatError(elf.file, at, `relocation ${i} of '${rs.name}' names symbol ${sym}, but .symtab has ${symbolCount}`);
 }
 
-/** Does checkImportRelocations() scan this section with its 64-bit RELA loop (of an ET_REL file)? */
+/** Does checkImportRelocations() scan this section with its 64-bit RELA loop (in a 64-bit ET_REL file)? */
 function scansFast(sections: ElfSection[], rs: ElfSection): boolean {
-  if (rs.type !== SHT_RELA || rs.info === 0 || rs.info >= sections.length) return false;
-  const target = sections[rs.info];
-  if ((target.flags & SHF_ALLOC) === 0n || NO_IMPORT_REFERENCES.has(target.name)) return false;
-  if (rs.link !== 0 && sections[rs.link]?.type !== 2) return false;
-  return rs.size % 24 === 0;
+  return rs.type === SHT_RELA && rs.size % 24 === 0 && importReferenceTarget(sections, rs) !== undefined;
 }
 
 /**
@@ -690,12 +697,8 @@ function checkImportRelocations(elf: ElfFile, symbolCount: number): void {
   const ahead = elf.canReadInto && f.is64 && !linked ? readRelocationBlocks(elf, sections.filter((rs) => scansFast(sections, rs))) : undefined;
   for (let si = 0; si < sections.length; si++) {
     const rs = sections[si];
-    if (rs.type !== SHT_REL && rs.type !== SHT_RELA) continue;
-    if (rs.info === 0 || rs.info >= sections.length) continue;
-    const target = sections[rs.info];
-    if ((target.flags & SHF_ALLOC) === 0n) continue;
-    if (NO_IMPORT_REFERENCES.has(target.name)) continue;
-    if (rs.link !== 0 && sections[rs.link]?.type !== 2) continue;
+    const target = importReferenceTarget(sections, rs);
+    if (!target) continue;
     if (rs.type !== SHT_RELA || !f.is64 || linked) {
       // REL (implicit addends), 32-bit, linked files: the general reader
       const relocs = elf.relocations(rs);
