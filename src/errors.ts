@@ -37,3 +37,21 @@ export class ParseError extends InputError {
     this.name = 'ParseError';
   }
 }
+
+/**
+ * Malformed DWARF: `offset` is the byte position in the file (for a compressed debug section, where that
+ * section's data starts), `section` the debug section and `at` the position inside its (decompressed,
+ * relocated) data where the inconsistency was found.
+ */
+export class DwarfFormatError extends ElfFormatError {
+  constructor(
+    file: string,
+    offset: number,
+    readonly section: string,
+    readonly at: number,
+    reason: string,
+  ) {
+    super(file, offset, `${section}+0x${at.toString(16)}: ${reason}`);
+    this.name = 'DwarfFormatError';
+  }
+}

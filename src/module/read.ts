@@ -414,14 +414,18 @@ class FunctionLocator {
     const start = this.elf.header.type === ET_REL ? 0n : target.addr;
     const place = offset - start;
     const fn = this.containing(target.index, offset);
+    let ref: Reference;
     if (fn && fn.value >= start && (isExec || fn.type === STT_FUNC || fn.size > 0n)) {
-      return { section: target.name, function: fn.name, offset: Number(offset - fn.value) };
-    }
-    if (!isExec) {
+      ref = { section: target.name, function: fn.name, offset: Number(offset - fn.value) };
+    } else if (!isExec) {
       const site = this.codeSiteOfEntry(relocs, i);
-      if (site) return { section: target.name, function: site.function, offset: site.offset };
-    }
-    return { section: target.name, offset: Number(place) };
+      if (!site) return { section: target.name, offset: Number(place) };
+      ref = { section: target.name, function: site.function, offset: site.offset };
+      CODE_SITES.set(ref, site.site);
+      return ref;
+    } else ref = { section: target.name, offset: Number(place) };
+    if (isExec) CODE_SITES.set(ref, { section: target.index, offset: Number(place) });
+    return ref;
   }
 
   /**
@@ -429,9 +433,9 @@ class FunctionLocator {
    * it (within 16 bytes: __jump_table, __ex_table, .altinstructions and friends keep the code site
    * first) whose target is in an executable section.
    */
-  private codeSiteOfEntry(relocs: { offset: bigint; symIndex: number; addend: bigint }[], i: number): { function: string; offset: number } | undefined {
+  private codeSiteOfEntry(relocs: { offset: bigint; symIndex: number; addend: bigint }[], i: number): EntrySite | undefined {
     const at = relocs[i].offset;
-    let site: { function: string; offset: number } | undefined;
+    let site: EntrySite | undefined;
     // The farthest one back within the entry is its first field: the code site (the next may be a jump target).
     // (At most 32 back: a table entry never holds more; without a bound, relocations that all share
     // one offset would make this quadratic.)
@@ -441,7 +445,7 @@ class FunctionLocator {
     return site;
   }
 
-  private codeAddress(symIndex: number, addend: bigint): { function: string; offset: number } | undefined {
+  private codeAddress(symIndex: number, addend: bigint): EntrySite | undefined {
     const s = this.symbols[symIndex];
     const sec = s && this.elf.sectionOf(s);
     if (!sec) return undefined;
@@ -453,9 +457,38 @@ class FunctionLocator {
     const start = this.elf.header.type === ET_REL ? 0n : sec.addr;
     if (addr < start || addr - start > BigInt(sec.size)) return undefined;
     const fn = this.containing(sec.index, addr);
-    if (fn && fn.value >= start) return { function: fn.name, offset: Number(addr - fn.value) };
-    return { function: `${sec.name}`, offset: Number(addr - start) };
+    const site = { section: sec.index, offset: Number(addr - start) };
+    if (fn && fn.value >= start) return { function: fn.name, offset: Number(addr - fn.value), site };
+    return { function: `${sec.name}`, offset: Number(addr - start), site };
   }
+}
+
+/** The code site a table entry records: function+offset, and the place in its section. */
+interface EntrySite {
+  function: string;
+  offset: number;
+  site: CodeSite;
+}
+
+/** A place in the module's code: section index and offset in it (what DWARF frames are looked up by). */
+export interface CodeSite {
+  section: number;
+  offset: number;
+}
+
+/**
+ * The code site of each reference the readers made: kept beside the reference, not in it (the report's
+ * references stay as they are, and a module nobody asks frames of keeps nothing more).
+ */
+const CODE_SITES = new WeakMap<Reference, CodeSite>();
+
+/**
+ * Where in the module's code a reference is: the relocated place for a reference from code, the code
+ * site the entry records for a table entry (`__jump_table`, `__ex_table`, …); undefined for a reference
+ * from data, or one not made by this reader.
+ */
+export function codeSiteOf(ref: Reference): CodeSite | undefined {
+  return CODE_SITES.get(ref);
 }
 
 interface AddressGroups {

@@ -130,7 +130,9 @@ describe('a module read for a tree check', () => {
   });
 
   test('with the reads merged (the default), the same facts in fewer reads, and still no code read', async () => {
-    const file = sample('seed', 'openafs', 'libafs.ko');
+    // as distributions ship modules: without DWARF (the .rela.debug_* tables of a -g build lie between
+    // the relocation tables this read merges)
+    const file = sample('seed', 'openafs-stripped', 'libafs.ko');
     const saved = { ...readTuning };
     readTuning.mergeGap = 0;
     readTuning.tableLead = 0;

@@ -1,0 +1,76 @@
+/**
+ * Frames (the inline chain at a place in a module) against elfutils' eu-addr2line, the independent
+ * oracle: at every reference of the seed modules and at every byte of their code sections.
+ */
+import { ElfFile } from '../../src/elf/elf-file.js';
+import { SHF_EXECINSTR } from '../../src/elf/constants.js';
+import { FrameFinder } from '../../src/dwarf/frames.js';
+import { readModule } from '../../src/module/read.js';
+import { codeSiteOf } from '../../src/module/read.js';
+import { sample } from '../helpers/fixtures.js';
+import { addr2lineFrames, haveAddr2line } from '../helpers/addr2line.js';
+
+const MODULES = [
+  ['x86_64 .ko (RELA)', 'seed/openafs/libafs.ko'],
+  ['x86_64 .o (modpost input)', 'seed/openafs/libafs.o'],
+  ['x86_64 GPL control', 'seed/openafs-gpl/libafs.ko'],
+  ['i386 .ko (REL, implicit addends)', 'seed/openafs-i386/libafs.ko'],
+] as const;
+
+beforeAll(() => {
+  if (!haveAddr2line()) throw new Error('eu-addr2line is missing: scripts/build-samples installs elfutils');
+});
+
+describe.each(MODULES)('frames of %s equal eu-addr2line -i -f', (_what, rel) => {
+  const file = sample(...rel.split('/'));
+
+  it('at every byte of every code section', () => {
+    const elf = ElfFile.open(file);
+    try {
+      const ff = new FrameFinder(elf);
+      expect(ff.hasDwarf).toBe(true);
+      let compared = 0;
+      for (const s of elf.sections) {
+        if ((s.flags & SHF_EXECINSTR) === 0n || s.size === 0) continue;
+        const offsets = Array.from({ length: s.size }, (_, i) => i);
+        const want = addr2lineFrames(file, s.name, offsets);
+        const got = offsets.map((o) => ff.framesAt(s.index, o));
+        expect(got).toEqual(want);
+        compared += offsets.length;
+      }
+      expect(compared).toBeGreaterThan(400);
+    } finally {
+      elf.close();
+    }
+  });
+
+  it('at every reference to an import, with the put_page() chain where the source names no GPL symbol', async () => {
+    const facts = await readModule(file);
+    const elf = ElfFile.open(file);
+    try {
+      const ff = new FrameFinder(elf);
+      let inline = 0;
+      for (const imp of facts.imports) {
+        for (const ref of imp.refs) {
+          const site = codeSiteOf(ref);
+          const from = elf.section(ref.section)!;
+          // a reference from code, or a table entry recording a code site, has one; one from data none
+          if ((from.flags & SHF_EXECINSTR) !== 0n || ref.section === '__jump_table') expect(site).toBeDefined();
+          if (!site) continue;
+          const sec = elf.sections[site!.section];
+          const [want] = addr2lineFrames(file, sec.name, [site!.offset]);
+          expect(ff.framesAt(site!.section, site!.offset, ref.function)).toEqual(want);
+          if (imp.name === '__put_devmap_managed_page' || imp.name === 'devmap_managed_key') {
+            // put_page() → put_devmap_managed_page() → (the static key's) arch_static_branch()
+            expect(want!.map((f) => f.function)).toContain('put_page');
+            expect(want!.map((f) => f.function)).toContain('put_devmap_managed_page');
+            inline++;
+          }
+        }
+      }
+      expect(inline).toBeGreaterThanOrEqual(4);
+    } finally {
+      elf.close();
+    }
+  });
+});
