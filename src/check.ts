@@ -32,6 +32,13 @@ export interface CheckRequest {
   concurrency?: number;
   /** Called as module files are read: `done` of `total` (for a progress display). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Frames (the inline chain from the module's DWARF) for every reference of every finding: default
+   * true. Only modules with such references are read again.
+   */
+  frames?: boolean;
+  /** Where separate debug files of stripped modules are looked for (default /usr/lib/debug). */
+  debugDirs?: string[];
 }
 
 export function stagesOf(choice: StageChoice = 'both'): Stage[] {
@@ -307,6 +314,20 @@ export async function check(req: CheckRequest): Promise<Report> {
   );
   const modules = read.filter((m): m is ModuleFacts => m !== undefined);
   const reports = checkModules(kernel, modules, { ...req });
+  if (req.frames !== false && reports.some((r) => r.findings.some((f) => f.references.length > 0))) {
+    // the DWARF reader is loaded (and each module concerned read again) only for findings with references
+    const { attachFrames } = await import('./module/frames.js');
+    const outcome = await attachFrames(modules, reports, { debugDirs: req.debugDirs });
+    // bad DWARF leaves the verdicts as they are: said, not an unreadable input
+    for (const e of outcome.errors) notes.push(`unreadable DWARF: ${e.message} (its references keep function+offset)`);
+    const none = outcome.withoutDwarf;
+    if (none.length > 0) {
+      const dirs = (req.debugDirs?.length ? req.debugDirs : ['/usr/lib/debug']).join(', ');
+      notes.push(
+        `no DWARF for ${none.length} module(s) with references (${none.slice(0, 3).join(', ')}${none.length > 3 ? ', …' : ''}), nor a separate debug file under ${dirs} (by build ID or path): their references keep function+offset without the inline chain; pass --debug-dir, or build with debug info`,
+      );
+    }
+  }
   return assemble(req, kernel, notes, reports, errors);
 }
 

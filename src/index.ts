@@ -2,9 +2,11 @@
 export { check, checkModules, expandModulePaths, stagesOf, type CheckRequest, type StageChoice } from './check.js';
 export { loadKernel, type LoadKernelOptions } from './kernel/load.js';
 export { readModule, moduleFactsFromBuffer } from './module/read.js';
-export { reportSchema, type Report, type ModuleReport, type FindingJson } from './report/schema.js';
+export { reportSchema, frameSchema, type Report, type ModuleReport, type FindingJson } from './report/schema.js';
 export { formatText } from './report/text.js';
-export { InputError, ElfFormatError, ParseError } from './errors.js';
+export { InputError, ElfFormatError, ParseError, DwarfFormatError } from './errors.js';
+export { attachFrames, inlineHint, type FramesOptions } from './module/frames.js';
+export type { Frame } from './dwarf/frames.js';
 export type { ExportType, Export, KernelBuild, KernelVersion } from './kernel/types.js';
 export type { ModuleFacts, Import, Reference } from './module/types.js';
 export type { Finding, RuleId, Stage, Severity, Rule } from './rules/types.js';

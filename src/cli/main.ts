@@ -59,7 +59,8 @@ export async function main(argv: string[]): Promise<number> {
           .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
           .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' })
-          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' }),
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' })
+          .option('debug-dir', { type: 'string', nargs: 1, requiresArg: true, describe: 'where separate debug files of stripped modules are (repeatable; default /usr/lib/debug)' }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
         const modules = a.modules ?? [];
@@ -74,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
           missingCrc: a.missingCrc,
           external: !a.inTree,
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
+          debugDirs: a.debugDir === undefined ? undefined : ([] as string[]).concat(a.debugDir),
         });
         if (a.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
         else out(formatText(report, { color: useColor() }));

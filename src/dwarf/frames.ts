@@ -11,14 +11,9 @@ import * as C from './constants.js';
 import { Dwarf, MAX_DEPTH, type Die, type LineTable, type Unit } from './info.js';
 import { readLineTable } from './lines.js';
 import { dwarfFail } from './cursor.js';
+import type { Frame } from './where.js';
 
-export interface Frame {
-  function: string;
-  file: string;
-  line: number;
-  /** Omitted when the producer recorded none (0). */
-  column?: number;
-}
+export type { Frame } from './where.js';
 
 /** DIEs whose children may hold code (libdw's may_have_scopes()). */
 const SCOPE_TAGS = new Set([0x11, 0x1e, 0x0b, 0x22, 0x25, 0x32, 0x03, 0x1d, 0x2e, 0x39, 0x02, 0x13]);
@@ -114,3 +109,4 @@ export class FrameFinder {
 function frame(fn: string, file: string, line: number, column: number): Frame {
   return column > 0 ? { function: fn, file, line, column } : { function: fn, file, line };
 }
+

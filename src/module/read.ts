@@ -121,8 +121,8 @@ function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompr
   }
 }
 
-/** Open the module again (synchronously), for deferred references. */
-function reopen(path: string): ElfFile {
+/** Open the module again (synchronously), for deferred references and for its DWARF. */
+export function reopen(path: string): ElfFile {
   const o = openFile(path);
   if (o.source) return ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead });
   return ElfFile.fromBuffer(decompressSync(o.compressed!, path).data, path);

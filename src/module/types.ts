@@ -2,6 +2,7 @@
  * A module seen as facts: what modpost and the loader read from a `.ko` (or a `<mod>.o` prelink object).
  */
 import type { ExportType } from '../kernel/types.js';
+import type { Frame } from '../dwarf/where.js';
 
 /** One place in the module that references a symbol (a relocation against it). */
 export interface Reference {
@@ -11,6 +12,13 @@ export interface Reference {
   function?: string;
   /** Offset from the start of `function` when set, else from the start of `section`. */
   offset: number;
+  /**
+   * From the module's DWARF (or its separate debug file), when a report asks for them: the inline chain
+   * at the code site, innermost first — the innermost (inlined) function with the line in it, then each
+   * caller with the line of its call, out to the module's own function (eu-addr2line -i -f). For a table
+   * entry (`__jump_table`), the frames of the code site the entry records.
+   */
+  frames?: Frame[];
 }
 
 export interface Import {

@@ -5,10 +5,23 @@
 import { z } from 'zod';
 import { RULE_IDS } from '../rules/types.js';
 
+/** One frame of an inline chain (eu-addr2line -i -f): a function, and the file and line in it. */
+export const frameSchema = z.object({
+  function: z.string(),
+  file: z.string(),
+  line: z.number().int().nonnegative(),
+  column: z.number().int().positive().optional(),
+});
+
 export const referenceSchema = z.object({
   section: z.string(),
   function: z.string().optional(),
   offset: z.number().int().nonnegative(),
+  /**
+   * From the module's DWARF, innermost first: the innermost inlined function with the line in it, then
+   * each caller with the line of its call, out to the module's own function. Absent without DWARF.
+   */
+  frames: z.array(frameSchema).optional(),
 });
 
 export const findingSchema = z.object({

@@ -1,6 +1,7 @@
 /**
  * The human report. Knows the report's shape only: no rule logic, no rule names beyond printing them.
  */
+import { frameWhere } from '../dwarf/where.js';
 import type { FindingJson, Report } from './schema.js';
 
 export interface TextOptions {
@@ -13,9 +14,22 @@ function painter(color: boolean) {
   return (c: keyof typeof codes, s: string) => (color ? `\x1b[${codes[c]}m${s}\x1b[0m` : s);
 }
 
-export function formatReference(r: { section: string; function?: string; offset: number }): string {
+type ReferenceJson = FindingJson['references'][number];
+
+/**
+ * `afs_linux_put_page+0x51 in .text`; with frames `afs_linux_put_page+0x51 (osi_vm.c:88) via put_page()
+ * include/linux/mm.h:947` (the module's own line, then the inline it calls and the line in that inline;
+ * the section said when it is not .text).
+ */
+export function formatReference(r: ReferenceJson): string {
   const off = `0x${r.offset.toString(16)}`;
-  return r.function ? `${r.function}+${off} in ${r.section}` : `${r.section}+${off}`;
+  const at = r.function ? `${r.function}+${off}` : `${r.section}+${off}`;
+  const fr = r.frames;
+  if (!fr || fr.length === 0) return r.function ? `${at} in ${r.section}` : at;
+  const own = fr[fr.length - 1];
+  const sec = r.function && r.section !== '.text' ? ` in ${r.section}` : '';
+  const via = fr.length > 1 ? ` via ${fr[fr.length - 2].function}() ${frameWhere(fr[fr.length - 2])}` : '';
+  return `${at}${sec} (${frameWhere(own)})${via}`;
 }
 
 function evidenceLine(f: FindingJson): string {

@@ -1,6 +1,8 @@
 /**
  * What is known about a few symbols that out-of-tree modules famously trip over (kernel-rules.md §6),
- * for the hints. Keep this small: it is advice, not a database.
+ * for the hints: their history (when and by which commit their export changed). Keep this small: it is
+ * advice, not a database. Which inline function pulls a symbol into a module is not written here: it
+ * comes from the module's own DWARF (src/module/frames.ts), for every symbol.
  */
 
 export interface SymbolNote {
@@ -13,12 +15,12 @@ export interface SymbolNote {
 export const SYMBOL_NOTES: Readonly<Record<string, SymbolNote>> = {
   __put_devmap_managed_page: {
     gpl:
-      'it is pulled in by the inline put_page(); EXPORT_SYMBOL_GPL only in 4.18-rc1…rc5 — 31c5bda3a656 ' +
+      'EXPORT_SYMBOL_GPL only in 4.18-rc1…rc5 — 31c5bda3a656 ' +
       'made it EXPORT_SYMBOL before 4.18 final, so target 4.18 final or later',
   },
   devmap_managed_key: {
     gpl:
-      'it is pulled in by the inline put_page(); EXPORT_SYMBOL_GPL only in 4.18-rc1…rc5 — 31c5bda3a656 ' +
+      'EXPORT_SYMBOL_GPL only in 4.18-rc1…rc5 — 31c5bda3a656 ' +
       'made it EXPORT_SYMBOL before 4.18 final, so target 4.18 final or later',
   },
   kernel_fpu_begin: {
@@ -28,7 +30,7 @@ export const SYMBOL_NOTES: Readonly<Record<string, SymbolNote>> = {
     gpl: 'x86 kernel FPU helpers are GPL-only since 4.2 and there is no non-GPL alternative since 5.0',
   },
   kernel_fpu_begin_mask: {
-    gpl: 'kernel_fpu_begin() is an inline wrapper around this GPL-only export since 5.11; there is no non-GPL alternative',
+    gpl: 'GPL-only since it was added in 5.11; there is no non-GPL alternative',
   },
   __kernel_fpu_begin: {
     missing: 'no longer exported since 5.0 ("x86/fpu: Don\'t export __kernel_fpu_{begin,end}()"); kernel_fpu_begin() is GPL-only',

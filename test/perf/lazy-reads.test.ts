@@ -18,16 +18,20 @@ import { ROOT, sample } from '../helpers/fixtures.js';
 
 type Range = [number, number];
 const ranges: Range[] = [];
+/** The same reads with the file they were from. */
+const reads: string[] = [];
 const origRead = FileSource.prototype.read;
 const origInto = FileSource.prototype.readInto;
 
 beforeAll(() => {
   FileSource.prototype.read = function (offset: number, length: number) {
     ranges.push([offset, offset + length]);
+    reads.push(`${this.name}:${offset}+${length}`);
     return origRead.call(this, offset, length);
   };
   FileSource.prototype.readInto = function (offset: number, length: number, out: Buffer) {
     ranges.push([offset, offset + length]);
+    reads.push(`${this.name}:${offset}+${length}`);
     return origInto.call(this, offset, length, out);
   };
 });
@@ -154,5 +158,32 @@ describe('a module read for a tree check', () => {
     for (const s of ['.text', '.init.text', '__mcount_loc']) expect(t.has(s)).toBe(false);
     const plain = (x: typeof merged) => ({ ...x, imports: x.imports.map((i) => ({ name: i.name, weak: i.weak })) });
     expect(plain(merged)).toEqual(plain(apart));
+  });
+});
+
+describe('frames read DWARF only for modules whose findings show references', () => {
+  const kernel = join(ROOT, 'samples', 'build', 'seed', 'kernels', '4.18-rc5');
+
+  test('a module without findings: not one read more than reading its facts (its DWARF is never opened)', async () => {
+    const { check } = await import('../../src/check.js');
+    const file = sample('seed', 'openafs-gpl', 'libafs.ko');
+    reads.length = 0;
+    await readModule(file, { references: 'lazy' });
+    const facts = reads.filter((r) => r.startsWith(file));
+    expect(facts.length).toBeGreaterThan(0);
+    reads.length = 0;
+    const report = await check({ kernel, modules: [file], stage: 'both' });
+    expect(report.modules[0].findings.filter((f) => f.references.length > 0)).toEqual([]);
+    expect(reads.filter((r) => r.startsWith(file))).toEqual(facts);
+  });
+
+  test('a module with findings: its DWARF, and the frames', async () => {
+    const { check } = await import('../../src/check.js');
+    const file = sample('seed', 'openafs', 'libafs.ko');
+    ranges.length = 0;
+    const report = await check({ kernel, modules: [file], stage: 'build' });
+    expect(report.modules[0].findings[0].references[0].frames?.length).toBeGreaterThan(1);
+    const t = touched(file, ranges);
+    for (const s of ['.debug_info', '.debug_abbrev', '.debug_line', '.debug_aranges', '.rela.debug_info']) expect(t.has(s)).toBe(true);
   });
 });

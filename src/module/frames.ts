@@ -1,0 +1,117 @@
+/**
+ * Frames for the references a report shows: each module with such references is opened again and its
+ * DWARF (or its separate debug file's) read for the code sites alone; a module without findings is never
+ * opened. The explanation people ask for — which inline function brought in a symbol their source never
+ * names — is then written into the finding's hint from those frames.
+ */
+import { hasZstdDebugSection, prepareZstd } from '../dwarf/sections.js';
+import { FrameFinder } from '../dwarf/frames.js';
+import { frameWhere, type Frame } from '../dwarf/where.js';
+import type { ElfFile } from '../elf/elf-file.js';
+import { InputError } from '../errors.js';
+import type { ModuleReport } from '../report/schema.js';
+import { DEFAULT_DEBUG_DIR, openDebugFile } from './debug-file.js';
+import { codeSiteOf, reopen } from './read.js';
+import type { ModuleFacts, Reference } from './types.js';
+
+export interface FramesOptions {
+  /** Where separate debug files are looked for (gdb's debug-file-directory). Default /usr/lib/debug. */
+  debugDirs?: string[];
+}
+
+export interface FramesOutcome {
+  /** Modules whose references got no frames: no DWARF in them, none found apart. */
+  withoutDwarf: string[];
+  /** Modules whose DWARF could not be read (the error; their references keep function+offset). */
+  errors: Array<{ path: string; message: string }>;
+}
+
+/** The references of a module's findings that have a code site and no frames yet. */
+function wanted(report: ModuleReport): Reference[] {
+  const out: Reference[] = [];
+  const seen = new Set<Reference>();
+  for (const f of report.findings) {
+    for (const r of f.references as Reference[]) {
+      if (seen.has(r) || r.frames !== undefined || !codeSiteOf(r)) continue;
+      seen.add(r);
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+/**
+ * Fill `frames` of every reference of every finding (in place: the references are the modules'), and
+ * explain inlined ones in the findings' hints. `modules[i]` is the module of `reports[i]`.
+ */
+export async function attachFrames(modules: ModuleFacts[], reports: ModuleReport[], opts: FramesOptions = {}): Promise<FramesOutcome> {
+  const debugDirs = opts.debugDirs?.length ? opts.debugDirs : [DEFAULT_DEBUG_DIR];
+  const outcome: FramesOutcome = { withoutDwarf: [], errors: [] };
+  for (let i = 0; i < reports.length; i++) {
+    const refs = wanted(reports[i]);
+    if (refs.length === 0) continue;
+    const m = modules[i];
+    let elf: ElfFile | undefined;
+    let dbg: ElfFile | undefined;
+    try {
+      elf = reopen(m.path);
+      let ff = new FrameFinder(elf);
+      if (!ff.hasDwarf) {
+        dbg = openDebugFile(elf, m.path, debugDirs, m.vermagic?.split(' ')[0]);
+        if (!dbg) {
+          outcome.withoutDwarf.push(m.path);
+          continue;
+        }
+        ff = new FrameFinder(dbg);
+      }
+      const src = dbg ?? elf;
+      if (hasZstdDebugSection(src)) await prepareZstd();
+      // the debug file has the module's section table: a code site's section index is the same there
+      for (const r of refs) {
+        const site = codeSiteOf(r)!;
+        const frames = ff.framesAt(site.section, site.offset, r.function);
+        if (frames) r.frames = frames;
+      }
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      outcome.errors.push({ path: m.path, message: e.message });
+    } finally {
+      dbg?.close();
+      elf?.close();
+    }
+    for (const f of reports[i].findings) {
+      const why = inlineHint(f.references as Reference[]);
+      if (why) f.hint = f.hint ? `${why}; ${f.hint}` : why;
+    }
+  }
+  return outcome;
+}
+
+/**
+ * "pulled in by the inline put_page() (include/linux/mm.h:947), called from afs_linux_put_page at
+ * osi_vm.c:88 …": from the frames of the references that go through an inline function (the inline
+ * called by the module's own function, and where). Undefined when no reference does.
+ */
+export function inlineHint(refs: Reference[]): string | undefined {
+  const byInline = new Map<string, { inline: Frame; callers: Frame[] }>();
+  for (const r of refs) {
+    const fr = r.frames;
+    if (!fr || fr.length < 2) continue;
+    const inline = fr[fr.length - 2];
+    const caller = fr[fr.length - 1];
+    const key = `${inline.function}\0${inline.file}\0${inline.line}`;
+    let g = byInline.get(key);
+    if (!g) byInline.set(key, (g = { inline, callers: [] }));
+    if (!g.callers.some((c) => c.function === caller.function && c.file === caller.file && c.line === caller.line)) g.callers.push(caller);
+  }
+  if (byInline.size === 0) return undefined;
+  const parts: string[] = [];
+  for (const { inline, callers } of byInline.values()) {
+    const shown = callers.slice(0, 3).map((c) => `${c.function} at ${frameWhere(c)}`);
+    const more = callers.length > 3 ? ` and ${callers.length - 3} more` : '';
+    parts.push(`the inline ${inline.function}() (${frameWhere(inline)}), called from ${shown.join(', ')}${more}`);
+    if (parts.length === 3) break;
+  }
+  const more = byInline.size > 3 ? `, and ${byInline.size - 3} more inline functions` : '';
+  return `pulled in by ${parts.join('; by ')}${more}`;
+}
