@@ -26,10 +26,15 @@ function parseSource(s: string): { file: string; line: number; column?: number }
  * undefined; otherwise the frames it prints.
  */
 export function addr2lineFrames(file: string, section: string, offsets: number[]): Array<Frame[] | undefined> {
+  return addr2lineAt(file, offsets.map((o) => `0x${o.toString(16)}`), section);
+}
+
+/** The same for addresses as eu-addr2line takes them: `symbol+0xoff`, or offsets in `section`. */
+export function addr2lineAt(file: string, addresses: string[], section?: string): Array<Frame[] | undefined> {
   const out: Array<Frame[] | undefined> = [];
-  for (let i = 0; i < offsets.length; i += 2000) {
-    const chunk = offsets.slice(i, i + 2000);
-    const text = execFileSync('eu-addr2line', ['-a', '-i', '-f', `--section=${section}`, '-e', file, ...chunk.map((o) => `0x${o.toString(16)}`)], {
+  for (let i = 0; i < addresses.length; i += 2000) {
+    const chunk = addresses.slice(i, i + 2000);
+    const text = execFileSync('eu-addr2line', ['-a', '-i', '-f', ...(section ? [`--section=${section}`] : []), '-e', file, ...chunk], {
       encoding: 'utf8',
       maxBuffer: 512 * 1024 * 1024,
     });
