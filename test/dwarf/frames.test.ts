@@ -74,3 +74,24 @@ describe.each(MODULES)('frames of %s equal eu-addr2line -i -f', (_what, rel) => 
     }
   });
 });
+
+describe('compressed debug sections', () => {
+  const plain = sample('seed', 'openafs', 'libafs.ko');
+  test.each(['zlib', 'zlib-gnu', 'zstd'])('%s: the frames of the uncompressed module at every byte of .text', async (how) => {
+    const { hasZstdDebugSection, prepareZstd } = await import('../../src/dwarf/sections.js');
+    const file = sample('seed', 'compressed-debug', how, 'libafs.ko');
+    const elf = ElfFile.open(file);
+    try {
+      expect(elf.sections.some((s) => (how === 'zlib-gnu' ? s.name.startsWith('.zdebug_') : (s.flags & 0x800n) !== 0n))).toBe(true);
+      expect(hasZstdDebugSection(elf)).toBe(how === 'zstd');
+      if (how === 'zstd') await prepareZstd();
+      const ff = new FrameFinder(elf);
+      const text = elf.section('.text')!;
+      const offsets = Array.from({ length: text.size }, (_, i) => i);
+      // (elfutils 0.188 reads zlib but not zstd: the oracle is asked about the uncompressed module)
+      expect(offsets.map((o) => ff.framesAt(text.index, o))).toEqual(addr2lineFrames(plain, '.text', offsets));
+    } finally {
+      elf.close();
+    }
+  });
+});
