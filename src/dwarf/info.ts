@@ -13,8 +13,12 @@ import { DebugSections } from './sections.js';
 
 /** Links of DW_AT_abstract_origin / DW_AT_specification followed when looking for a name (libdw: 16). */
 export const MAX_CHAIN = 16;
-/** DIEs nested deeper than this are refused (real code nests a few dozen inlines at most). */
-export const MAX_DEPTH = 512;
+/**
+ * DIEs nested deeper than this are refused. Walks are iterative and linear in the DIEs they pass, so
+ * depth costs no stack; the bound only says what is absurd (real code nests a few dozen scopes, a
+ * generated test 600).
+ */
+export const MAX_DEPTH = 1 << 16;
 
 interface Abbrev {
   tag: number;
@@ -71,6 +75,9 @@ export interface Die {
   callColumn?: number;
   stmtList?: number;
   compDir?: AttrValue;
+  /** Filled on first use: the code ranges, the children. */
+  rangeList?: Array<[number, number]>;
+  kids?: Die[];
   strOffsetsBase?: number;
   addrBase?: number;
   rnglistsBase?: number;
@@ -98,6 +105,8 @@ export interface LineTable {
 export class Dwarf {
   readonly sections: DebugSections;
   private readonly units = new Map<number, Unit>();
+  /** DIEs decoded so far, by .debug_info offset (look-ups in one unit walk the same few again and again). */
+  private readonly dies = new Map<number, Die>();
   /** Unit start offsets in .debug_info, found by walking the headers up to the highest one asked for. */
   private unitStarts: number[] | undefined;
   private aranges: { start: Float64Array; end: Float64Array; cu: Float64Array } | null | undefined;
@@ -213,8 +222,16 @@ export class Dwarf {
     return out;
   }
 
-  /** The DIE at `offset` (absolute) of `unit`; a null entry (code 0) has tag 0. */
+  /** The DIE at `offset` (absolute) of `unit`; a null entry (code 0) has tag 0. Decoded once. */
   die(unit: Unit, offset: number): Die {
+    const hit = this.dies.get(offset);
+    if (hit && hit.unit === unit) return hit;
+    const d = this.decodeDie(unit, offset);
+    this.dies.set(offset, d);
+    return d;
+  }
+
+  private decodeDie(unit: Unit, offset: number): Die {
     const info = this.info;
     if (!(offset >= unit.dieStart && offset < unit.end)) dwarfFail(info, offset, `DIE offset 0x${offset.toString(16)} is outside its unit (0x${unit.offset.toString(16)}-0x${unit.end.toString(16)})`);
     const c = new Cursor(info, offset, this.le, unit.end);
@@ -435,6 +452,10 @@ export class Dwarf {
 
   /** The [start, end) ranges of a DIE's code (low_pc/high_pc or DW_AT_ranges); [] when it has none. */
   ranges(die: Die): Array<[number, number]> {
+    return (die.rangeList ??= this.readRanges(die));
+  }
+
+  private readRanges(die: Die): Array<[number, number]> {
     const unit = die.unit;
     if (die.lowPc && die.highPc) {
       const lo = this.address(unit, die.lowPc);
@@ -539,18 +560,23 @@ export class Dwarf {
     return false;
   }
 
-  /** The children of `die`, in order (a DIE without children has none). */
-  *children(die: Die): Generator<Die> {
-    if (!die.hasChildren) return;
-    const unit = die.unit;
-    let at = die.next;
-    for (let n = 0; ; n++) {
-      if (at >= unit.end) return; // a unit may end without its last null entries
-      const child = this.die(unit, at);
-      if (child.tag === 0) return;
-      yield child;
-      at = this.after(child);
+  /** The children of `die`, in order (a DIE without children has none); found once. */
+  children(die: Die): Die[] {
+    if (die.kids) return die.kids;
+    const kids: Die[] = [];
+    if (die.hasChildren) {
+      const unit = die.unit;
+      let at = die.next;
+      for (;;) {
+        if (at >= unit.end) break; // a unit may end without its last null entries
+        const child = this.die(unit, at);
+        if (child.tag === 0) break;
+        kids.push(child);
+        at = this.after(child);
+      }
     }
+    die.kids = kids;
+    return kids;
   }
 
   /** The offset just past a DIE and all its descendants (its sibling). */

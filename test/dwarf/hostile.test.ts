@@ -1,0 +1,90 @@
+/**
+ * DWARF that would hang or exhaust a naive reader: 600 nested scopes, an abstract_origin that names
+ * itself, a relocation type the reader does not know. Where elfutils has an answer, ours equals it.
+ */
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FrameFinder } from '../../src/dwarf/frames.js';
+import { Dwarf, type Die } from '../../src/dwarf/info.js';
+import { ElfFile } from '../../src/elf/elf-file.js';
+import { DwarfFormatError } from '../../src/errors.js';
+import { sample } from '../helpers/fixtures.js';
+import { addr2lineFrames } from '../helpers/addr2line.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ksymcheck-dwarf-'));
+
+test('600 nested lexical blocks: the frames eu-addr2line prints, at every byte of the function', () => {
+  const file = sample('dwarf', 'nested.o');
+  const elf = ElfFile.open(file);
+  try {
+    const ff = new FrameFinder(elf);
+    const text = elf.section('.text')!;
+    const offsets = Array.from({ length: text.size }, (_, i) => i);
+    const want = addr2lineFrames(file, '.text', offsets);
+    expect(offsets.map((o) => ff.framesAt(text.index, o))).toEqual(want);
+    expect(want.filter((f) => f?.[0].function === 'deep').length).toBeGreaterThan(text.size / 2);
+  } finally {
+    elf.close();
+  }
+});
+
+/** Every DIE of the unit at 0 of a file, in order (a tiny walker over the reader's children()). */
+function allDies(dw: Dwarf): Die[] {
+  const out: Die[] = [];
+  const walk = (d: Die) => {
+    out.push(d);
+    for (const c of dw.children(d)) walk(c);
+  };
+  walk(dw.unitAt(0).root!);
+  return out;
+}
+
+test('an inlined instance whose abstract_origin is itself: a bounded chain, "??" as eu-addr2line says', () => {
+  const file = sample('seed', 'openafs', 'libafs.ko');
+  const buf = readFileSync(file);
+  const elf = ElfFile.fromBuffer(buf, file);
+  const dw = new Dwarf(elf);
+  const info = elf.section('.debug_info')!;
+  // the put_page() instance inlined into afs_linux_put_page, and where its DW_FORM_ref4 origin is stored
+  const inline = allDies(dw).find((d) => d.tag === 0x1d && dw.nameOf(d) === 'put_page')!;
+  const rel = inline.abstractOrigin! - inline.unit.offset;
+  const raw = dw.info.data.subarray(inline.offset, inline.next);
+  const at = raw.indexOf(Buffer.from(Uint32Array.of(rel).buffer));
+  expect(at).toBeGreaterThan(0);
+  const patched = Buffer.from(buf);
+  patched.writeUInt32LE(inline.offset - inline.unit.offset, info.offset + inline.offset + at);
+  const out = join(tmp, 'cycle.ko');
+  writeFileSync(out, patched);
+
+  const e2 = ElfFile.open(out);
+  try {
+    const ff = new FrameFinder(e2);
+    const t = e2.section('.text')!;
+    const offsets = Array.from({ length: t.size }, (_, i) => i);
+    const want = addr2lineFrames(out, '.text', offsets);
+    expect(offsets.map((o) => ff.framesAt(t.index, o))).toEqual(want);
+    expect(want.some((f) => f?.some((x) => x.function === '??'))).toBe(true);
+  } finally {
+    e2.close();
+  }
+});
+
+test('a relocation type not known for debug sections: DwarfFormatError with the offset of the relocation', () => {
+  const file = sample('seed', 'openafs', 'libafs.ko');
+  const buf = Buffer.from(readFileSync(file));
+  const elf = ElfFile.fromBuffer(buf, file);
+  const rela = elf.section('.rela.debug_info')!;
+  // entry 3: r_info's type (low 32 bits) set to R_X86_64_GOTPCREL (9)
+  buf.writeUInt32LE(9, rela.offset + 3 * 24 + 8);
+  const ff = new FrameFinder(ElfFile.fromBuffer(buf, 'bad.ko'));
+  let err: unknown;
+  try {
+    ff.framesAt(elf.section('.text')!.index, 0x51);
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(DwarfFormatError);
+  expect((err as DwarfFormatError).offset).toBe(rela.offset + 3 * 24);
+  expect((err as DwarfFormatError).message).toMatch(/^bad\.ko: at offset 0x[0-9a-f]+: \.rela\.debug_info\+0x0: relocation 3: type 9 is not one ksymcheck applies/);
+});
