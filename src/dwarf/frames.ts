@@ -45,15 +45,17 @@ export class FrameFinder {
     const path = this.scopes(unit, pc);
     if (path.length === 0 && !line) return undefined;
     const files = this.lines(unit)?.files ?? [];
-    const inner = path.slice().reverse().find((d) => d.tag === C.DW_TAG_subprogram || d.tag === C.DW_TAG_inlined_subroutine);
+    let inner: Die | undefined;
+    for (let i = path.length - 1; i >= 0 && !inner; i--) if (path[i].tag === C.DW_TAG_subprogram || path[i].tag === C.DW_TAG_inlined_subroutine) inner = path[i];
     const frames: Frame[] = [frame(inner ? dw.nameOf(inner) : (symbol ?? '??'), line?.file ?? '??', line?.line ?? 0, line?.column ?? 0)];
     // The callers: eu-addr2line looks them up at the address of the line-table row it found (the start of
     // the statement), not at the place itself; the two differ only in the padding after a function.
-    const chain = (line && line.addr !== pc ? this.scopes(unit, line.addr) : path).slice().reverse(); // innermost first
-    for (let i = 0; i < chain.length; i++) {
+    const chain = line && line.addr !== pc ? this.scopes(unit, line.addr) : path; // outermost first
+    for (let i = chain.length - 1; i >= 0; i--) {
       const d = chain[i];
       if (d.tag !== C.DW_TAG_inlined_subroutine) continue;
-      const parent = chain.slice(i + 1).find((p) => FUNCTION_TAGS.has(p.tag));
+      let parent: Die | undefined;
+      for (let j = i - 1; j >= 0 && !parent; j--) if (FUNCTION_TAGS.has(chain[j].tag)) parent = chain[j];
       const file = d.callFile !== undefined ? files[d.callFile] : undefined;
       frames.push(frame(parent ? dw.nameOf(parent) : '??', file ?? '??', file === undefined ? 0 : (d.callLine ?? 0), file === undefined ? 0 : (d.callColumn ?? 0)));
     }
@@ -85,18 +87,12 @@ export class FrameFinder {
   private scopes(unit: Unit, pc: number): Die[] {
     const dw = this.dwarf;
     const path: Die[] = [];
-    const top = dw.topScopes(unit).find((d) => dw.hasPc(d, pc));
+    const top = dw.topScopeAt(unit, pc);
     if (!top) return path;
     path.push(top);
     let cur = top;
     while (SCOPE_TAGS.has(cur.tag) && cur.hasChildren) {
-      let next: Die | undefined;
-      for (const ch of dw.children(cur)) {
-        if (dw.hasPc(ch, pc)) {
-          next = ch;
-          break;
-        }
-      }
+      const next = dw.children(cur).find((ch) => dw.hasPc(ch, pc));
       if (!next) break;
       path.push(next);
       if (path.length > MAX_DEPTH) dwarfFail(dw.info, next.offset, `scopes nested deeper than ${MAX_DEPTH}`);

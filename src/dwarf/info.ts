@@ -47,9 +47,18 @@ export interface Unit {
   strOffsetsBase: number;
   addrBase: number;
   rnglistsBase: number;
-  /** Children of the unit DIE with a pc range, in order (found once, for address look-ups). */
-  scopes?: Die[];
+  /** The unit DIE's children with code, indexed by address (built on the first look-up). */
+  scopeIndex?: ScopeIndex;
   lines?: LineTable | null;
+}
+
+/** Top-level ranges sorted by start; maxEnd[k] = the largest end of rows 0..k; order = DIE order. */
+interface ScopeIndex {
+  start: Float64Array;
+  end: Float64Array;
+  maxEnd: Float64Array;
+  order: Int32Array;
+  dies: Die[];
 }
 
 /** One DIE with the attributes frames need (raw values; forms say how to read them). */
@@ -556,7 +565,8 @@ export class Dwarf {
   hasPc(die: Die, pc: number): boolean {
     if (!die.lowPc && !die.ranges) return false;
     if (die.lowPc && !die.highPc && !die.ranges) return false;
-    for (const [a, b] of this.ranges(die)) if (a <= pc && pc < b) return true;
+    const r = this.ranges(die);
+    for (let i = 0; i < r.length; i++) if (r[i][0] <= pc && pc < r[i][1]) return true;
     return false;
   }
 
@@ -692,13 +702,51 @@ export class Dwarf {
     };
   }
 
-  /** The unit's top-level DIEs with code (functions, mostly), found once. */
-  topScopes(unit: Unit): Die[] {
-    if (unit.scopes) return unit.scopes;
-    const out: Die[] = [];
-    for (const ch of this.children(unit.root!)) if (ch.lowPc || ch.ranges) out.push(ch);
-    unit.scopes = out;
-    return out;
+  /**
+   * The first of the unit's top-level DIEs (in DIE order) whose code holds pc — what a walk over them
+   * would find — through an index of their ranges sorted by start, built once per unit: a module's
+   * thousands of references each scanned its thousands of functions.
+   */
+  topScopeAt(unit: Unit, pc: number): Die | undefined {
+    const ix = (unit.scopeIndex ??= this.indexScopes(unit));
+    const { start, end, maxEnd, order, dies } = ix;
+    let lo = 0;
+    let hi = start.length - 1;
+    let last = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (start[mid] <= pc) {
+        last = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    let best = -1;
+    for (let j = last; j >= 0 && maxEnd[j] > pc; j--) if (pc < end[j] && (best < 0 || order[j] < best)) best = order[j];
+    return best < 0 ? undefined : dies[best];
+  }
+
+  private indexScopes(unit: Unit): ScopeIndex {
+    const dies: Die[] = [];
+    const rows: Array<[number, number, number]> = [];
+    for (const ch of this.children(unit.root!)) {
+      if (!ch.lowPc && !ch.ranges) continue;
+      if (ch.lowPc && !ch.highPc && !ch.ranges) continue; // as hasPc(): a lone low_pc is no range
+      const i = dies.length;
+      dies.push(ch);
+      for (const [a, b] of this.ranges(ch)) if (a < b) rows.push([a, b, i]);
+    }
+    rows.sort((x, y) => x[0] - y[0] || x[2] - y[2]);
+    const n = rows.length;
+    const ix: ScopeIndex = { start: new Float64Array(n), end: new Float64Array(n), maxEnd: new Float64Array(n), order: new Int32Array(n), dies };
+    let m = -Infinity;
+    for (let k = 0; k < n; k++) {
+      ix.start[k] = rows[k][0];
+      ix.end[k] = rows[k][1];
+      ix.order[k] = rows[k][2];
+      m = Math.max(m, rows[k][1]);
+      ix.maxEnd[k] = m;
+    }
+    return ix;
   }
 }
 

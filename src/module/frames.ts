@@ -93,7 +93,7 @@ export async function attachFrames(modules: ModuleFacts[], reports: ModuleReport
  * called by the module's own function, and where). Undefined when no reference does.
  */
 export function inlineHint(refs: Reference[]): string | undefined {
-  const byInline = new Map<string, { inline: Frame; callers: Frame[] }>();
+  const byInline = new Map<string, { inline: Frame; callers: Map<string, Frame> }>();
   for (const r of refs) {
     const fr = r.frames;
     if (!fr || fr.length < 2) continue;
@@ -101,12 +101,14 @@ export function inlineHint(refs: Reference[]): string | undefined {
     const caller = fr[fr.length - 1];
     const key = `${inline.function}\0${inline.file}\0${inline.line}`;
     let g = byInline.get(key);
-    if (!g) byInline.set(key, (g = { inline, callers: [] }));
-    if (!g.callers.some((c) => c.function === caller.function && c.file === caller.file && c.line === caller.line)) g.callers.push(caller);
+    if (!g) byInline.set(key, (g = { inline, callers: new Map() }));
+    const ck = `${caller.function}\0${caller.file}\0${caller.line}`;
+    if (!g.callers.has(ck)) g.callers.set(ck, caller);
   }
   if (byInline.size === 0) return undefined;
   const parts: string[] = [];
-  for (const { inline, callers } of byInline.values()) {
+  for (const { inline, callers: unique } of byInline.values()) {
+    const callers = [...unique.values()];
     const shown = callers.slice(0, 3).map((c) => `${c.function} at ${frameWhere(c)}`);
     const more = callers.length > 3 ? ` and ${callers.length - 3} more` : '';
     parts.push(`the inline ${inline.function}() (${frameWhere(inline)}), called from ${shown.join(', ')}${more}`);

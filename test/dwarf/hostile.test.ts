@@ -88,3 +88,18 @@ test('a relocation type not known for debug sections: DwarfFormatError with the 
   expect((err as DwarfFormatError).offset).toBe(rela.offset + 3 * 24);
   expect((err as DwarfFormatError).message).toMatch(/^bad\.ko: at offset 0x[0-9a-f]+: \.rela\.debug_info\+0x0: relocation 3: type 9 is not one ksymcheck applies/);
 });
+
+test('a v5 line table announcing 2^28 directories of no format: refused, not looped over (found by the long fuzz run)', () => {
+  const file = sample('seed', 'openafs', 'libafs.ko');
+  const buf = Buffer.from(readFileSync(file));
+  const elf = ElfFile.fromBuffer(buf, file);
+  const line = elf.section('.debug_line')!;
+  const at = line.offset;
+  expect(buf.readUInt16LE(at + 4)).toBe(5);
+  const opcodeBase = buf[at + 4 + 2 + 2 + 4 + 5];
+  const formats = at + 4 + 2 + 2 + 4 + 6 + (opcodeBase - 1);
+  buf[formats] = 0; // directory_entry_format_count
+  buf.set([0xff, 0xff, 0xff, 0x7f], formats + 1); // directories_count (ULEB128)
+  const ff = new FrameFinder(ElfFile.fromBuffer(buf, 'bad.ko'));
+  expect(() => ff.framesAt(elf.section('.text')!.index, 0x51)).toThrow(/\.debug_line\+0x[0-9a-f]+: directory count \d+ is more than the header can hold/);
+});
