@@ -258,8 +258,9 @@ describe('defects found by fuzzing stay fixed', () => {
 
   test('e_shoff = 0 with e_shnum != 0: ElfFormatError at e_shoff (was: no sections, the header still saying 28)', () => {
     const b = Buffer.from(KO64);
+    const shnum = b.readUInt16LE(0x3c); // (43 since the seed module is built with -g)
     b.writeBigUInt64LE(0n, 0x28);
-    expectFastRejection(() => ElfFile.fromBuffer(b, 'bad.ko'), 'bad.ko', /e_shoff is 0 \(no section header table\) but e_shnum is 28/, 0x28);
+    expectFastRejection(() => ElfFile.fromBuffer(b, 'bad.ko'), 'bad.ko', new RegExp(`e_shoff is 0 \\(no section header table\\) but e_shnum is ${shnum}$`), 0x28);
     b.writeUInt16LE(0, 0x3c); // no table and no count: a file without sections, which is consistent
     expect(ElfFile.fromBuffer(b, 'ok.o').sections).toEqual([]);
   });
