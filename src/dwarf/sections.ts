@@ -273,10 +273,15 @@ class SymbolValues {
   }
 }
 
-/** Addresses for the allocated sections of a relocatable file, in section order, each aligned. */
+/**
+ * Addresses for the allocated sections of a relocatable file, in section order, each aligned, from 0 —
+ * as libdwfl lays them out. (From 0 matters: GCC's DWARF 4 range lists of a `.o` may begin with an empty
+ * range at the start of `.text`, which then reads (0, 0), the end of the list, to elfutils and readelf
+ * alike; frames equal theirs.)
+ */
 function layout(sections: ElfSection[]): Float64Array {
   const out = new Float64Array(sections.length);
-  let at = 0x10000;
+  let at = 0;
   for (const s of sections) {
     if ((s.flags & SHF_ALLOC) === 0n) continue;
     const align = s.addralign > 1n && s.addralign <= 0x10000n ? Number(s.addralign) : 1;

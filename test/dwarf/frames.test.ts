@@ -15,6 +15,14 @@ const MODULES = [
   ['x86_64 .o (modpost input)', 'seed/openafs/libafs.o'],
   ['x86_64 GPL control', 'seed/openafs-gpl/libafs.ko'],
   ['i386 .ko (REL, implicit addends)', 'seed/openafs-i386/libafs.ko'],
+  // samples/dwarf/inline.c: two levels of inline helpers, a loop, a cold path; DWARF 4 (.debug_ranges,
+  // v4 line tables) and 5 (.debug_rnglists, v5 file tables) on three architectures
+  ['x86_64 DWARF 4', 'dwarf/inline-x86_64-v4.o'],
+  ['x86_64 DWARF 5', 'dwarf/inline-x86_64-v5.o'],
+  ['i386 DWARF 4', 'dwarf/inline-i386-v4.o'],
+  ['i386 DWARF 5', 'dwarf/inline-i386-v5.o'],
+  ['arm64 DWARF 4 (R_AARCH64_ABS*)', 'dwarf/inline-arm64-v4.o'],
+  ['arm64 DWARF 5 (R_AARCH64_ABS*)', 'dwarf/inline-arm64-v5.o'],
 ] as const;
 
 beforeAll(() => {
@@ -38,7 +46,7 @@ describe.each(MODULES)('frames of %s equal eu-addr2line -i -f', (_what, rel) => 
         expect(got).toEqual(want);
         compared += offsets.length;
       }
-      expect(compared).toBeGreaterThan(400);
+      expect(compared).toBeGreaterThan(rel.startsWith('seed/') ? 400 : 150);
     } finally {
       elf.close();
     }
@@ -68,7 +76,14 @@ describe.each(MODULES)('frames of %s equal eu-addr2line -i -f', (_what, rel) => 
           }
         }
       }
-      expect(inline).toBeGreaterThanOrEqual(4);
+      if (rel.startsWith('seed/')) expect(inline).toBeGreaterThanOrEqual(4);
+      else {
+        // gpl_only_helper() reached through outer_get() and inner_get(), never named in module_error_path()
+        // (in module_user() too, but GCC's DWARF 4 range list of its loop starts with an empty range at
+        // .text+0, which reads as the end of the list to elfutils: frames equal theirs, so there it is not)
+        const via = facts.imports.find((i) => i.name === 'gpl_only_helper')!.refs.map((r) => addr2lineFrames(file, elf.sections[codeSiteOf(r)!.section].name, [codeSiteOf(r)!.offset])[0]!.map((f) => f.function));
+        expect(via).toContainEqual(['inner_get', 'outer_get', 'module_error_path']);
+      }
     } finally {
       elf.close();
     }
