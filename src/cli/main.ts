@@ -27,6 +27,20 @@ function checkVersionOption(v: unknown): void {
   if (v !== undefined && !parseKernelVersion(String(v))) throw new UsageError(`--kernel-version: '${String(v)}' is not a kernel version (expected X.Y[.Z][-rcN])`);
 }
 
+/** A module named where a Module.symvers belongs: `--extra-symbols foo.ko` (a forgotten symvers file). */
+function looksLikeModule(path: string): boolean {
+  return /\.(?:ko(?:\.(?:gz|xz|zst))?|o)$/.test(path);
+}
+
+function checkExtraSymbols(files: string[]): void {
+  const mod = files.find(looksLikeModule);
+  if (mod === undefined) return;
+  throw new UsageError(
+    `--extra-symbols ${mod}: a module, not a Module.symvers; --extra-symbols takes one Module.symvers per occurrence, ` +
+      `so name the symbols file right after it and the modules elsewhere (e.g. --extra-symbols other/Module.symvers ${mod})`,
+  );
+}
+
 /**
  * `check …` runs as the default command it also is: yargs lays out the whole help text after every
  * explicitly named command (to have it ready for a later error), a seventh of a one-module run's
@@ -44,7 +58,12 @@ export async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(s);
   const parser = yargs(asDefaultCommand(argv))
     .scriptName('ksymcheck')
-    .usage('$0 [check] --kernel <build dir|Module.symvers[.gz]|vmlinux> <module.ko|module.o|dir>...')
+    // the same usage lines as the README's (test/cli/usage.test.ts runs both as written)
+    .usage(
+      '$0 [check] --kernel <kernel build> [--extra-symbols <Module.symvers>]... <module.ko|module.o|dir>...\n' +
+        '$0 exports --kernel <kernel build> [--format symvers|json]\n\n' +
+        '<kernel build>: a build or headers dir, a Module.symvers[.gz], or a vmlinux',
+    )
     .command(
       ['check [modules..]', '$0 [modules..]'],
       "predict modpost's and the module loader's verdicts for modules against a kernel build",
@@ -52,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('modules', { type: 'string', array: true, describe: '.ko / .o files or directories of them' })
           .option('kernel', { alias: 'k', type: 'string', demandOption: true, describe: 'kernel build/headers dir, Module.symvers[.gz] or vmlinux' })
-          .option('extra-symbols', { type: 'string', array: true, default: [], describe: "other modules' Module.symvers (like KBUILD_EXTRA_SYMBOLS)" })
+          .option('extra-symbols', { type: 'string', array: true, nargs: 1, default: [], describe: "other modules' Module.symvers (like KBUILD_EXTRA_SYMBOLS); repeat the option for each file" })
           .option('kernel-version', { type: 'string', describe: 'apply the rules of this kernel version (X.Y[.Z][-rcN])' })
           .option('stage', { choices: ['build', 'load', 'both'] as const, default: 'both' as const, describe: 'build = modpost, load = the module loader' })
           .option('modpost-warn', { type: 'boolean', default: false, describe: 'KBUILD_MODPOST_WARN=1: unresolved symbols are warnings' })
@@ -62,7 +81,9 @@ export async function main(argv: string[]): Promise<number> {
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
-        const modules = a.modules ?? [];
+        checkExtraSymbols(a.extraSymbols as string[]);
+        // files after `--` (names that start with a dash) are modules too
+        const modules = [...(a.modules ?? []), ...((a['--'] as unknown[] | undefined) ?? []).map(String)];
         if (modules.length === 0) throw new UsageError('no modules given: name .ko/.o files or directories');
         const report = await check({
           kernel: a.kernel,
@@ -87,9 +108,10 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .option('kernel', { alias: 'k', type: 'string', demandOption: true })
-          .option('extra-symbols', { type: 'string', array: true, default: [] })
+          .option('extra-symbols', { type: 'string', array: true, nargs: 1, default: [], describe: "other modules' Module.symvers; repeat the option for each file" })
           .option('format', { choices: ['symvers', 'json'] as const, default: 'symvers' as const }),
       async (a) => {
+        checkExtraSymbols(a.extraSymbols as string[]);
         const kernel = await loadKernel(a.kernel, { extraSymbols: a.extraSymbols as string[] });
         const list = [...kernel.exports.values()];
         if (a.format === 'json') {
@@ -99,6 +121,9 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
+    // One value per occurrence of a repeatable option: yargs' greedy arrays took every file after
+    // `--extra-symbols F` as another symbols file, so `--extra-symbols F foo.ko` checked nothing.
+    .parserConfiguration({ 'greedy-arrays': false, 'populate--': true })
     .strict()
     .help()
     .version(VERSION)
