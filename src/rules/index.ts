@@ -71,6 +71,20 @@ function loaderStep(f: Finding): number {
   return 3;
 }
 
+/** The earliest loaderStep() a rule's findings can have (symbol resolution, 3, for the rules not named). */
+const FIRST_LOADER_STEP: Partial<Record<Rule['id'], number>> = { 'xz-check': 0, 'crc-mismatch': 1, 'missing-crc': 1, 'vermagic-mismatch': 2 };
+const firstLoaderStep = (r: Rule): number => FIRST_LOADER_STEP[r.id] ?? 3;
+
+/**
+ * The load rules, earliest loader step first (ALL_RULES order within a step): once a finding stops the
+ * load at some step, a rule whose findings all come later is not run — applyLoadStop() would drop
+ * everything it found (for a tree built for another kernel: every module refused at module_layout, and
+ * no loader walk made for it).
+ */
+const LOAD_RULES: ReadonlyArray<{ rule: Rule; index: number }> = ALL_RULES.map((rule, index) => ({ rule, index }))
+  .filter((r) => r.rule.stage === 'load')
+  .sort((a, b) => firstLoaderStep(a.rule) - firstLoaderStep(b.rule) || a.index - b.index);
+
 /**
  * A finding with `evidence.stopsLoad` ends load_module() (-ENOEXEC) before the later steps run: keep it
  * (the earliest one) and whatever the earlier steps printed, drop the rest of the load stage.
@@ -96,13 +110,26 @@ export function runRules(ctx: RuleContext, stages: Stage[]): Finding[] {
     if (!stages.includes(stage)) continue;
     let items: Ranked[] = [];
     let seq = 0;
-    ALL_RULES.forEach((rule, ri) => {
-      if (rule.stage !== stage) return;
-      for (const f of rule.check(ctx)) {
-        if (f.stage !== stage) continue;
-        items.push({ f, rule: ri, sym: symbolKey(ctx, f), seq: seq++ });
+    if (stage === 'load') {
+      let stopStep = Number.POSITIVE_INFINITY;
+      for (const { rule, index } of LOAD_RULES) {
+        // strictly later only: a finding at the stop's own step may still be the stop applyLoadStop() keeps
+        if (firstLoaderStep(rule) > stopStep) continue;
+        for (const f of rule.check(ctx)) {
+          if (f.stage !== stage) continue;
+          items.push({ f, rule: index, sym: symbolKey(ctx, f), seq: seq++ });
+          if (f.evidence.stopsLoad === true) stopStep = Math.min(stopStep, loaderStep(f));
+        }
       }
-    });
+    } else {
+      ALL_RULES.forEach((rule, ri) => {
+        if (rule.stage !== stage) return;
+        for (const f of rule.check(ctx)) {
+          if (f.stage !== stage) continue;
+          items.push({ f, rule: ri, sym: symbolKey(ctx, f), seq: seq++ });
+        }
+      });
+    }
     items.sort((a, b) => a.rule - b.rule || a.sym - b.sym || a.seq - b.seq);
     if (stage === 'load') items = applyLoadStop(items);
     out.push(...items.map((it) => it.f));
