@@ -11,6 +11,7 @@ import { InputError } from '../errors.js';
 import { loadKernel } from '../kernel/load.js';
 import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
+import { formatJsonChunks } from '../report/json.js';
 import { formatText } from '../report/text.js';
 import { progressDisplay } from './progress.js';
 
@@ -96,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
           external: !a.inTree,
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
         });
-        if (a.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
+        if (a.format === 'json') for (const piece of formatJsonChunks(report)) out(piece);
         else out(formatText(report, { color: useColor() }));
         for (const n of report.notes) if (a.format === 'json') process.stderr.write(`ksymcheck: note: ${n}\n`);
         exitCode = report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;

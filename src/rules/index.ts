@@ -14,7 +14,7 @@ import { namespaceBuild, namespaceLoad } from './namespace-not-imported.js';
 import { missingLicense } from './missing-license.js';
 import { duplicateExport } from './duplicate-export.js';
 import { crcMismatch } from './crc-mismatch.js';
-import { missingCrc } from './missing-crc.js';
+import { missingCrc, missingCrcSymbols } from './missing-crc.js';
 import { vermagicMismatch } from './vermagic-mismatch.js';
 import { proprietaryImport } from './proprietary-import.js';
 import { xzCheck } from './xz-check.js';
@@ -34,6 +34,7 @@ export const ALL_RULES: Rule[] = [
   duplicateExport,
   crcMismatch,
   missingCrc,
+  missingCrcSymbols,
   vermagicMismatch,
   proprietaryImport,
   xzCheck,
@@ -64,16 +65,14 @@ function symbolKey(ctx: RuleContext, f: Finding): number {
  * 1 = check_modstruct_version (module_layout),
  * 2 = check_modinfo (vermagic), 3 = symbol resolution.
  */
-function loaderStep(f: Finding): number {
+export function loaderStep(f: Finding): number {
   if (f.rule === 'xz-check') return 0; // finit_module() decompresses before load_module() reads anything
   if ((f.rule === 'crc-mismatch' || f.rule === 'missing-crc') && f.symbol === 'module_layout') return 1;
   if (f.rule === 'vermagic-mismatch') return 2;
   return 3;
 }
 
-/** The earliest loaderStep() a rule's findings can have (symbol resolution, 3, for the rules not named). */
-const FIRST_LOADER_STEP: Partial<Record<Rule['id'], number>> = { 'xz-check': 0, 'crc-mismatch': 1, 'missing-crc': 1, 'vermagic-mismatch': 2 };
-const firstLoaderStep = (r: Rule): number => FIRST_LOADER_STEP[r.id] ?? 3;
+const firstLoaderStep = (r: Rule): number => r.firstLoaderStep ?? 3;
 
 /**
  * The load rules, earliest loader step first (ALL_RULES order within a step): once a finding stops the
