@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { InputError } from './errors.js';
 import { loadKernel } from './kernel/load.js';
+import { runningKernel } from './kernel/locate.js';
 import type { Export, KernelBuild } from './kernel/types.js';
 import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
 import { MODULE_FILE_NAME } from './module/decompress.js';
@@ -19,7 +20,8 @@ import type { ModuleReport, Report } from './report/schema.js';
 export type StageChoice = 'build' | 'load' | 'both';
 
 export interface CheckRequest {
-  kernel: string;
+  /** A kernel build, headers dir, Module.symvers[.gz] or vmlinux; default: the running kernel's (runningKernel()). */
+  kernel?: string;
   modules: string[];
   extraSymbols?: string[];
   kernelVersion?: string;
@@ -274,11 +276,12 @@ export function dependencyOrder<T>(nodes: readonly T[], depsOf: (n: T) => readon
 
 /** Read the kernel and the modules, check them, and return the report (the JSON contract). */
 export async function check(req: CheckRequest): Promise<Report> {
-  const kernel = await loadKernel(req.kernel, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols });
+  const kernelPath = req.kernel ?? runningKernel();
+  const kernel = await loadKernel(kernelPath, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols });
   const errors: Report['errors'] = [];
   const notes: string[] = [];
   if (!kernel.version) {
-    notes.push(`kernel version unknown for ${req.kernel}: applying the rules of the newest kernel known (${formatVersion(NEWEST_KNOWN)}); pass --kernel-version to choose`);
+    notes.push(`kernel version unknown for ${kernelPath}: applying the rules of the newest kernel known (${formatVersion(NEWEST_KNOWN)}); pass --kernel-version to choose`);
   }
   const paths = await expandModulePaths(req.modules, errors);
   // Seeding the name table with the kernel's 25,000 export names pays for a tree, not for one module.

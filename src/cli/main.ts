@@ -9,6 +9,7 @@ import { hideBin } from 'yargs/helpers';
 import { check, type StageChoice } from '../check.js';
 import { InputError } from '../errors.js';
 import { loadKernel } from '../kernel/load.js';
+import { runningKernel } from '../kernel/locate.js';
 import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
 import { formatJsonChunks } from '../report/json.js';
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('modules', { type: 'string', array: true, describe: '.ko / .o files or directories of them' })
-          .option('kernel', { alias: 'k', type: 'string', demandOption: true, describe: 'kernel build/headers dir, Module.symvers[.gz] or vmlinux' })
+          .option('kernel', { alias: 'k', type: 'string', describe: 'kernel build/headers dir, Module.symvers[.gz] or vmlinux (default: the running kernel\'s /lib/modules/$(uname -r)/build, /boot/symvers-$(uname -r).gz or /lib/modules/$(uname -r)/symvers.gz)' })
           .option('extra-symbols', { type: 'string', array: true, nargs: 1, default: [], describe: "other modules' Module.symvers (like KBUILD_EXTRA_SYMBOLS); repeat the option for each file" })
           .option('kernel-version', { type: 'string', describe: 'apply the rules of this kernel version (X.Y[.Z][-rcN])' })
           .option('stage', { choices: ['build', 'load', 'both'] as const, default: 'both' as const, describe: 'build = modpost, load = the module loader' })
@@ -108,12 +109,12 @@ export async function main(argv: string[]): Promise<number> {
       'print the export index ksymcheck built for a kernel',
       (y) =>
         y
-          .option('kernel', { alias: 'k', type: 'string', demandOption: true })
+          .option('kernel', { alias: 'k', type: 'string', describe: "as for check (default: the running kernel's)" })
           .option('extra-symbols', { type: 'string', array: true, nargs: 1, default: [], describe: "other modules' Module.symvers; repeat the option for each file" })
           .option('format', { choices: ['symvers', 'json'] as const, default: 'symvers' as const }),
       async (a) => {
         checkExtraSymbols(a.extraSymbols as string[]);
-        const kernel = await loadKernel(a.kernel, { extraSymbols: a.extraSymbols as string[] });
+        const kernel = await loadKernel(a.kernel ?? runningKernel(), { extraSymbols: a.extraSymbols as string[] });
         const list = [...kernel.exports.values()];
         if (a.format === 'json') {
           out(JSON.stringify({ release: kernel.release ?? null, exports: list.map(({ origin, ...e }) => ({ ...e, origin: origin.file })) }, null, 2) + '\n');

@@ -16,6 +16,7 @@
 // Synchronous calls: a kernel is a handful of small files, and each trip through libuv's thread pool
 // cost more than the read (the one-module path is start-up bound).
 import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { release as osRelease } from 'node:os';
 import { basename, join } from 'node:path';
 import { InputError } from '../errors.js';
 import type { VersionSource } from './types.js';
@@ -97,9 +98,9 @@ function readText(path: string): string | undefined {
   }
 }
 
-/** `symvers-<release>` or `symvers-<release>.gz` (RHEL /boot) → release. */
+/** `symvers-<release>` or `symvers-<release>.gz` (RHEL /boot), or `…/lib/modules/<release>/symvers.gz` (Fedora, Arch) → release. */
 export function releaseFromSymversName(path: string): string | undefined {
-  const m = /^symvers-(.+?)(?:\.gz)?$/.exec(basename(path));
+  const m = /^symvers-(.+?)(?:\.gz)?$/.exec(basename(path)) ?? /\/lib\/modules\/([^/]+)\/symvers(?:\.gz)?$/.exec(path);
   return m ? m[1] : undefined;
 }
 
@@ -201,4 +202,29 @@ export async function locateKernel(path: string): Promise<KernelInputs> {
     out.releaseSource = 'Module.symvers path';
   }
   return out;
+}
+
+/**
+ * The kernel to check against when none is named: the running one, found where DKMS and kmod look —
+ * `/lib/modules/<uname -r>/build` (the headers' or build tree's link), then RHEL's and SUSE's
+ * `/boot/symvers-<uname -r>.gz`, then `/lib/modules/<uname -r>/symvers.gz` (Fedora, Arch). `root`
+ * prefixes every path (tests). None there: an InputError naming each path tried.
+ */
+export function runningKernel(opts: { release?: string; root?: string } = {}): string {
+  const release = opts.release ?? osRelease();
+  const root = opts.root ?? '/';
+  const tried = [join(root, 'lib', 'modules', release, 'build'), join(root, 'boot', `symvers-${release}.gz`), join(root, 'lib', 'modules', release, 'symvers.gz')];
+  for (const p of tried) {
+    try {
+      statSync(p);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  throw new InputError(
+    `running kernel ${release}`,
+    `no --kernel given, and no build of it was found: tried ${tried.join(', ')}; ` +
+      `install its headers package, or name a kernel build or headers directory, a Module.symvers or a vmlinux with --kernel`,
+  );
 }
