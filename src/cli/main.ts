@@ -14,6 +14,7 @@ import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
 import { formatJsonChunks } from '../report/json.js';
 import { formatText } from '../report/text.js';
+import { diffCommand, matrixCommand, type CommandResult } from './compare.js';
 import { progressDisplay } from './progress.js';
 
 class UsageError extends Error {}
@@ -57,13 +58,16 @@ function asDefaultCommand(argv: string[]): string[] {
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
+  const compared: CommandResult = { exitCode: 0 };
   const out = (s: string) => process.stdout.write(s);
   const parser = yargs(asDefaultCommand(argv))
     .scriptName('ksymcheck')
     // the same usage lines as the README's (test/cli/usage.test.ts runs both as written)
     .usage(
       '$0 [check] --kernel <kernel build> [--extra-symbols <Module.symvers>]... <module.ko|module.o|dir>...\n' +
-        '$0 exports --kernel <kernel build> [--format symvers|json]\n\n' +
+        '$0 exports --kernel <kernel build> [--format symvers|json]\n' +
+        '$0 matrix --kernel <kernel build>... <module.ko|module.o|dir>...\n' +
+        '$0 diff --from <kernel build> --to <kernel build> [<module.ko|module.o|dir>...]\n\n' +
         '<kernel build>: a build or headers dir, a Module.symvers[.gz], or a vmlinux',
     )
     .command(
@@ -123,6 +127,8 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
+    .command(matrixCommand(out, compared, (m) => new UsageError(m)))
+    .command(diffCommand(out, compared))
     // One value per occurrence of a repeatable option: yargs' greedy arrays took every file after
     // `--extra-symbols F` as another symbols file, so `--extra-symbols F foo.ko` checked nothing.
     .parserConfiguration({ 'greedy-arrays': false, 'populate--': true })
@@ -135,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   try {
     await parser.parseAsync();
+    exitCode = Math.max(exitCode, compared.exitCode);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`ksymcheck: ${e.message}\nRun 'ksymcheck --help' for usage.\n`);
