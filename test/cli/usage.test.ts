@@ -19,6 +19,7 @@ import { reportSchema } from '../../src/report/schema.js';
 import { CLI, ROOT, sample } from '../helpers/fixtures.js';
 
 const K = sample('v6', 'kernels', '6.1');
+const K616 = sample('v6', 'kernels', '6.16');
 const LIBAFS = sample('seed', 'openafs', 'libafs.ko');
 const EXT_BOTH = sample('v6', 'modules', 'ext-both', 'ext-both.ko');
 const WEAK_O = sample('v6', 'modules', 'weak-user', 'weak-user.o');
@@ -102,6 +103,7 @@ interface Case {
   args: string[];
   modules: string[];
   extras: string[];
+  kernels: string[];
   format?: string;
 }
 
@@ -114,10 +116,26 @@ function alternatives(word: string): Array<Partial<Case> & { args: string[] }> {
       return [{ args: [] }, { args: ['check'] }];
     case 'check':
     case 'exports':
+    case 'matrix':
+    case 'diff':
     case '--kernel':
+    case '--from':
+    case '--to':
       return [{ args: [word] }];
     case '<kernel build>':
-      return [{ args: [K] }, { args: [join(K, 'Module.symvers')] }, { args: [join(K, 'vmlinux')] }];
+      return [
+        { args: [K], kernels: [K] },
+        { args: [join(K, 'Module.symvers')], kernels: [K] },
+        { args: [join(K, 'vmlinux')], kernels: [K] },
+      ];
+    case '<kernel build>...': // matrix: the option repeated, or a glob
+      return [
+        { args: [K], kernels: [K] },
+        { args: [K, '--kernel', K616], kernels: [K, K616] },
+        { args: [join(K, '..', '6.1*')], kernels: [K, K616] },
+      ];
+    case '[<module.ko|module.o|dir>...]':
+      return [{ args: [] }, ...alternatives('<module.ko|module.o|dir>...')];
     case '[--extra-symbols <Module.symvers>]...':
       return [
         { args: [], extras: [] },
@@ -137,22 +155,26 @@ function alternatives(word: string): Array<Partial<Case> & { args: string[] }> {
   }
 }
 
-function expand(line: string): Case[] {
-  let cases: Case[] = [{ args: [], modules: [], extras: [] }];
-  for (const w of words(line)) {
-    const next: Case[] = [];
-    for (const c of cases) {
-      for (const alt of alternatives(w)) {
-        next.push({
-          args: [...c.args, ...alt.args],
-          modules: [...c.modules, ...(alt.modules ?? [])],
-          extras: [...c.extras, ...(alt.extras ?? [])],
-          format: alt.format ?? c.format,
-        });
-      }
-    }
-    cases = next;
+const join1 = (c: Case, alt: Partial<Case> & { args: string[] }): Case => ({
+  args: [...c.args, ...alt.args],
+  modules: [...c.modules, ...(alt.modules ?? [])],
+  extras: [...c.extras, ...(alt.extras ?? [])],
+  kernels: [...c.kernels, ...(alt.kernels ?? [])],
+  format: alt.format ?? c.format,
+});
+
+/**
+ * Concrete command lines for a usage line: every combination of the placeholders' samples ('product',
+ * check and exports), or each sample at least once ('zip', case i taking sample i of each placeholder).
+ */
+function expand(line: string, mode: 'product' | 'zip' = 'product'): Case[] {
+  const slots = words(line).map(alternatives);
+  if (mode === 'zip') {
+    const n = Math.max(...slots.map((s) => s.length));
+    return Array.from({ length: n }, (_, i) => slots.reduce((c, s) => join1(c, s[i % s.length]), { args: [], modules: [], extras: [], kernels: [] } as Case));
   }
+  let cases: Case[] = [{ args: [], modules: [], extras: [], kernels: [] }];
+  for (const s of slots) cases = cases.flatMap((c) => s.map((alt) => join1(c, alt)));
   return cases;
 }
 
@@ -184,13 +206,16 @@ describe('the usage lines of the README and of --help, as written', () => {
   const USAGE = [
     'ksymcheck [check] --kernel <kernel build> [--extra-symbols <Module.symvers>]... <module.ko|module.o|dir>...',
     'ksymcheck exports --kernel <kernel build> [--format symvers|json]',
+    'ksymcheck matrix --kernel <kernel build>... <module.ko|module.o|dir>...',
+    'ksymcheck diff --from <kernel build> --to <kernel build> [<module.ko|module.o|dir>...]',
   ];
-  test('both say the same two lines (check, exports)', () => {
+  test('both say the same lines (check, exports, matrix, diff)', () => {
     expect(readmeUsage()).toEqual(USAGE);
     expect(helpUsage()).toEqual(USAGE);
   });
 
-  test.each(USAGE.flatMap(expand).map((c) => [c.args.join(' '), c] as const))('ksymcheck %s', (where, c) => {
+  const cases = [...USAGE.slice(0, 2).flatMap((l) => expand(l)), ...USAGE.slice(2).flatMap((l) => expand(l, 'zip'))];
+  test.each(cases.map((c) => [c.args.join(' '), c] as const))('ksymcheck %s', (where, c) => {
     const r = run(c.args);
     if (c.args[0] === 'exports') {
       expect({ where, status: r.status, stderr: r.stderr }).toEqual({ where, status: 0, stderr: '' });
@@ -199,8 +224,20 @@ describe('the usage lines of the README and of --help, as written', () => {
       else expect(r.stdout.trim().split('\n')).toHaveLength(kernelRows);
       return;
     }
-    // libafs (a 4.18 module on a 6.1 kernel) fails at load even when EXTRA resolves its imports
+    // libafs (a 4.18 module on a 6.x kernel) fails at load even when EXTRA resolves its imports
     const fails = c.modules.some((m) => m.endsWith('libafs.ko'));
+    if (c.args[0] === 'matrix') {
+      expect({ where, status: r.status, stderr: r.stderr }).toEqual({ where, status: fails ? 1 : 0, stderr: '' });
+      expect(r.stdout).toContain(`\n${c.modules.length} module(s) × ${c.kernels.length} kernel(s): `);
+      return;
+    }
+    if (c.args[0] === 'diff') {
+      expect({ where, stderr: r.stderr }).toEqual({ where, stderr: '' });
+      expect(r.stdout).toMatch(/^changes: \d+ added, \d+ removed, /m);
+      if (c.modules.length > 0) expect(r.stdout).toContain(`\n${c.modules.length} module(s) checked against both: `);
+      else expect(r.status).toBe(0);
+      return;
+    }
     expect({ where, status: r.status }).toEqual({ where, status: fails ? 1 : 0 });
     expectChecked(r.stdout, c, false);
   });
@@ -222,7 +259,7 @@ describe('orders people type', () => {
   test.each(cases)('%s', (_name, args, modules, extras, cwd) => {
     const r = run(args, cwd);
     expect(r.stderr).toBe('');
-    expectChecked(r.stdout, { args, modules, extras }, true);
+    expectChecked(r.stdout, { args, modules, extras, kernels: [K] }, true);
   });
 
   test('exports: a repeated --extra-symbols adds each file once, the format option may follow it', () => {
