@@ -10,7 +10,6 @@ import { diff, matrix } from '../compare.js';
 import { InputError } from '../errors.js';
 import { formatDiffText, formatMatrixText } from '../report/compare-text.js';
 import { formatJsonChunks } from '../report/json.js';
-import type { Report } from '../report/schema.js';
 import { progressDisplay } from './progress.js';
 
 const GLOB = /[*?[]/;
@@ -107,7 +106,7 @@ export interface CommandResult {
 const modulesOf = (a: { modules?: string[]; '--'?: unknown }) => [...(a.modules ?? []), ...((a['--'] as unknown[] | undefined) ?? []).map(String)];
 
 function writeJson(out: Out, r: unknown): void {
-  for (const piece of formatJsonChunks(r as Report)) out(piece);
+  for (const piece of formatJsonChunks(r as object)) out(piece);
 }
 
 export function matrixCommand(out: Out, result: CommandResult, usage: (msg: string) => Error) {

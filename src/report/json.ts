@@ -1,10 +1,10 @@
 /**
- * The JSON report, byte for byte what `JSON.stringify(report, null, 2) + '\n'` gives, in pieces: the
- * top-level fields, then one piece per module. A tree's report runs to tens of megabytes (Debian's
- * 4,023 modules on another ABI's kernel: 97 MB); as one string it was held three times over at the end
- * of a run (the string, the string with its newline, the buffer written), the run's peak memory.
+ * A JSON report (check, matrix, diff), byte for byte what `JSON.stringify(report, null, 2) + '\n'` gives,
+ * in pieces: one per top-level field, and one per element of a top-level array (the modules of a check,
+ * the cells of a matrix). A tree's report runs to tens of megabytes (Debian's 4,023 modules on another
+ * ABI's kernel: 97 MB); as one string it was held three times over at the end of a run (the string, the
+ * string with its newline, the buffer written), the run's peak memory.
  */
-import type { Report } from './schema.js';
 
 /** JSON.stringify(value, null, 2) as it reads nested `depth` levels deep (JSON strings hold no raw newline). */
 function nested(value: unknown, depth: number): string {
@@ -12,7 +12,7 @@ function nested(value: unknown, depth: number): string {
   return depth === 0 ? s : s.replace(/\n/g, '\n' + '  '.repeat(depth));
 }
 
-export function* formatJsonChunks(report: Report): Generator<string> {
+export function* formatJsonChunks(report: object): Generator<string> {
   const keys = Object.keys(report).filter((k) => {
     const v = (report as unknown as Record<string, unknown>)[k];
     return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
@@ -26,7 +26,7 @@ export function* formatJsonChunks(report: Report): Generator<string> {
     const k = keys[i];
     const v = (report as unknown as Record<string, unknown>)[k];
     const last = i === keys.length - 1 ? '\n' : ',\n';
-    if (k === 'modules' && Array.isArray(v) && v.length > 0) {
+    if (Array.isArray(v) && v.length > 0) {
       yield `  ${JSON.stringify(k)}: [\n`;
       for (let j = 0; j < v.length; j++) yield `    ${nested(v[j] === undefined ? null : v[j], 2)}${j === v.length - 1 ? '\n' : ',\n'}`;
       yield `  ]${last}`;
