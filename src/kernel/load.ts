@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { locateKernel, type KernelInputs } from './locate.js';
-import { readSymversFile } from './symvers.js';
+import { decodeUtf8Text, parseSymvers, readSymversFile } from './symvers.js';
 import { deriveVermagic } from './vermagic.js';
 import { parseKernelVersion } from './version.js';
 import { readVmlinux } from './vmlinux.js';
@@ -36,6 +36,7 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
   };
 
   if (inputs.symvers) addAll((await readSymversFile(inputs.symvers)).exports, false);
+  else if (inputs.symversData) addAll(parseSymvers(decodeUtf8Text(inputs.symversData.data, inputs.symversData.name), inputs.symversData.name).exports, false);
   let vmlinuxSections: string[] | undefined;
   if (inputs.vmlinux) {
     const v = readVmlinux(inputs.vmlinux);
@@ -87,9 +88,9 @@ const EXPORT_SECTION = /^(?:__ksymtab|__kcrctab|__kstrtab|\.export_symbol)/;
 function noExports(path: string, inputs: KernelInputs, sections: string[]): InputError {
   const found: string[] = [];
   let instead = "pass the kernel's Module.symvers, or its build or headers directory";
-  if (inputs.symvers) {
+  if (inputs.symvers || inputs.symversData) {
     found.push(
-      `${inputs.kind === 'dir' ? 'its Module.symvers' : 'this Module.symvers'} lists none, where a kernel build's lists thousands ` +
+      `${inputs.kind === 'symvers' ? 'this Module.symvers' : 'its Module.symvers'} lists none, where a kernel build's lists thousands ` +
         `(an empty one is what an external module that exports nothing leaves: such a file goes to --extra-symbols)`,
     );
   }

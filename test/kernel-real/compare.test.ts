@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { check } from '../../src/check.js';
 import { diff, matrix } from '../../src/compare.js';
 import { diffReportSchema, matrixReportSchema } from '../../src/report/compare-schema.js';
-import { headersOf, readAbisEnv, readKos, readSymvers } from './env.js';
+import { CACHE, headersOf, readAbisEnv, readKos, readSymvers } from './env.js';
 
 const env = readAbisEnv();
 const OLD = headersOf(env.OLD_ABI);
@@ -88,5 +88,24 @@ describe(`matrix of the ${env.NEW_ABI} image on ${env.OLD_ABI} and ${env.NEW_ABI
     const failOld = new Set(m.cells.filter((c) => c.kernel === OLD && c.verdict === 'fail').map((c) => c.module));
     expect(m.modules.filter((x) => x.firstFailing === OLD).map((x) => x.path)).toEqual(m.modules.filter((x) => failOld.has(x.path)).map((x) => x.path));
     expect(m.modules.filter((x) => x.firstFailing === null)).toHaveLength(m.modules.length - failOld.size);
+  });
+});
+
+describe('the headers packages themselves as kernels', () => {
+  const debOf = (abi: string) => {
+    const f = readdirSync(join(CACHE, 'debs')).find((n) => n.startsWith(`linux-headers-6.1.0-${abi}-amd64_`) && n.endsWith('.deb'));
+    if (!f) throw new Error(`linux-headers-6.1.0-${abi}-amd64 .deb missing from ${join(CACHE, 'debs')}: run npm run fetch-kernels`);
+    return join(CACHE, 'debs', f);
+  };
+  test.each([env.OLD_ABI, env.NEW_ABI])(`the ${env.NEW_ABI} image checked against linux-headers-6.1.0-%s-amd64's .deb: the report of its unpacked directory, byte for byte`, async (abi) => {
+    const pkg = debOf(abi);
+    const [a, b] = [await check({ kernel: pkg, modules: [env.NEW_IMAGE_MODULES] }), await check({ kernel: headersOf(abi), modules: [env.NEW_IMAGE_MODULES] })];
+    expect(a.kernel.source).toBe(pkg);
+    expect(JSON.stringify({ ...a, kernel: { ...a.kernel, source: '' } })).toBe(JSON.stringify({ ...b, kernel: { ...b.kernel, source: '' } }));
+  });
+  test('diff of the two packages equals diff of the two directories', async () => {
+    const [a, b] = [await diff({ from: debOf(env.OLD_ABI), to: debOf(env.NEW_ABI) }), await diff({ from: OLD, to: NEW })];
+    expect(a.changes).toEqual(b.changes);
+    expect(a.summary).toEqual(b.summary);
   });
 });
