@@ -99,12 +99,12 @@ export function formatDiffText(r: DiffReport): string {
   const fixes = bySymbol(r.fixes);
   // with modules, the changes that touch none of them are counted above, not listed
   const moduleMode = r.modules > 0;
-  const width = Math.max(0, ...r.changes.map((c) => c.symbol.length));
+  const listed = moduleMode ? r.changes.filter((c) => breaks.has(c.symbol) || fixes.has(c.symbol)) : r.changes;
+  const width = listed.reduce((w, c) => Math.max(w, c.symbol.length), 0);
   const shown = new Set<string | null>();
-  for (const c of r.changes) {
+  for (const c of listed) {
     const b = breaks.get(c.symbol);
     const f = fixes.get(c.symbol);
-    if (moduleMode && !b && !f) continue;
     lines.push(`  ${pad(KIND_WORD[c.kind], 9)}  ${pad(c.symbol, width)}  ${valueText(c)}`);
     if (!shown.has(c.symbol)) {
       if (b) lines.push(`    breaks ${modulesText(b)}`);
