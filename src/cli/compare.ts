@@ -96,6 +96,18 @@ function checkOptions<T>(y: Argv<T>) {
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' });
 }
 
+/** The check options of checkOptions(), parsed, as the library takes them. */
+function checkRequestOf(a: Record<string, unknown>) {
+  return {
+    extraSymbols: a.extraSymbols as string[],
+    stage: a.stage as StageChoice,
+    modpostWarn: a.modpostWarn as boolean,
+    missingCrc: a.missingCrc as 'warn' | 'error',
+    external: !a.inTree,
+    onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
+  };
+}
+
 type Out = (s: string) => void;
 
 /** What a compare command leaves for main(): its exit status. */
@@ -123,16 +135,7 @@ export function matrixCommand(out: Out, result: CommandResult, usage: (msg: stri
       const modules = modulesOf(a as { modules?: string[] });
       if (modules.length === 0) throw usage('no modules given: name .ko/.o files or directories');
       const kernels = expandKernels(a.kernel as string[]);
-      const r = await matrix({
-        kernels,
-        modules,
-        extraSymbols: a.extraSymbols as string[],
-        stage: a.stage as StageChoice,
-        modpostWarn: a.modpostWarn as boolean,
-        missingCrc: a.missingCrc as 'warn' | 'error',
-        external: !a.inTree,
-        onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
-      });
+      const r = await matrix({ kernels, modules, ...checkRequestOf(a) });
       if (a.format === 'json') writeJson(out, r);
       else out(formatMatrixText(r));
       result.exitCode = r.errors.length ? 2 : r.cells.some((c) => c.verdict === 'fail') ? 1 : 0;
@@ -152,17 +155,7 @@ export function diffCommand(out: Out, result: CommandResult) {
           .option('to', { type: 'string', demandOption: true, describe: 'the kernel build moved to' }),
       ),
     handler: async (a: Record<string, unknown>) => {
-      const r = await diff({
-        from: a.from as string,
-        to: a.to as string,
-        modules: modulesOf(a as { modules?: string[] }),
-        extraSymbols: a.extraSymbols as string[],
-        stage: a.stage as StageChoice,
-        modpostWarn: a.modpostWarn as boolean,
-        missingCrc: a.missingCrc as 'warn' | 'error',
-        external: !a.inTree,
-        onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
-      });
+      const r = await diff({ from: a.from as string, to: a.to as string, modules: modulesOf(a as { modules?: string[] }), ...checkRequestOf(a) });
       if (a.format === 'json') writeJson(out, r);
       else out(formatDiffText(r));
       // 1 when the change breaks a module given
