@@ -3,6 +3,7 @@
  * Bundle the CLI with esbuild, over tsc's dist/cli/main.js: one file
  * instead of ~40 ES modules (yargs' included) loads faster — see docs/performance.md ("Start-up").
  *   dist/cli/main.js          the command line (bin)
+ *   dist/cli/chunks/*.js      what it loads on demand (report formatters but text)
  * The library (dist/index.js and the rest) stays tsc's output. The compressed-module decoders are
  * loaded at run time from node_modules (native binary / WebAssembly), not bundled.
  */
@@ -47,5 +48,17 @@ const lazyHelpText = {
     }));
   },
 };
-await build({ ...common, plugins: [lazyHelpText], entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli/main.js') });
+/**
+ * Code splitting: the report formatters other than text are dynamic imports (src/report/formats.ts), each
+ * bundled into a chunk of its own under dist/cli/chunks/ and loaded only when its format is asked for.
+ */
+rmSync(join(root, 'dist/cli/chunks'), { recursive: true, force: true }); // a previous build's chunks
+await build({
+  ...common,
+  plugins: [lazyHelpText],
+  entryPoints: { main: join(root, 'src/cli/main.ts') },
+  outdir: join(root, 'dist/cli'),
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+});
 rmSync(join(root, 'dist/cli/main.js.map'), { force: true }); // tsc's map of the unbundled file

@@ -12,15 +12,17 @@ import { loadKernel } from '../kernel/load.js';
 import { runningKernel } from '../kernel/locate.js';
 import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
-import { formatJsonChunks } from '../report/json.js';
-import { formatText } from '../report/text.js';
+import { FORMATS, render } from '../report/formats.js';
 import { diffCommand, matrixCommand, type CommandResult } from './compare.js';
 import { progressDisplay } from './progress.js';
 
 class UsageError extends Error {}
 
-/** package.json's version, read where the bin runs from (dist/cli/ of the package). */
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+/** package.json's version (and homepage), read where the bin runs from (dist/cli/ of the package). */
+const PACKAGE = createRequire(import.meta.url)('../../package.json') as { version: string; homepage?: string };
+const VERSION = PACKAGE.version;
+/** Where to learn about ksymcheck: the package's homepage, else its README where it is installed. */
+const INFORMATION_URI = PACKAGE.homepage ?? new URL('../../README.md', import.meta.url).href;
 
 function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
@@ -82,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('stage', { choices: ['build', 'load', 'both'] as const, default: 'both' as const, describe: 'build = modpost, load = the module loader' })
           .option('modpost-warn', { type: 'boolean', default: false, describe: 'KBUILD_MODPOST_WARN=1: unresolved symbols are warnings' })
           .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
-          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
+          .option('format', { choices: FORMATS, default: 'text' as const, describe: 'text, json (the report schema: docs/report.schema.json), sarif, junit, markdown, html' })
           .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' }),
       async (a) => {
@@ -102,9 +104,8 @@ export async function main(argv: string[]): Promise<number> {
           external: !a.inTree,
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
         });
-        if (a.format === 'json') for (const piece of formatJsonChunks(report)) out(piece);
-        else out(formatText(report, { color: useColor() }));
-        for (const n of report.notes) if (a.format === 'json') process.stderr.write(`ksymcheck: note: ${n}\n`);
+        for (const piece of await render(report, a.format, { color: useColor(), toolVersion: VERSION, informationUri: INFORMATION_URI })) out(piece);
+        for (const n of report.notes) if (a.format !== 'text') process.stderr.write(`ksymcheck: note: ${n}\n`);
         exitCode = report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
       },
     )

@@ -9,6 +9,8 @@ export const referenceSchema = z.object({
   section: z.string(),
   function: z.string().optional(),
   offset: z.number().int().nonnegative(),
+  /** The relocated bytes' offset in the ELF file (of a .ko.gz/.xz/.zst: in the decompressed image). */
+  fileOffset: z.number().int().nonnegative().optional(),
 });
 
 export const findingSchema = z.object({
