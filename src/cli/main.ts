@@ -15,6 +15,7 @@ import { parseKernelVersion } from '../kernel/version.js';
 import { FORMATS, render } from '../report/formats.js';
 import { diffCommand, matrixCommand, type CommandResult } from './compare.js';
 import { progressDisplay } from './progress.js';
+import { writeFileAtomic } from './write-atomic.js';
 
 class UsageError extends Error {}
 
@@ -85,11 +86,13 @@ export async function main(argv: string[]): Promise<number> {
           .option('modpost-warn', { type: 'boolean', default: false, describe: 'KBUILD_MODPOST_WARN=1: unresolved symbols are warnings' })
           .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
           .option('format', { choices: FORMATS, default: 'text' as const, describe: 'text, json (the report schema: docs/report.schema.json), sarif, junit, markdown, html' })
+          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file (whole or not at all) instead of stdout' })
           .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
         checkExtraSymbols(a.extraSymbols as string[]);
+        if (Array.isArray(a.output)) throw new UsageError('--output: give one file (it was given more than once)');
         // files after `--` (names that start with a dash) are modules too
         const modules = [...(a.modules ?? []), ...((a['--'] as unknown[] | undefined) ?? []).map(String)];
         if (modules.length === 0) throw new UsageError('no modules given: name .ko/.o files or directories');
@@ -104,7 +107,9 @@ export async function main(argv: string[]): Promise<number> {
           external: !a.inTree,
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
         });
-        for (const piece of await render(report, a.format, { color: useColor(), toolVersion: VERSION, informationUri: INFORMATION_URI })) out(piece);
+        const rendered = await render(report, a.format, { color: useColor() && a.output === undefined, toolVersion: VERSION, informationUri: INFORMATION_URI });
+        if (a.output !== undefined) writeFileAtomic(a.output, rendered);
+        else for (const piece of rendered) out(piece);
         for (const n of report.notes) if (a.format !== 'text') process.stderr.write(`ksymcheck: note: ${n}\n`);
         exitCode = report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
       },
