@@ -7,7 +7,7 @@ import { formatJsonChunks } from './json.js';
 import type { Report } from './schema.js';
 import { formatText } from './text.js';
 
-export const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown'] as const;
+export const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown', 'html'] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 export interface RenderOptions {
@@ -32,5 +32,7 @@ export async function render(report: Report, format: FormatName, opts: RenderOpt
       return [(await import('./junit.js')).formatJunit(report)];
     case 'markdown':
       return [(await import('./markdown.js')).formatMarkdown(report)];
+    case 'html':
+      return [(await import('./html.js')).formatHtml(report, { toolVersion: opts.toolVersion })];
   }
 }
