@@ -12,7 +12,8 @@ import { loadKernel } from '../kernel/load.js';
 import { runningKernel } from '../kernel/locate.js';
 import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
-import { FORMATS, render } from '../report/formats.js';
+import { FORMATS, render, type FormatName } from '../report/formats.js';
+import type { Report } from '../report/schema.js';
 import { diffCommand, matrixCommand, type CommandResult } from './compare.js';
 import { progressDisplay } from './progress.js';
 import { writeFileAtomic } from './write-atomic.js';
@@ -27,6 +28,17 @@ const INFORMATION_URI = PACKAGE.homepage ?? new URL('../../README.md', import.me
 
 function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+}
+
+/** --shard i/n → { index, count }, 1 ≤ i ≤ n. */
+function shardOption(v: unknown): { index: number; count: number } | undefined {
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) throw new UsageError('--shard: give one i/n (it was given more than once)');
+  const m = /^(\d+)\/(\d+)$/.exec(String(v));
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard: '${String(v)}' is not i/n with 1 <= i <= n (e.g. --shard 2/4)`);
+  return { index, count };
 }
 
 function checkVersionOption(v: unknown): void {
@@ -59,6 +71,14 @@ function asDefaultCommand(argv: string[]): string[] {
   return rest.some((a) => a === '--help' || a === '-h' || a === 'check') ? argv : rest;
 }
 
+/** Write a report in a format to --output or stdout; the exit status it calls for. */
+async function emit(report: Report, format: FormatName, output: string | undefined): Promise<number> {
+  const rendered = await render(report, format, { color: useColor() && output === undefined, toolVersion: VERSION, informationUri: INFORMATION_URI });
+  if (output !== undefined) writeFileAtomic(output, rendered);
+  else for (const piece of rendered) process.stdout.write(piece);
+  return report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const compared: CommandResult = { exitCode: 0 };
@@ -87,12 +107,14 @@ export async function main(argv: string[]): Promise<number> {
           .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
           .option('format', { choices: FORMATS, default: 'text' as const, describe: 'text, json (the report schema: docs/report.schema.json), sarif, junit, markdown, html' })
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file (whole or not at all) instead of stdout' })
+          .option('shard', { type: 'string', requiresArg: true, describe: "report shard i of n (e.g. 2/4) of the modules, split by path; join the shards' --format json reports with `ksymcheck merge`" })
           .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
         checkExtraSymbols(a.extraSymbols as string[]);
         if (Array.isArray(a.output)) throw new UsageError('--output: give one file (it was given more than once)');
+        const shard = shardOption(a.shard);
         // files after `--` (names that start with a dash) are modules too
         const modules = [...(a.modules ?? []), ...((a['--'] as unknown[] | undefined) ?? []).map(String)];
         if (modules.length === 0) throw new UsageError('no modules given: name .ko/.o files or directories');
@@ -106,12 +128,25 @@ export async function main(argv: string[]): Promise<number> {
           missingCrc: a.missingCrc,
           external: !a.inTree,
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
+          shard,
         });
-        const rendered = await render(report, a.format, { color: useColor() && a.output === undefined, toolVersion: VERSION, informationUri: INFORMATION_URI });
-        if (a.output !== undefined) writeFileAtomic(a.output, rendered);
-        else for (const piece of rendered) out(piece);
+        exitCode = await emit(report, a.format, a.output);
         for (const n of report.notes) if (a.format !== 'text') process.stderr.write(`ksymcheck: note: ${n}\n`);
-        exitCode = report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
+      },
+    )
+    .command(
+      'merge <reports..>',
+      "join the --format json reports of a run's shards (--shard i/n) into the whole run's report",
+      (y) =>
+        y
+          .positional('reports', { type: 'string', array: true, describe: "the shards' JSON reports" })
+          .option('format', { choices: FORMATS, default: 'json' as const, describe: 'as for check' })
+          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file (whole or not at all) instead of stdout' }),
+      async (a) => {
+        if (Array.isArray(a.output)) throw new UsageError('--output: give one file (it was given more than once)');
+        const { mergeReports, readReport } = await import('../report/merge.js');
+        const report = mergeReports((a.reports ?? []).map(readReport));
+        exitCode = await emit(report, a.format, a.output);
       },
     )
     .command(
