@@ -59,8 +59,11 @@ const lazyImports = {
   name: 'lazy-imports',
   setup(b) {
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
-      if (args.kind !== 'dynamic-import' || !args.importer.startsWith(join(root, 'src') + sep)) return undefined;
+      if (!args.importer.startsWith(join(root, 'src') + sep)) return undefined;
       const target = join(args.resolveDir, args.path); // …/src/report/sarif.js
+      // src/errors.ts too, from every importer: the CLI tells input errors from internal ones with
+      // `instanceof InputError`, so the bundle and the modules it loads at run time share one class
+      if (args.kind !== 'dynamic-import' && target !== join(root, 'src', 'errors.js')) return undefined;
       const fromDist = relative(join(root, 'dist', 'cli'), join(root, 'dist', relative(join(root, 'src'), target)));
       return { path: fromDist.split(sep).join('/').replace(/^(?!\.)/, './'), external: true };
     });
