@@ -168,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
-    .command(matrixCommand(out, compared, (m) => new UsageError(m)))
+    .command(matrixCommand(out, compared, (m) => new UsageError(m), VERSION))
     .command(diffCommand(out, compared))
     // One value per occurrence of a repeatable option: yargs' greedy arrays took every file after
     // `--extra-symbols F` as another symbols file, so `--extra-symbols F foo.ko` checked nothing.

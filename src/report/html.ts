@@ -5,6 +5,7 @@
  * No network request: styles and script are inline, the findings are a JSON island, and the page's
  * Content-Security-Policy allows nothing to be fetched. Knows the report's shape only.
  */
+import type { MatrixReport } from './compare-schema.js';
 import type { FindingJson, Report } from './schema.js';
 import { formatReference } from './text.js';
 
@@ -135,6 +136,30 @@ const SCRIPT = `
   verdictSel.addEventListener('change', filter);
 })();
 `;
+
+/**
+ * A `ksymcheck matrix` report as one report per kernel (the page's columns): each module's findings on
+ * that kernel are its cells' findings, stage by stage; a module fails there when a cell of it fails.
+ */
+export function matrixReports(m: MatrixReport): Report[] {
+  return m.kernels.map((kernel) => ({
+    schemaVersion: 1 as const,
+    kernel,
+    stages: m.stages,
+    notes: m.notes,
+    modules: m.modules.map((mod) => {
+      const cells = m.cells.filter((c) => c.module === mod.path && c.kernel === kernel.source);
+      return {
+        path: mod.path,
+        name: mod.name,
+        licenses: mod.licenses,
+        verdict: cells.some((c) => c.verdict === 'fail') ? ('fail' as const) : ('pass' as const),
+        findings: m.stages.flatMap((stage) => cells.filter((c) => c.stage === stage).flatMap((c) => c.findings)),
+      };
+    }),
+    errors: m.errors,
+  }));
+}
 
 /** The page for one report, or for several reports of the same modules (one column per kernel). */
 export function formatHtml(reports: Report | Report[], opts: HtmlOptions): string {

@@ -4,14 +4,16 @@
  * (messages, call sites, hints), the filters hide rows, no console error, no request leaves the page. A
  * screenshot is written to .cache/screenshots/html-report.png.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { MatrixReport } from '../../src/report/compare-schema.js';
 import { formatHtml } from '../../src/report/html.js';
 import type { Report } from '../../src/report/schema.js';
-import { ROOT } from '../helpers/fixtures.js';
+import { CLI, ROOT, sample } from '../helpers/fixtures.js';
 import { variedReport } from './reports.js';
 
 /** Page-side values in the evaluate callbacks (the project compiles without the DOM library). */
@@ -111,5 +113,33 @@ test('a matrix of reports draws one column per kernel', async () => {
   const row = await p.$$eval('tr[data-module="weak_user"] td.cell', (tds) => tds.map((t) => t.className));
   expect(row).toEqual(['cell verdict-pass', 'cell verdict-absent']);
   expect(await p.$$eval('td.cell', (tds) => tds.length)).toBe(2 * (report.modules.length + 1));
+  await p.close();
+});
+
+test('ksymcheck matrix --format html: one column per kernel, the verdicts of the matrix’s cells', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ksymcheck-html-'));
+  const page = join(dir, 'matrix.html');
+  const kernels = [sample('v6', 'kernels', '6.1'), sample('v6', 'kernels', '6.16')];
+  const args = ['matrix', '-q', '-k', kernels[0], '-k', kernels[1], sample('v6', 'modules')];
+  const json = spawnSync(process.execPath, [CLI, ...args, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const html = spawnSync(process.execPath, [CLI, ...args, '--format', 'html', '--output', page], { encoding: 'utf8' });
+  expect([html.status, html.stdout, html.stderr]).toEqual([json.status, '', '']);
+  const m = JSON.parse(json.stdout) as MatrixReport;
+  const p = await browser.newPage();
+  const errors: string[] = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  await p.goto(pathToFileURL(page).href);
+  const labels = m.kernels.map((k) => k.release ?? k.version);
+  expect(await p.$$eval('th.kernel', (th) => th.map((t) => t.textContent))).toEqual(labels);
+  const cells = await p.$$eval('td.cell', (tds) => tds.map((t: Dom) => [t.dataset.module, t.dataset.kernel, t.dataset.verdict]));
+  const expected = m.modules.flatMap((mod) =>
+    m.kernels.map((k, i) => [mod.name, labels[i], m.cells.some((c) => c.module === mod.path && c.kernel === k.source && c.verdict === 'fail') ? 'fail' : 'pass']),
+  );
+  expect(cells).toEqual(expected);
+  // the kernels differ for some module (namespaces: module-only exports from 6.16 on)
+  expect(new Set(expected.filter((e) => e[2] === 'fail').map((e) => e[1])).size).toBe(2);
+  await p.click(`tr[data-module="vboxdrv"] td.cell[data-kernel="${labels[1]}"]`);
+  expect(await p.$eval('#findings h2', (h) => h.textContent)).toBe(`vboxdrv on ${labels[1]}: fail`);
+  expect(errors).toEqual([]);
   await p.close();
 });
