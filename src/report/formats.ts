@@ -19,7 +19,7 @@ export interface RenderOptions {
   informationUri: string;
 }
 
-/** The whole report in one format, as the pieces of text to write (JSON: one piece per module). */
+/** The whole report in one format, as the pieces of text to write (JSON: one per module; SARIF: one per result). */
 export async function render(report: Report, format: FormatName, opts: RenderOptions): Promise<Iterable<string>> {
   switch (format) {
     case 'text':
@@ -27,7 +27,7 @@ export async function render(report: Report, format: FormatName, opts: RenderOpt
     case 'json':
       return formatJsonChunks(report);
     case 'sarif':
-      return [(await import('./sarif.js')).formatSarif(report, { toolVersion: opts.toolVersion, informationUri: opts.informationUri })];
+      return (await import('./sarif.js')).formatSarifChunks(report, { toolVersion: opts.toolVersion, informationUri: opts.informationUri });
     case 'junit':
       return [(await import('./junit.js')).formatJunit(report)];
     case 'markdown':

@@ -58,7 +58,13 @@ function sentence(s: string): string {
   return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
-export function formatSarif(report: Report, opts: SarifOptions): string {
+/**
+ * The SARIF log in pieces: everything up to the results, then one result at a time, then the rest — the
+ * same text as one JSON.stringify(log, null, 2) would give. A failing tree has tens of thousands of
+ * results (Debian's 4,023 modules on another ABI: 80,000); as one string the log was over 300 MB and the
+ * run's peak memory over 2 GB.
+ */
+export function* formatSarifChunks(report: Report, opts: SarifOptions): Generator<string> {
   const descriptions = ruleDescriptions();
   const ruleIndex = new Map(descriptions.map((d, i) => [d.id, i]));
   const rules = descriptions.map((d) => ({
@@ -74,65 +80,61 @@ export function formatSarif(report: Report, opts: SarifOptions): string {
     properties: { stages: d.stages.map((s) => s.stage) },
   }));
 
-  const artifacts: Array<{ location: { uri: string; uriBaseId?: string }; roles: ['analysisTarget'] }> = [];
+  // Every module checked is an artifact, with or without findings (a forge shows what was analysed),
+  // then every unreadable file; known before the results, which are written one at a time.
   const artifactIndex = new Map<string, number>();
-  const artifactOf = (path: string) => {
-    let index = artifactIndex.get(path);
-    if (index === undefined) {
-      index = artifacts.length;
-      artifactIndex.set(path, index);
-      artifacts.push({ location: artifactLocation(path), roles: ['analysisTarget'] });
-    }
-    return { ...artifactLocation(path), index };
-  };
+  for (const path of [...report.modules.map((m) => m.path), ...report.errors.map((e) => e.path)]) {
+    if (!artifactIndex.has(path)) artifactIndex.set(path, artifactIndex.size);
+  }
+  const artifacts = [...artifactIndex.keys()].map((path) => ({ location: artifactLocation(path), roles: ['analysisTarget'] }));
+  const artifactOf = (path: string) => ({ ...artifactLocation(path), index: artifactIndex.get(path)! });
 
-  const results = [];
-  for (const m of report.modules) {
-    for (const f of m.findings) {
-      const places = f.references.map((r, i) => ({
-        id: i,
-        physicalLocation: {
-          artifactLocation: artifactOf(m.path),
-          // a compressed module's offsets are in the decompressed image: the region is then the file's start
-          region: { byteOffset: r.fileOffset !== undefined && !COMPRESSED.test(m.path) ? r.fileOffset : 0 },
-        },
-        logicalLocations: [
-          r.function
-            ? { name: r.function, fullyQualifiedName: `${m.name}::${r.function}`, kind: 'function' }
-            : { name: r.section, fullyQualifiedName: `${m.name}::${r.section}`, kind: 'module' },
-        ],
-        message: { text: `${f.symbol ?? 'referenced'} at ${formatReference(r)}` },
-        properties: { section: r.section, offset: r.offset },
-      }));
-      const [first, ...rest] = places;
-      const { modpostPrints, ...evidence } = f.evidence;
-      results.push({
-        ruleId: f.rule,
-        ruleIndex: ruleIndex.get(f.rule)!,
-        level: f.severity,
-        message: { text: f.message },
-        locations: [
-          first ?? {
-            physicalLocation: { artifactLocation: artifactOf(m.path), region: { byteOffset: 0 } },
-            logicalLocations: [{ name: m.name, kind: 'module' }],
-            message: { text: `the module ${m.name} as a whole` },
+  function* results(): Generator<object> {
+    for (const m of report.modules) {
+      for (const f of m.findings) {
+        const places = f.references.map((r, i) => ({
+          id: i,
+          physicalLocation: {
+            artifactLocation: artifactOf(m.path),
+            // a compressed module's offsets are in the decompressed image: the region is then the file's start
+            region: { byteOffset: r.fileOffset !== undefined && !COMPRESSED.test(m.path) ? r.fileOffset : 0 },
           },
-        ],
-        ...(rest.length ? { relatedLocations: rest } : {}),
-        partialFingerprints: { 'ksymcheckFinding/v1': fingerprint(m.name, f) },
-        properties: {
-          stage: f.stage,
-          module: m.name,
-          ...(f.symbol !== undefined ? { symbol: f.symbol } : {}),
-          ...(f.hint !== undefined ? { hint: f.hint } : {}),
-          ...(modpostPrints !== undefined ? { modpostPrints } : {}),
-          evidence,
-        },
-      });
+          logicalLocations: [
+            r.function
+              ? { name: r.function, fullyQualifiedName: `${m.name}::${r.function}`, kind: 'function' }
+              : { name: r.section, fullyQualifiedName: `${m.name}::${r.section}`, kind: 'module' },
+          ],
+          message: { text: `${f.symbol ?? 'referenced'} at ${formatReference(r)}` },
+          properties: { section: r.section, offset: r.offset },
+        }));
+        const [first, ...rest] = places;
+        const { modpostPrints, ...evidence } = f.evidence;
+        yield {
+          ruleId: f.rule,
+          ruleIndex: ruleIndex.get(f.rule)!,
+          level: f.severity,
+          message: { text: f.message },
+          locations: [
+            first ?? {
+              physicalLocation: { artifactLocation: artifactOf(m.path), region: { byteOffset: 0 } },
+              logicalLocations: [{ name: m.name, kind: 'module' }],
+              message: { text: `the module ${m.name} as a whole` },
+            },
+          ],
+          ...(rest.length ? { relatedLocations: rest } : {}),
+          partialFingerprints: { 'ksymcheckFinding/v1': fingerprint(m.name, f) },
+          properties: {
+            stage: f.stage,
+            module: m.name,
+            ...(f.symbol !== undefined ? { symbol: f.symbol } : {}),
+            ...(f.hint !== undefined ? { hint: f.hint } : {}),
+            ...(modpostPrints !== undefined ? { modpostPrints } : {}),
+            evidence,
+          },
+        };
+      }
     }
   }
-  // Every module checked is an artifact, with or without findings (a forge shows what was analysed).
-  for (const m of report.modules) artifactOf(m.path);
 
   const k = report.kernel;
   const notifications = [
@@ -163,10 +165,28 @@ export function formatSarif(report: Report, opts: SarifOptions): string {
         invocations: [{ executionSuccessful: report.errors.length === 0, ...(notifications.length ? { toolExecutionNotifications: notifications } : {}) }],
         originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(`${opts.baseDir ?? process.cwd()}/`).href } },
         artifacts,
-        results,
+        results: RESULTS,
         properties: { kernel: k, stages: report.stages },
       },
     ],
   };
-  return JSON.stringify(sarif, null, 2) + '\n';
+  const text = JSON.stringify(sarif, null, 2) + '\n';
+  const marker = text.indexOf(JSON.stringify(RESULTS));
+  const indent = text.slice(text.lastIndexOf('\n', marker) + 1).match(/^ */)![0];
+  yield text.slice(0, marker);
+  let first = true;
+  for (const r of results()) {
+    yield `${first ? '[\n' : ',\n'}${indent}  ${JSON.stringify(r, null, 2).replace(/\n/g, `\n${indent}  `)}`;
+    first = false;
+  }
+  yield first ? '[]' : `\n${indent}]`;
+  yield text.slice(marker + JSON.stringify(RESULTS).length);
+}
+
+/** Where the results go in the log's text (replaced by them as they are written). */
+const RESULTS = '\u0000ksymcheck results\u0000';
+
+/** The SARIF log as one string. */
+export function formatSarif(report: Report, opts: SarifOptions): string {
+  return [...formatSarifChunks(report, opts)].join('');
 }

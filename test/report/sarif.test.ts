@@ -13,7 +13,7 @@ import addFormatsModule from 'ajv-formats';
 import { check } from '../../src/check.js';
 import { RULE_IDS } from '../../src/rules/types.js';
 import type { Report } from '../../src/report/schema.js';
-import { formatSarif } from '../../src/report/sarif.js';
+import { formatSarif, formatSarifChunks } from '../../src/report/sarif.js';
 import { CLI, ROOT, run, sample } from '../helpers/fixtures.js';
 import { variedReport } from './reports.js';
 
@@ -74,6 +74,14 @@ describe('SARIF content', () => {
     expect(ns.help.text).toContain('verify_namespace_is_imported()');
     expect(ns.fullDescription.text).toMatch(/^At build time \(modpost\): .*At load time \(the module loader\): /);
     expect(rules.find((r: Sarif) => r.id === 'missing-crc').defaultConfiguration.level).toBe('warning');
+  });
+
+  test('written in pieces, the log is the text JSON.stringify(log, null, 2) gives, with and without results', () => {
+    expect(formatSarif(report, OPTS)).toBe(JSON.stringify(sarif, null, 2) + '\n');
+    const none = formatSarif({ ...report, modules: report.modules.filter((m) => m.findings.length === 0) }, OPTS);
+    expect(JSON.parse(none).runs[0].results).toEqual([]);
+    expect(none).toBe(JSON.stringify(JSON.parse(none), null, 2) + '\n');
+    expect([...formatSarifChunks(report, OPTS)].length).toBe(3 + sarif.runs[0].results.length);
   });
 
   test('one result per finding, in report order, with rule, level and the kernel message', () => {
