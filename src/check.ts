@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { InputError } from './errors.js';
 import { loadKernel } from './kernel/load.js';
+import { runningKernel } from './kernel/locate.js';
 import type { Export, KernelBuild } from './kernel/types.js';
 import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
 import { MODULE_FILE_NAME } from './module/decompress.js';
-import { readModule, shareNames } from './module/read.js';
+import { codeSiteOf, readModule, reopen, shareNames } from './module/read.js';
 import type { ModuleFacts } from './module/types.js';
 import { runRules, STAGE_ORDER } from './rules/index.js';
 import { ownerModule } from './rules/shared.js';
@@ -19,7 +20,8 @@ import type { ModuleReport, Report } from './report/schema.js';
 export type StageChoice = 'build' | 'load' | 'both';
 
 export interface CheckRequest {
-  kernel: string;
+  /** A kernel build, headers dir, Module.symvers[.gz] or vmlinux; default: the running kernel's (runningKernel()). */
+  kernel?: string;
   modules: string[];
   extraSymbols?: string[];
   kernelVersion?: string;
@@ -39,6 +41,22 @@ export interface CheckRequest {
   frames?: boolean;
   /** Where separate debug files of stripped modules are looked for (default /usr/lib/debug). */
   debugDirs?: string[];
+  /**
+   * Report only shard `index` of `count` (1-based) of the module set, split by path (shardOf). Every
+   * module is still read, as their exports resolve each other's imports; `ksymcheck merge` joins the
+   * shards' reports into the single run's.
+   */
+  shard?: { index: number; count: number };
+}
+
+/**
+ * Which shard (1-based, of `count`) a path belongs to: FNV-1a of the path's UTF-8 bytes, modulo count.
+ * Stable: a path's shard depends on nothing but the path, so adding a module moves no other.
+ */
+export function shardOf(path: string, count: number): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(path, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return (h % count) + 1;
 }
 
 export function stagesOf(choice: StageChoice = 'both'): Stage[] {
@@ -124,7 +142,14 @@ export function ownerOf(m: ModuleFacts): string {
  * with `references: 'lazy'` are read from its file when a finding first shows them). The modules' exports
  * and names resolve each other's imports, as in one modpost invocation.
  */
-export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], options: Partial<CheckOptions> & { stage?: StageChoice } = {}): ModuleReport[] {
+export function checkModules(
+  kernel: KernelBuild,
+  modules: ModuleFacts[],
+  options: Partial<CheckOptions> & { stage?: StageChoice; only?: ReadonlySet<ModuleFacts> } = {},
+): ModuleReport[] {
+  // The modules reported (a shard's); the others only resolve imports, and are decided when one of
+  // the reported modules depends on them.
+  const reported = options.only ? modules.filter((m) => options.only!.has(m)) : modules;
   const opts: CheckOptions = {
     modpostWarn: options.modpostWarn ?? false,
     missingCrc: options.missingCrc ?? 'warn',
@@ -212,17 +237,17 @@ export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], option
   };
   if (stages.includes('load')) {
     try {
-      for (const m of modules) if (!refusal.has(m)) decideLoad(m);
+      for (const m of reported) if (!refusal.has(m)) decideLoad(m);
     } catch (e) {
       if (!(e instanceof DeepChain)) throw e;
       // The modules decided before the throw stand (their dependencies were decided); nothing of the
       // interrupted ones was kept (findingsOf and the walks store a result only when it is complete).
       ordered = true;
-      for (const m of dependencyOrder(modules, (x) => runOwners(contextOf(x)))) if (!refusal.has(m)) decideLoad(m);
+      for (const m of dependencyOrder(reported, (x) => runOwners(contextOf(x)))) if (!refusal.has(m)) decideLoad(m);
       ordered = false;
     }
   }
-  return modules.map((m) => {
+  return reported.map((m) => {
     settle(m);
     const findings: Finding[] = [];
     for (const stage of STAGE_ORDER) if (stages.includes(stage)) findings.push(...findingsOf(m, stage));
@@ -281,24 +306,76 @@ export function dependencyOrder<T>(nodes: readonly T[], depsOf: (n: T) => readon
 
 /** Read the kernel and the modules, check them, and return the report (the JSON contract). */
 export async function check(req: CheckRequest): Promise<Report> {
-  const kernel = await loadKernel(req.kernel, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols });
-  const errors: Report['errors'] = [];
+  const kernelPath = req.kernel ?? runningKernel();
+  const kernel = await loadKernel(kernelPath, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols });
   const notes: string[] = [];
-  if (!kernel.version) {
-    notes.push(`kernel version unknown for ${req.kernel}: applying the rules of the newest kernel known (${formatVersion(NEWEST_KNOWN)}); pass --kernel-version to choose`);
+  const note = versionNote(kernel);
+  if (note) notes.push(note);
+  const { modules, errors } = await readModules(req.modules, kernel, req);
+  const shard = req.shard;
+  if (!shard) return assemble(req, kernel, notes, await withFrames(req, modules, checkModules(kernel, modules, { ...req }), notes), errors);
+  // A shard: its modules, their places in the whole run's order (merge restores it), its errors.
+  const only = new Set<ModuleFacts>();
+  const positions: number[] = [];
+  modules.forEach((m, i) => {
+    if (shardOf(m.path, shard.count) === shard.index) {
+      only.add(m);
+      positions.push(i);
+    }
+  });
+  const mine = errors.filter((e) => shardOf(e.path, shard.count) === shard.index);
+  const reports = await withFrames(req, modules, checkModules(kernel, modules, { ...req, only }), notes);
+  return { ...assemble(req, kernel, notes, reports, mine), shard: { ...shard, positions } };
+}
+
+/**
+ * The reports with frames on the references their findings show (unless `frames: false`): the DWARF
+ * reader is loaded, and each module concerned read again, only when some finding shows a reference.
+ */
+async function withFrames(req: CheckRequest, modules: ModuleFacts[], reports: ModuleReport[], notes: string[]): Promise<ModuleReport[]> {
+  if (req.frames === false || !reports.some((r) => r.findings.some((f) => f.references.length > 0))) return reports;
+  const { attachFrames } = await import('./module/frames.js');
+  const outcome = await attachFrames(modules, reports, { debugDirs: req.debugDirs, reader: { codeSiteOf, reopen } });
+  // bad DWARF leaves the verdicts as they are: said, not an unreadable input
+  for (const e of outcome.errors) notes.push(`unreadable DWARF: ${e.message} (its references keep function+offset)`);
+  const none = outcome.withoutDwarf;
+  if (none.length > 0) {
+    const dirs = (req.debugDirs?.length ? req.debugDirs : ['/usr/lib/debug']).join(', ');
+    notes.push(
+      `no DWARF for ${none.length} module(s) with references (${none.slice(0, 3).join(', ')}${none.length > 3 ? ', …' : ''}), nor a separate debug file under ${dirs} (by build ID or path): their references keep function+offset without the inline chain; pass --debug-dir, or build with debug info`,
+    );
   }
-  const paths = await expandModulePaths(req.modules, errors);
+  return reports;
+}
+
+/** The note a report carries when the build does not tell its version. */
+export function versionNote(kernel: KernelBuild): string | undefined {
+  if (kernel.version) return undefined;
+  return `kernel version unknown for ${kernel.source}: applying the rules of the newest kernel known (${formatVersion(NEWEST_KNOWN)}); pass --kernel-version to choose`;
+}
+
+/**
+ * Expand directories and read every module file once (bounded concurrency), facts with deferred
+ * references. An unreadable file becomes an entry in `errors`; the rest are still read.
+ */
+export async function readModules(
+  paths: string[],
+  kernel: KernelBuild | undefined,
+  opts: Pick<CheckRequest, 'concurrency' | 'onProgress'> = {},
+): Promise<{ modules: ModuleFacts[]; errors: Report['errors'] }> {
+  const errors: Report['errors'] = [];
+  const files = await expandModulePaths(paths, errors);
   // Seeding the name table with the kernel's 25,000 export names pays for a tree, not for one module.
-  if (paths.length >= SHARE_NAMES_FROM) shareNames(exportNames(kernel));
+  if (kernel && files.length >= SHARE_NAMES_FROM) shareNames(exportNames(kernel));
   // One thread: worker threads measured slower here (docs/performance.md, "Concurrency").
-  const limit = pLimit(req.concurrency ?? 16);
+  const limit = pLimit(opts.concurrency ?? 16);
   let done = 0;
-  const progress = req.onProgress;
-  progress?.(0, paths.length);
+  const progress = opts.onProgress;
+  progress?.(0, files.length);
   // References (relocations → function+offset) are worked out only for the modules whose findings
   // show them: the relocations are still checked now, so a broken file is an error all the same.
   const read = await Promise.all(
-    paths.map((p) =>
+    files.map((p) =>
       limit(async () => {
         try {
           return await readModule(p, { references: 'lazy' });
@@ -307,46 +384,37 @@ export async function check(req: CheckRequest): Promise<Report> {
           else errors.push({ path: p, message: `${p}: ${(e as Error).message}` });
           return undefined;
         } finally {
-          progress?.(++done, paths.length);
+          progress?.(++done, files.length);
         }
       }),
     ),
   );
-  const modules = read.filter((m): m is ModuleFacts => m !== undefined);
-  const reports = checkModules(kernel, modules, { ...req });
-  if (req.frames !== false && reports.some((r) => r.findings.some((f) => f.references.length > 0))) {
-    // the DWARF reader is loaded (and each module concerned read again) only for findings with references
-    const { attachFrames } = await import('./module/frames.js');
-    const outcome = await attachFrames(modules, reports, { debugDirs: req.debugDirs });
-    // bad DWARF leaves the verdicts as they are: said, not an unreadable input
-    for (const e of outcome.errors) notes.push(`unreadable DWARF: ${e.message} (its references keep function+offset)`);
-    const none = outcome.withoutDwarf;
-    if (none.length > 0) {
-      const dirs = (req.debugDirs?.length ? req.debugDirs : ['/usr/lib/debug']).join(', ');
-      notes.push(
-        `no DWARF for ${none.length} module(s) with references (${none.slice(0, 3).join(', ')}${none.length > 3 ? ', …' : ''}), nor a separate debug file under ${dirs} (by build ID or path): their references keep function+offset without the inline chain; pass --debug-dir, or build with debug info`,
-      );
-    }
-  }
-  return assemble(req, kernel, notes, reports, errors);
+  errors.sort(byPath);
+  return { modules: read.filter((m): m is ModuleFacts => m !== undefined), errors };
+}
+
+const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** The report's account of a kernel build: what was read and which version's rules apply. */
+export function kernelSummary(kernel: KernelBuild): Report['kernel'] {
+  return {
+    release: kernel.release ?? null,
+    version: formatVersion(kernel.version ?? NEWEST_KNOWN),
+    versionSource: kernel.versionSource,
+    source: kernel.source,
+    modversions: kernel.modversions ?? null,
+    exports: kernel.exports.size,
+  };
 }
 
 function assemble(req: CheckRequest, kernel: KernelBuild, notes: string[], reports: ModuleReport[], errors: Report['errors']): Report {
-  errors.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  errors.sort(byPath);
   return {
     schemaVersion: 1,
-    kernel: {
-      release: kernel.release ?? null,
-      version: formatVersion(kernel.version ?? NEWEST_KNOWN),
-      versionSource: kernel.versionSource,
-      source: kernel.source,
-      modversions: kernel.modversions ?? null,
-      exports: kernel.exports.size,
-    },
+    kernel: kernelSummary(kernel),
     stages: stagesOf(req.stage),
     notes,
     modules: reports,
     errors,
   };
 }
-

@@ -9,22 +9,54 @@ import { hideBin } from 'yargs/helpers';
 import { check, type StageChoice } from '../check.js';
 import { InputError } from '../errors.js';
 import { loadKernel } from '../kernel/load.js';
+import { runningKernel } from '../kernel/locate.js';
 import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
-import { formatText } from '../report/text.js';
+import { FORMATS, render, type FormatName } from '../report/formats.js';
+import type { Report } from '../report/schema.js';
+import { diffCommand, matrixCommand, type CommandResult } from './compare.js';
 import { progressDisplay } from './progress.js';
+import { writeFileAtomic } from './write-atomic.js';
 
 class UsageError extends Error {}
 
-/** package.json's version, read where the bin runs from (dist/cli/ of the package). */
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+/** package.json's version (and homepage), read where the bin runs from (dist/cli/ of the package). */
+const PACKAGE = createRequire(import.meta.url)('../../package.json') as { version: string; homepage?: string };
+const VERSION = PACKAGE.version;
+/** Where to learn about ksymcheck: the package's homepage, else its README where it is installed. */
+const INFORMATION_URI = PACKAGE.homepage ?? new URL('../../README.md', import.meta.url).href;
 
 function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
 }
 
+/** --shard i/n → { index, count }, 1 ≤ i ≤ n. */
+function shardOption(v: unknown): { index: number; count: number } | undefined {
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) throw new UsageError('--shard: give one i/n (it was given more than once)');
+  const m = /^(\d+)\/(\d+)$/.exec(String(v));
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard: '${String(v)}' is not i/n with 1 <= i <= n (e.g. --shard 2/4)`);
+  return { index, count };
+}
+
 function checkVersionOption(v: unknown): void {
   if (v !== undefined && !parseKernelVersion(String(v))) throw new UsageError(`--kernel-version: '${String(v)}' is not a kernel version (expected X.Y[.Z][-rcN])`);
+}
+
+/** A module named where a Module.symvers belongs: `--extra-symbols foo.ko` (a forgotten symvers file). */
+function looksLikeModule(path: string): boolean {
+  return /\.(?:ko(?:\.(?:gz|xz|zst))?|o)$/.test(path);
+}
+
+function checkExtraSymbols(files: string[]): void {
+  const mod = files.find(looksLikeModule);
+  if (mod === undefined) return;
+  throw new UsageError(
+    `--extra-symbols ${mod}: a module, not a Module.symvers; --extra-symbols takes one Module.symvers per occurrence, ` +
+      `so name the symbols file right after it and the modules elsewhere (e.g. --extra-symbols other/Module.symvers ${mod})`,
+  );
 }
 
 /**
@@ -39,31 +71,53 @@ function asDefaultCommand(argv: string[]): string[] {
   return rest.some((a) => a === '--help' || a === '-h' || a === 'check') ? argv : rest;
 }
 
+/** Write a report in a format to --output or stdout; the exit status it calls for. */
+async function emit(report: Report, format: FormatName, output: string | undefined): Promise<number> {
+  const rendered = await render(report, format, { color: useColor() && output === undefined, toolVersion: VERSION, informationUri: INFORMATION_URI });
+  if (output !== undefined) writeFileAtomic(output, rendered);
+  else for (const piece of rendered) process.stdout.write(piece);
+  return report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
+  const compared: CommandResult = { exitCode: 0 };
   const out = (s: string) => process.stdout.write(s);
   const parser = yargs(asDefaultCommand(argv))
     .scriptName('ksymcheck')
-    .usage('$0 [check] --kernel <build dir|Module.symvers[.gz]|vmlinux> <module.ko|module.o|dir>...')
+    // the same usage lines as the README's (test/cli/usage.test.ts runs both as written)
+    .usage(
+      '$0 [check] --kernel <kernel build> [--extra-symbols <Module.symvers>]... <module.ko|module.o|dir>...\n' +
+        '$0 exports --kernel <kernel build> [--format symvers|json]\n' +
+        '$0 matrix --kernel <kernel build>... <module.ko|module.o|dir>...\n' +
+        '$0 diff --from <kernel build> --to <kernel build> [<module.ko|module.o|dir>...]\n\n' +
+        '<kernel build>: a build or headers dir, a Module.symvers[.gz], or a vmlinux',
+    )
     .command(
       ['check [modules..]', '$0 [modules..]'],
       "predict modpost's and the module loader's verdicts for modules against a kernel build",
       (y) =>
         y
           .positional('modules', { type: 'string', array: true, describe: '.ko / .o files or directories of them' })
-          .option('kernel', { alias: 'k', type: 'string', demandOption: true, describe: 'kernel build/headers dir, Module.symvers[.gz] or vmlinux' })
-          .option('extra-symbols', { type: 'string', array: true, default: [], describe: "other modules' Module.symvers (like KBUILD_EXTRA_SYMBOLS)" })
+          .option('kernel', { alias: 'k', type: 'string', describe: 'kernel build/headers dir, Module.symvers[.gz] or vmlinux (default: the running kernel\'s /lib/modules/$(uname -r)/build, /boot/symvers-$(uname -r).gz or /lib/modules/$(uname -r)/symvers.gz)' })
+          .option('extra-symbols', { type: 'string', array: true, nargs: 1, default: [], describe: "other modules' Module.symvers (like KBUILD_EXTRA_SYMBOLS); repeat the option for each file" })
           .option('kernel-version', { type: 'string', describe: 'apply the rules of this kernel version (X.Y[.Z][-rcN])' })
           .option('stage', { choices: ['build', 'load', 'both'] as const, default: 'both' as const, describe: 'build = modpost, load = the module loader' })
           .option('modpost-warn', { type: 'boolean', default: false, describe: 'KBUILD_MODPOST_WARN=1: unresolved symbols are warnings' })
           .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
-          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
+          .option('format', { choices: FORMATS, default: 'text' as const, describe: 'text, json (the report schema: docs/report.schema.json), sarif, junit, markdown, html' })
+          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file (whole or not at all) instead of stdout' })
+          .option('shard', { type: 'string', requiresArg: true, describe: "report shard i of n (e.g. 2/4) of the modules, split by path; join the shards' --format json reports with `ksymcheck merge`" })
           .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' })
           .option('debug-dir', { type: 'string', nargs: 1, requiresArg: true, describe: 'where separate debug files of stripped modules are (repeatable; default /usr/lib/debug)' }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
-        const modules = a.modules ?? [];
+        checkExtraSymbols(a.extraSymbols as string[]);
+        if (Array.isArray(a.output)) throw new UsageError('--output: give one file (it was given more than once)');
+        const shard = shardOption(a.shard);
+        // files after `--` (names that start with a dash) are modules too
+        const modules = [...(a.modules ?? []), ...((a['--'] as unknown[] | undefined) ?? []).map(String)];
         if (modules.length === 0) throw new UsageError('no modules given: name .ko/.o files or directories');
         const report = await check({
           kernel: a.kernel,
@@ -75,12 +129,26 @@ export async function main(argv: string[]): Promise<number> {
           missingCrc: a.missingCrc,
           external: !a.inTree,
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
+          shard,
           debugDirs: a.debugDir === undefined ? undefined : ([] as string[]).concat(a.debugDir),
         });
-        if (a.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
-        else out(formatText(report, { color: useColor() }));
-        for (const n of report.notes) if (a.format === 'json') process.stderr.write(`ksymcheck: note: ${n}\n`);
-        exitCode = report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
+        exitCode = await emit(report, a.format, a.output);
+        for (const n of report.notes) if (a.format !== 'text') process.stderr.write(`ksymcheck: note: ${n}\n`);
+      },
+    )
+    .command(
+      'merge <reports..>',
+      "join the --format json reports of a run's shards (--shard i/n) into the whole run's report",
+      (y) =>
+        y
+          .positional('reports', { type: 'string', array: true, describe: "the shards' JSON reports" })
+          .option('format', { choices: FORMATS, default: 'json' as const, describe: 'as for check' })
+          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file (whole or not at all) instead of stdout' }),
+      async (a) => {
+        if (Array.isArray(a.output)) throw new UsageError('--output: give one file (it was given more than once)');
+        const { mergeReports, readReport } = await import('../report/merge.js');
+        const report = mergeReports((a.reports ?? []).map(readReport));
+        exitCode = await emit(report, a.format, a.output);
       },
     )
     .command(
@@ -88,11 +156,12 @@ export async function main(argv: string[]): Promise<number> {
       'print the export index ksymcheck built for a kernel',
       (y) =>
         y
-          .option('kernel', { alias: 'k', type: 'string', demandOption: true })
-          .option('extra-symbols', { type: 'string', array: true, default: [] })
+          .option('kernel', { alias: 'k', type: 'string', describe: "as for check (default: the running kernel's)" })
+          .option('extra-symbols', { type: 'string', array: true, nargs: 1, default: [], describe: "other modules' Module.symvers; repeat the option for each file" })
           .option('format', { choices: ['symvers', 'json'] as const, default: 'symvers' as const }),
       async (a) => {
-        const kernel = await loadKernel(a.kernel, { extraSymbols: a.extraSymbols as string[] });
+        checkExtraSymbols(a.extraSymbols as string[]);
+        const kernel = await loadKernel(a.kernel ?? runningKernel(), { extraSymbols: a.extraSymbols as string[] });
         const list = [...kernel.exports.values()];
         if (a.format === 'json') {
           out(JSON.stringify({ release: kernel.release ?? null, exports: list.map(({ origin, ...e }) => ({ ...e, origin: origin.file })) }, null, 2) + '\n');
@@ -101,6 +170,11 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
+    .command(matrixCommand(out, compared, (m) => new UsageError(m), VERSION))
+    .command(diffCommand(out, compared))
+    // One value per occurrence of a repeatable option: yargs' greedy arrays took every file after
+    // `--extra-symbols F` as another symbols file, so `--extra-symbols F foo.ko` checked nothing.
+    .parserConfiguration({ 'greedy-arrays': false, 'populate--': true })
     .strict()
     .help()
     .version(VERSION)
@@ -110,6 +184,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   try {
     await parser.parseAsync();
+    exitCode = Math.max(exitCode, compared.exitCode);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`ksymcheck: ${e.message}\nRun 'ksymcheck --help' for usage.\n`);

@@ -16,19 +16,25 @@
 // Synchronous calls: a kernel is a handful of small files, and each trip through libuv's thread pool
 // cost more than the read (the one-module path is start-up bound).
 import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { release as osRelease } from 'node:os';
 import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
+import { readDeb } from '../package/deb.js';
+import { isRpm, readRpm } from '../package/rpm.js';
 import type { VersionSource } from './types.js';
 import { parseKconfig, parseUtsRelease } from './config.js';
 
 export interface KernelInputs {
-  kind: 'dir' | 'symvers' | 'vmlinux';
+  kind: 'dir' | 'symvers' | 'vmlinux' | 'package';
   /** The directory named (kind 'dir'). */
   dir?: string;
   /** Module.symvers file, when there is one. */
   symvers?: string;
   /** vmlinux ELF file, when there is one. */
   vmlinux?: string;
+  /** A Module.symvers read from a package (kind 'package'): its name (`pkg.deb:usr/src/…/Module.symvers`) and bytes. */
+  symversData?: { name: string; data: Buffer };
   /** Release string and where it came from; both undefined when nothing in the inputs tells. */
   release?: string;
   releaseSource?: VersionSource;
@@ -97,9 +103,100 @@ function readText(path: string): string | undefined {
   }
 }
 
-/** `symvers-<release>` or `symvers-<release>.gz` (RHEL /boot) → release. */
+/**
+ * The release from include/config/kernel.release and UTS_RELEASE (include/generated/utsrelease.h): see
+ * the note at the top on Debian's two forms.
+ */
+function setRelease(out: KernelInputs, krText: string | undefined, utsText: string | undefined): void {
+  const kr = krText?.split('\n')[0]?.trim();
+  if (kr) out.kernelRelease = kr;
+  const uts = utsText === undefined ? undefined : parseUtsRelease(utsText);
+  if (uts) out.utsRelease = uts;
+  if (kr && uts && kr !== uts) {
+    // Debian headers: kernel.release "6.1.192", UTS_RELEASE "6.1.0-56-amd64". `release` must be the
+    // uname -r / vermagic form (types.ts KernelBuild.release), so UTS_RELEASE wins; kernelRelease keeps
+    // the upstream version for version rules.
+    out.release = uts;
+    out.releaseSource = 'include/generated/utsrelease.h';
+  } else if (kr) {
+    out.release = kr;
+    out.releaseSource = 'include/config/kernel.release';
+  } else if (uts) {
+    out.release = uts;
+    out.releaseSource = 'include/generated/utsrelease.h';
+  }
+}
+
+/**
+ * Where kernel packages keep what a check needs: a build tree's top (Debian's
+ * `usr/src/linux-headers-<release>/`, RPM kernel-devel's `usr/src/kernels/<release>/`) with Module.symvers,
+ * .config and the release files; or, in RPM kernel-core / kernel packages, `lib/modules/<release>/symvers.gz`
+ * with `config` beside it, or `boot/symvers-<release>.gz` with `boot/config-<release>` (usr/ merged or not).
+ */
+const TREE_FILE = /^usr\/src\/(?:linux-headers-[^/]+|kernels\/[^/]+)\/(?:Module\.symvers|\.config|include\/config\/kernel\.release|include\/config\/auto\.conf|include\/generated\/utsrelease\.h)$/;
+const MODULES_FILE = /^(?:usr\/)?lib\/modules\/[^/]+\/(?:symvers\.gz|config)$/;
+const BOOT_FILE = /^boot\/(?:symvers|config)-[^/]+$/;
+
+/** What a kernel package (`.deb` headers; `.rpm` kernel-devel, kernel-core, kernel) offers, read in memory. */
+async function locatePackage(path: string, read: typeof readDeb): Promise<KernelInputs> {
+  const { files } = await read(path, (p) => TREE_FILE.test(p) || MODULES_FILE.test(p) || BOOT_FILE.test(p));
+  const file = (p: string) => files.find((x) => x.path === p);
+  const text = (p: string) => file(p)?.data.toString('utf8');
+  const out: KernelInputs = { kind: 'package' };
+  const trees = files.filter((f) => TREE_FILE.test(f.path) && f.path.endsWith('/Module.symvers'));
+  const symgz = files.filter((f) => /(?:^|\/)symvers(?:-[^/]+)?\.gz$/.test(f.path) && !f.path.startsWith('usr/src/'));
+  let base: string;
+  if (trees.length + symgz.length === 0) {
+    throw new InputError(
+      path,
+      'no Module.symvers in this package (usr/src/linux-headers-*/ or usr/src/kernels/*/, or a lib/modules/*/symvers.gz or boot/symvers-*.gz): ' +
+        'pass the headers package of a flavour (Debian: linux-headers-<release>-amd64, not -common, which has the headers without the ' +
+        'symbols; RPM: kernel-devel or kernel-core), or an unpacked build or headers directory',
+    );
+  }
+  const all = [...trees, ...symgz].map((f) => f.path);
+  if (trees.length > 1 || (trees.length === 0 && symgz.length > 1)) throw new InputError(path, `Module.symvers of several kernels in one package (${all.join(', ')}): unpack it and name one`);
+  let symvers;
+  if (trees.length === 1) {
+    symvers = trees[0];
+    base = symvers.path.slice(0, -'Module.symvers'.length);
+    out.dir = `${path}:${base.slice(0, -1)}`;
+    setRelease(out, text(base + 'include/config/kernel.release'), text(base + 'include/generated/utsrelease.h'));
+    // RPM kernel-devel has no include/config/kernel.release: the tree's directory is named after the release
+    if (!out.release && base.startsWith('usr/src/kernels/')) {
+      out.release = base.split('/')[3];
+      out.releaseSource = 'Module.symvers path';
+    }
+  } else {
+    symvers = symgz[0];
+    base = symvers.path.replace(/symvers(?:-[^/]+)?\.gz$/, '');
+    out.release = releaseFromSymversName(`/${symvers.path}`);
+    if (out.release) out.releaseSource = 'Module.symvers path';
+  }
+  let data = symvers.data;
+  if (data[0] === 0x1f && data[1] === 0x8b) {
+    try {
+      data = gunzipSync(data, { maxOutputLength: 256 << 20 });
+    } catch (e) {
+      throw new InputError(`${path}:${symvers.path}`, `corrupt gzip data: ${(e as Error).message}`);
+    }
+  }
+  out.symversData = { name: `${path}:${symvers.path}`, data };
+  const configs = [base + '.config', base + 'include/config/auto.conf', base + 'config', out.release ? `${base}config-${out.release}` : ''];
+  for (const c of configs) {
+    const t = c ? text(c) : undefined;
+    if (t !== undefined) {
+      out.configFile = `${path}:${c}`;
+      out.config = parseKconfig(t, out.configFile);
+      break;
+    }
+  }
+  return out;
+}
+
+/** `symvers-<release>` or `symvers-<release>.gz` (RHEL /boot), or `…/lib/modules/<release>/symvers.gz` (Fedora, Arch) → release. */
 export function releaseFromSymversName(path: string): string | undefined {
-  const m = /^symvers-(.+?)(?:\.gz)?$/.exec(basename(path));
+  const m = /^symvers-(.+?)(?:\.gz)?$/.exec(basename(path)) ?? /\/lib\/modules\/([^/]+)\/symvers(?:\.gz)?$/.exec(path);
   return m ? m[1] : undefined;
 }
 
@@ -131,24 +228,8 @@ function locateDir(dir: string): KernelInputs {
   }
 
   const krFile = join(dir, 'include', 'config', 'kernel.release');
-  const kr = readText(krFile)?.split('\n')[0]?.trim();
-  if (kr) out.kernelRelease = kr;
   const utsText = readText(join(dir, 'include', 'generated', 'utsrelease.h'));
-  const uts = utsText === undefined ? undefined : parseUtsRelease(utsText);
-  if (uts) out.utsRelease = uts;
-  if (kr && uts && kr !== uts) {
-    // Debian headers: kernel.release "6.1.192", UTS_RELEASE "6.1.0-56-amd64". `release` must be the
-    // uname -r / vermagic form (types.ts KernelBuild.release), so UTS_RELEASE wins; kernelRelease keeps
-    // the upstream version for version rules.
-    out.release = uts;
-    out.releaseSource = 'include/generated/utsrelease.h';
-  } else if (kr) {
-    out.release = kr;
-    out.releaseSource = 'include/config/kernel.release';
-  } else if (uts) {
-    out.release = uts;
-    out.releaseSource = 'include/generated/utsrelease.h';
-  }
+  setRelease(out, readText(krFile), utsText);
 
   for (const rel of ['.config', join('include', 'config', 'auto.conf')]) {
     const f = join(dir, rel);
@@ -193,6 +274,8 @@ export async function locateKernel(path: string): Promise<KernelInputs> {
     throw new InputError(path, describeFsError(e));
   }
   if (isElf(b)) return { kind: 'vmlinux', vmlinux: path };
+  if (b.toString('latin1', 0, 4) === '!<ar') return locatePackage(path, readDeb);
+  if (isRpm(b)) return locatePackage(path, readRpm);
 
   const out: KernelInputs = { kind: 'symvers', symvers: path };
   const rel = releaseFromSymversName(path);
@@ -201,4 +284,29 @@ export async function locateKernel(path: string): Promise<KernelInputs> {
     out.releaseSource = 'Module.symvers path';
   }
   return out;
+}
+
+/**
+ * The kernel to check against when none is named: the running one, found where DKMS and kmod look —
+ * `/lib/modules/<uname -r>/build` (the headers' or build tree's link), then RHEL's and SUSE's
+ * `/boot/symvers-<uname -r>.gz`, then `/lib/modules/<uname -r>/symvers.gz` (Fedora, Arch). `root`
+ * prefixes every path (tests). None there: an InputError naming each path tried.
+ */
+export function runningKernel(opts: { release?: string; root?: string } = {}): string {
+  const release = opts.release ?? osRelease();
+  const root = opts.root ?? '/';
+  const tried = [join(root, 'lib', 'modules', release, 'build'), join(root, 'boot', `symvers-${release}.gz`), join(root, 'lib', 'modules', release, 'symvers.gz')];
+  for (const p of tried) {
+    try {
+      statSync(p);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  throw new InputError(
+    `running kernel ${release}`,
+    `no --kernel given, and no build of it was found: tried ${tried.join(', ')}; ` +
+      `install its headers package, or name a kernel build or headers directory, a Module.symvers or a vmlinux with --kernel`,
+  );
 }

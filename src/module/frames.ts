@@ -17,6 +17,12 @@ import type { ModuleFacts, Reference } from './types.js';
 export interface FramesOptions {
   /** Where separate debug files are looked for (gdb's debug-file-directory). Default /usr/lib/debug. */
   debugDirs?: string[];
+  /**
+   * The module reader's own codeSiteOf() and reopen() (default: this file's imports). The CLI bundle
+   * loads this file at run time from tsc's output, beside its bundled copy of the reader: the code sites
+   * are known to the copy that read the modules, and only it has the zstd decoder initialised.
+   */
+  reader?: { codeSiteOf: typeof codeSiteOf; reopen: typeof reopen };
 }
 
 export interface FramesOutcome {
@@ -27,12 +33,12 @@ export interface FramesOutcome {
 }
 
 /** The references of a module's findings that have a code site and no frames yet. */
-function wanted(report: ModuleReport): Reference[] {
+function wanted(report: ModuleReport, siteOf: typeof codeSiteOf): Reference[] {
   const out: Reference[] = [];
   const seen = new Set<Reference>();
   for (const f of report.findings) {
     for (const r of f.references as Reference[]) {
-      if (seen.has(r) || r.frames !== undefined || !codeSiteOf(r)) continue;
+      if (seen.has(r) || r.frames !== undefined || !siteOf(r)) continue;
       seen.add(r);
       out.push(r);
     }
@@ -42,19 +48,21 @@ function wanted(report: ModuleReport): Reference[] {
 
 /**
  * Fill `frames` of every reference of every finding (in place: the references are the modules'), and
- * explain inlined ones in the findings' hints. `modules[i]` is the module of `reports[i]`.
+ * explain inlined ones in the findings' hints. A report's module is the one of `modules` with its path.
  */
 export async function attachFrames(modules: ModuleFacts[], reports: ModuleReport[], opts: FramesOptions = {}): Promise<FramesOutcome> {
   const debugDirs = opts.debugDirs?.length ? opts.debugDirs : [DEFAULT_DEBUG_DIR];
   const outcome: FramesOutcome = { withoutDwarf: [], errors: [] };
+  const byPath = new Map(modules.map((m) => [m.path, m]));
+  const reader = opts.reader ?? { codeSiteOf, reopen };
   for (let i = 0; i < reports.length; i++) {
-    const refs = wanted(reports[i]);
-    if (refs.length === 0) continue;
-    const m = modules[i];
+    const refs = wanted(reports[i], reader.codeSiteOf);
+    const m = byPath.get(reports[i].path);
+    if (refs.length === 0 || !m) continue;
     let elf: ElfFile | undefined;
     let dbg: ElfFile | undefined;
     try {
-      elf = reopen(m.path);
+      elf = reader.reopen(m.path);
       let ff = new FrameFinder(elf);
       if (!ff.hasDwarf) {
         dbg = openDebugFile(elf, m.path, debugDirs, m.vermagic?.split(' ')[0]);
@@ -68,7 +76,7 @@ export async function attachFrames(modules: ModuleFacts[], reports: ModuleReport
       if (hasZstdDebugSection(src)) await prepareZstd();
       // the debug file has the module's section table: a code site's section index is the same there
       for (const r of refs) {
-        const site = codeSiteOf(r)!;
+        const site = reader.codeSiteOf(r)!;
         const frames = ff.framesAt(site.section, site.offset, r.function);
         if (frames) r.frames = frames;
       }

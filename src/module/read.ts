@@ -11,6 +11,7 @@ import {
   SHF_ALLOC,
   SHF_EXECINSTR,
   SHN_UNDEF,
+  SHT_NOBITS,
   SHT_REL,
   SHT_RELA,
   SHT_STRTAB,
@@ -414,16 +415,18 @@ class FunctionLocator {
     const start = this.elf.header.type === ET_REL ? 0n : target.addr;
     const place = offset - start;
     const fn = this.containing(target.index, offset);
+    // the bytes the relocation patches, in the file (a section without file bytes has none)
+    const at = target.type === SHT_NOBITS ? {} : { fileOffset: target.offset + Number(place) };
     let ref: Reference;
     if (fn && fn.value >= start && (isExec || fn.type === STT_FUNC || fn.size > 0n)) {
-      ref = { section: target.name, function: fn.name, offset: Number(offset - fn.value) };
+      ref = { section: target.name, function: fn.name, offset: Number(offset - fn.value), ...at };
     } else if (!isExec) {
       const site = this.codeSiteOfEntry(relocs, i);
-      if (!site) return { section: target.name, offset: Number(place) };
-      ref = { section: target.name, function: site.function, offset: site.offset };
+      if (!site) return { section: target.name, offset: Number(place), ...at };
+      ref = { section: target.name, function: site.function, offset: site.offset, ...at };
       CODE_SITES.set(ref, site.site);
       return ref;
-    } else ref = { section: target.name, offset: Number(place) };
+    } else ref = { section: target.name, offset: Number(place), ...at };
     if (isExec) CODE_SITES.set(ref, { section: target.index, offset: Number(place) });
     return ref;
   }

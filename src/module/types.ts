@@ -13,6 +13,11 @@ export interface Reference {
   /** Offset from the start of `function` when set, else from the start of `section`. */
   offset: number;
   /**
+   * Where the bytes the relocation patches are in the ELF file (of a compressed module: in the
+   * decompressed image); absent for a section without file bytes (SHT_NOBITS).
+   */
+  fileOffset?: number;
+  /**
    * From the module's DWARF (or its separate debug file), when a report asks for them: the inline chain
    * at the code site, innermost first — the innermost (inlined) function with the line in it, then each
    * caller with the line of its call, out to the module's own function (eu-addr2line -i -f). For a table
