@@ -329,6 +329,16 @@ export async function check(req: CheckRequest): Promise<Report> {
 }
 
 /**
+ * Said once per run when modules with references have no DWARF and no debug file was found. The same
+ * words whichever modules (their references are the ones without frames), so that the notes of a run's
+ * shards merge into one.
+ */
+export function noDwarfNote(debugDirs?: string[]): string {
+  const dirs = (debugDirs?.length ? debugDirs : ['/usr/lib/debug']).join(', ');
+  return `modules with references but no DWARF, nor a separate debug file under ${dirs} (by build ID or path): their references keep function+offset, without frames; pass --debug-dir, or build with debug info`;
+}
+
+/**
  * The reports with frames on the references their findings show (unless `frames: false`): the DWARF
  * reader is loaded, and each module concerned read again, only when some finding shows a reference.
  */
@@ -338,13 +348,7 @@ async function withFrames(req: CheckRequest, modules: ModuleFacts[], reports: Mo
   const outcome = await attachFrames(modules, reports, { debugDirs: req.debugDirs, reader: { codeSiteOf, reopen } });
   // bad DWARF leaves the verdicts as they are: said, not an unreadable input
   for (const e of outcome.errors) notes.push(`unreadable DWARF: ${e.message} (its references keep function+offset)`);
-  const none = outcome.withoutDwarf;
-  if (none.length > 0) {
-    const dirs = (req.debugDirs?.length ? req.debugDirs : ['/usr/lib/debug']).join(', ');
-    notes.push(
-      `no DWARF for ${none.length} module(s) with references (${none.slice(0, 3).join(', ')}${none.length > 3 ? ', …' : ''}), nor a separate debug file under ${dirs} (by build ID or path): their references keep function+offset without the inline chain; pass --debug-dir, or build with debug info`,
-    );
-  }
+  if (outcome.withoutDwarf.length > 0) notes.push(noDwarfNote(req.debugDirs));
   return reports;
 }
 

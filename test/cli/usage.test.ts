@@ -258,7 +258,8 @@ describe('orders people type', () => {
   ];
   test.each(cases)('%s', (_name, args, modules, extras, cwd) => {
     const r = run(args, cwd);
-    expect(r.stderr).toBe('');
+    // (the v6 samples are built without -g: frames say once that there is no DWARF)
+    expect(r.stderr.replace(/^ksymcheck: note: modules with references but no DWARF.*\n/m, '')).toBe('');
     expectChecked(r.stdout, { args, modules, extras, kernels: [K] }, true);
   });
 

@@ -74,7 +74,7 @@ describe('a headers directory with Module.symvers beside the BTF-only vmlinux', 
     const viaHeaders = await check({ kernel: HEADERS, modules: [MODULE, sample('v6', 'modules', 'ns-missing', 'ns-missing.ko')] });
     const viaBuild = await check({ kernel: K61, modules: [MODULE, sample('v6', 'modules', 'ns-missing', 'ns-missing.ko')] });
     expect(viaHeaders.kernel.exports).toBe(viaBuild.kernel.exports);
-    expect(viaHeaders.notes).toEqual([]);
+    expect(viaHeaders.notes.filter((n) => !n.startsWith('modules with references but no DWARF'))).toEqual([]); // (the sample has no -g)
     expect(viaHeaders.modules).toEqual(viaBuild.modules);
     expect(viaHeaders.modules.map((m) => [m.name, m.verdict, m.findings.map((f) => `${f.stage} ${f.rule} ${f.symbol}`)])).toEqual([
       ['ns_imported', 'pass', []],

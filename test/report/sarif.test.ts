@@ -136,7 +136,8 @@ describe('SARIF content', () => {
       [...report.modules.map((m) => m.path), report.errors[0].path].map((p) => (p.startsWith('/') ? `file://${p}` : p)).sort(),
     );
     expect(run0.invocations[0].executionSuccessful).toBe(false);
-    expect(run0.invocations[0].toolExecutionNotifications).toEqual([
+    // (besides the note that the v6 samples, built without -g, have no DWARF for frames)
+    expect(run0.invocations[0].toolExecutionNotifications.filter((n: Sarif) => !/no DWARF/.test(n.message.text))).toEqual([
       { level: 'error', message: { text: report.errors[0].message }, locations: [{ physicalLocation: { artifactLocation: { uri: `file://${report.errors[0].path}`, index: expect.any(Number) } } }] },
     ]);
     expect(report.errors[0].message).toContain('not an ELF file');
