@@ -8,6 +8,7 @@ import { InputError } from './errors.js';
 import { loadKernel } from './kernel/load.js';
 import type { Export, KernelBuild } from './kernel/types.js';
 import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
+import { ByteBudget, DEFAULT_READ_BUDGET } from './module/budget.js';
 import { MODULE_FILE_NAME } from './module/decompress.js';
 import { readModule, shareNames } from './module/read.js';
 import type { ModuleFacts } from './module/types.js';
@@ -30,6 +31,14 @@ export interface CheckRequest {
   external?: boolean;
   /** Files read at once (compressed ones are decompressed on libuv's threads meanwhile). Default 16. */
   concurrency?: number;
+  /** Largest decompressed size of a compressed module, in bytes (default 512 MiB; `--max-module-size`). */
+  maxModuleSize?: number;
+  /**
+   * Bytes the files being read at once may hold (file contents and decompressed output; default 128 MiB):
+   * a tree of decompression bombs costs this, not the limit times the concurrency. One module larger than
+   * the budget is read alone.
+   */
+  readBudget?: number;
   /** Called as module files are read: `done` of `total` (for a progress display). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -285,6 +294,7 @@ export async function check(req: CheckRequest): Promise<Report> {
   if (paths.length >= SHARE_NAMES_FROM) shareNames(exportNames(kernel));
   // One thread: worker threads measured slower here (docs/performance.md, "Concurrency").
   const limit = pLimit(req.concurrency ?? 16);
+  const budget = new ByteBudget(req.readBudget ?? DEFAULT_READ_BUDGET);
   let done = 0;
   const progress = req.onProgress;
   progress?.(0, paths.length);
@@ -294,7 +304,7 @@ export async function check(req: CheckRequest): Promise<Report> {
     paths.map((p) =>
       limit(async () => {
         try {
-          return await readModule(p, { references: 'lazy' });
+          return await readModule(p, { references: 'lazy', maxModuleSize: req.maxModuleSize, budget });
         } catch (e) {
           if (e instanceof InputError) errors.push({ path: p, message: e.message });
           else errors.push({ path: p, message: `${p}: ${(e as Error).message}` });

@@ -27,6 +27,14 @@ function checkVersionOption(v: unknown): void {
   if (v !== undefined && !parseKernelVersion(String(v))) throw new UsageError(`--kernel-version: '${String(v)}' is not a kernel version (expected X.Y[.Z][-rcN])`);
 }
 
+/** `--max-module-size`: bytes, or a number with K/M/G (KiB/MiB/GiB: powers of 1024). */
+export function parseSize(v: string): number {
+  const m = /^(\d+)\s*(?:([KMG])(?:i?B)?)?$/i.exec(v.trim());
+  const n = m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] ?? ' ').toUpperCase()) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--max-module-size: '${v}' is not a size (bytes, or a number with K, M or G)`);
+  return n;
+}
+
 /**
  * `check …` runs as the default command it also is: yargs lays out the whole help text after every
  * explicitly named command (to have it ready for a later error), a seventh of a one-module run's
@@ -59,7 +67,8 @@ export async function main(argv: string[]): Promise<number> {
           .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
           .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' })
-          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' }),
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' })
+          .option('max-module-size', { type: 'string', describe: 'largest decompressed .ko.gz/.ko.xz/.ko.zst accepted (bytes, or with K/M/G; default 512M)' }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
         const modules = a.modules ?? [];
@@ -73,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
           modpostWarn: a.modpostWarn,
           missingCrc: a.missingCrc,
           external: !a.inTree,
+          maxModuleSize: a.maxModuleSize === undefined ? undefined : parseSize(String(a.maxModuleSize)),
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
         });
         if (a.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
