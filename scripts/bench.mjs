@@ -17,8 +17,13 @@
  *   one module      an out-of-tree module built by the real kbuild (the real-kernel suite's
  *                   abi-new-symbol sample), process start included: ksymcheck vs modpost on its `.o`;
  *   debug vmlinux   `ksymcheck exports -k <600 MB debug vmlinux>`: the index built from it.
+ *   bomb tree       200 of the image's modules (every 20th) beside 14 `.ko.gz`, 14 `.ko.zst` and 14 `.ko.xz`
+ *                   decompression bombs of 576 MiB of zeros (scripts/make-bombs.mjs; one xz index lies),
+ *                   at the default --max-module-size (512 MiB): wall time, peak RSS, and the checks that
+ *                   every bomb is an error with the size message and the good modules read as without them.
  *
- * Options: --runs N (default 7), --quick (3 runs, no warm-up of the slow ones).
+ * Options: --runs N (default 7), --quick (3 runs, no warm-up of the slow ones), --only GROUP (one group of
+ * measurements: full-tree, one-module, debug-vmlinux, bomb-tree).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
@@ -33,6 +38,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 3 : 7;
+const onlyArg = args.indexOf('--only');
+const ONLY = onlyArg >= 0 ? args[onlyArg + 1] : undefined;
+const wanted = (group) => ONLY === undefined || ONLY === group.replace(/ /g, '-');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
 const log = (s) => process.stderr.write(`[bench] ${s}\n`);
@@ -113,7 +121,7 @@ function shadowTree() {
   }
   writeFileSync(join(SHADOW, 'modules.list'), objs.join('\n') + '\n');
 }
-shadowTree();
+if (wanted('full tree')) shadowTree();
 
 // one out-of-tree module built by the real kbuild (the real-kernel suite's sample), else built here
 function oneModule() {
@@ -130,7 +138,7 @@ function oneModule() {
   }
   return dir;
 }
-const ONE = oneModule();
+const ONE = wanted('one module') ? oneModule() : undefined;
 
 // Debian's debug vmlinux (the -dbg package's usr/lib/debug/boot/vmlinux-<release>)
 function debugVmlinux() {
@@ -153,7 +161,23 @@ function debugVmlinux() {
   spawnSync('sh', ['-c', `dpkg-deb --fsys-tarfile '${join(debs, deb)}' | tar -x -C '${dir}' --occurrence=1 './usr/lib/debug/boot/vmlinux-${RELEASE}'`], { stdio: 'ignore' });
   return existsSync(file) ? file : undefined;
 }
-const VMLINUX = debugVmlinux();
+const VMLINUX = wanted('debug vmlinux') ? debugVmlinux() : undefined;
+
+// 200 real modules and 42 decompression bombs (issue #13), made once into the cache
+async function bombTree() {
+  const dir = join(OUT, 'bomb-tree');
+  const good = join(dir, 'good');
+  const bombs = join(dir, 'bombs');
+  if (!existsSync(join(bombs, 'bomb-zst-13.ko.zst'))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(good, { recursive: true });
+    kos.filter((_, i) => i % 20 === 0).slice(0, 200).forEach((ko, i) => symlinkSync(ko, join(good, `${String(i).padStart(3, '0')}-${ko.slice(ko.lastIndexOf('/') + 1)}`)));
+    log('scripts/make-bombs.mjs: 42 bombs of 576 MiB');
+    const { makeBombs } = await import('./make-bombs.mjs');
+    makeBombs(bombs, 14, 576 * 1024 * 1024);
+  }
+  return { good, bombs };
+}
 
 // ------------------------------------------------------------------------------------------- measure
 function hyperfine(name, command, { runs = RUNS, warmup = 1, shell = false } = {}) {
@@ -189,16 +213,34 @@ function measure(group, name, argv, { cwd, shell, runs, warmup } = {}) {
 const load = loadavg()[0];
 log(`load average ${load.toFixed(2)} on ${cpus().length} cores${load > 0.5 ? ' — other processes are running: the figures will be slower than on an idle machine' : ''}`);
 
-const full = measure('full tree', 'ksymcheck check', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, MODULES]);
-const readelf = measure('full tree', 'readelf -sW', ['xargs', '-a', LIST, 'readelf', '-sW']);
-measure('full tree', 'nm -u', ['xargs', '-a', LIST, 'nm', '-u']);
-const modpost = measure('full tree', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(SHADOW, 'Module.symvers'), '-T', 'modules.list'], { cwd: SHADOW });
-const oneKs = measure('one module', 'ksymcheck check (headers dir)', ['node', CLI, 'check', '-k', HEADERS, join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
-measure('one module', 'ksymcheck check (Module.symvers)', ['node', CLI, 'check', '-k', join(HEADERS, 'Module.symvers'), join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
-writeFileSync(join(ONE, 'modpost.list'), 'abi_new_symbol.o\n');
-const oneMp = measure('one module', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(ONE, 'Module.symvers.bench'), '-T', 'modpost.list'], { cwd: ONE, runs: Math.max(RUNS, 20), warmup: 3 });
-measure('one module', 'node -e 0 (Node.js start-up alone)', ['node', '-e', '0'], { runs: Math.max(RUNS, 20), warmup: 3 });
-let vm;
+let full, readelf, modpost, oneKs, oneMp, vm, bomb;
+if (wanted('full tree')) {
+  full = measure('full tree', 'ksymcheck check', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, MODULES]);
+  readelf = measure('full tree', 'readelf -sW', ['xargs', '-a', LIST, 'readelf', '-sW']);
+  measure('full tree', 'nm -u', ['xargs', '-a', LIST, 'nm', '-u']);
+  modpost = measure('full tree', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(SHADOW, 'Module.symvers'), '-T', 'modules.list'], { cwd: SHADOW });
+}
+if (wanted('one module')) {
+  oneKs = measure('one module', 'ksymcheck check (headers dir)', ['node', CLI, 'check', '-k', HEADERS, join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
+  measure('one module', 'ksymcheck check (Module.symvers)', ['node', CLI, 'check', '-k', join(HEADERS, 'Module.symvers'), join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
+  writeFileSync(join(ONE, 'modpost.list'), 'abi_new_symbol.o\n');
+  oneMp = measure('one module', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(ONE, 'Module.symvers.bench'), '-T', 'modpost.list'], { cwd: ONE, runs: Math.max(RUNS, 20), warmup: 3 });
+  measure('one module', 'node -e 0 (Node.js start-up alone)', ['node', '-e', '0'], { runs: Math.max(RUNS, 20), warmup: 3 });
+}
+if (wanted('bomb tree')) {
+  const { good, bombs } = await bombTree();
+  const json = (...p) => {
+    const r = spawnSync('node', [CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, ...p], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    return { status: r.status, report: JSON.parse(r.stdout) };
+  };
+  const alone = json(good);
+  const mixed = json(good, bombs);
+  const sizeErrors = mixed.report.errors.filter((e) => / decompresses to more than 536870912 bytes \(limit 512 MiB/.test(e.message)).length;
+  const same = JSON.stringify(alone.report.modules) === JSON.stringify(mixed.report.modules);
+  measure('bomb tree', 'ksymcheck check, the 200 modules alone', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, good], { runs: Math.min(RUNS, 5) });
+  const t = measure('bomb tree', 'ksymcheck check, 200 modules + 42 bombs', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, good, bombs], { runs: Math.min(RUNS, 5) });
+  bomb = { ...t, sizeErrors, errors: mixed.report.errors.length, same, status: mixed.status, modules: alone.report.modules.length };
+}
 if (VMLINUX) vm = measure('debug vmlinux', `ksymcheck exports (${(statSync(VMLINUX).size / 1e6).toFixed(0)} MB vmlinux)`, ['node', CLI, 'exports', '-k', VMLINUX], { runs: Math.max(RUNS, 10), warmup: 2 });
 
 // ------------------------------------------------------------------------------------------- report
@@ -213,9 +255,17 @@ lines.push('|---|---|---:|---:|');
 for (const r of rows) lines.push(`| ${r.group}: ${r.name} | \`${r.command.replace(ROOT + '/', '').replace(CACHE + '/', '$CACHE/')}\` | ${ms(r.median)} | ${mb(r.peakRss)} |`);
 lines.push('');
 const ratio = (a, b) => (a / b).toFixed(2);
-lines.push(`full tree: ksymcheck / readelf -sW = ${ratio(full.median, readelf.median)}× (target ≤ 1.0), ksymcheck / modpost = ${ratio(full.median, modpost.median)}× (target ≤ 0.33), peak RSS ${mb(full.peakRss)} (target ≤ 250 MB)`);
-lines.push(`one module: ksymcheck / modpost = ${ratio(oneKs.median, oneMp.median)}× (target ≤ 1.0)`);
-if (vm) lines.push(`debug vmlinux: ${ms(vm.median)}, ${mb(vm.peakRss)} (targets ≤ 1 s, ≤ 100 MB)`);
+if (full) lines.push(`full tree: ksymcheck / readelf -sW = ${ratio(full.median, readelf.median)}× (target ≤ 1.0), ksymcheck / modpost = ${ratio(full.median, modpost.median)}× (target ≤ 0.33), peak RSS ${mb(full.peakRss)} (target ≤ 250 MB)`);
+if (oneKs) lines.push(`one module: ksymcheck / modpost = ${ratio(oneKs.median, oneMp.median)}× (target ≤ 1.0)`);
+if (bomb) {
+  lines.push(
+    `bomb tree: ${bomb.sizeErrors} of ${bomb.errors} errors with the size message (42 bombs), the ${bomb.modules} good modules' reports ${bomb.same ? 'identical' : 'DIFFERENT'} to a run without the bombs, exit ${bomb.status} (want 2); ` +
+      `wall ${ms(bomb.median)} (target ≤ 10 s), peak RSS ${mb(bomb.peakRss)} (target ≤ 400 MB)`,
+  );
+}
+if (!wanted('debug vmlinux')) {
+  // (--only: the group was not asked for)
+} else if (vm) lines.push(`debug vmlinux: ${ms(vm.median)}, ${mb(vm.peakRss)} (targets ≤ 1 s, ≤ 100 MB)`);
 else lines.push('debug vmlinux: skipped (KSYMCHECK_BENCH_NO_DBG=1 or the -dbg package could not be fetched)');
 const exitCodes = rows.filter((r) => r.exitCodes.some((c) => c !== 0)).map((r) => `${r.group}: ${r.name} exited ${r.exitCodes.join('/')}`);
 if (exitCodes.length) lines.push(`note: ${exitCodes.join('; ')}`);
