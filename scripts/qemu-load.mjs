@@ -6,18 +6,20 @@
  *   node scripts/qemu-load.mjs setup
  *       apt-get installs qemu-system-x86 and busybox-static when missing; builds the guest's /init
  *       (scripts/qemu/finit.c, gcc -static) into $KSYMCHECK_CACHE/qemu/.
- *   node scripts/qemu-load.mjs build <case> <headers dir> [--edit drop:SYM | --edit type:SYM=TYPE | --edit ns:SYM=NS]...
+ *   node scripts/qemu-load.mjs build <case> <headers dir> [--extra-symbols F] [--edit drop:SYM | --edit type:SYM=TYPE | --edit ns:SYM=NS]...
  *       builds samples/modules/<case> with the real kbuild of <headers dir> into
- *       $KSYMCHECK_CACHE/qemu/build/<abi>/<case>/ and prints the .ko paths (JSON). A sample modpost refuses
+ *       $KSYMCHECK_CACHE/qemu/build/<abi>/<case>/ and prints the .ko paths (JSON); --extra-symbols is
+ *       KBUILD_EXTRA_SYMBOLS (another case's Module.symvers, for a module importing from it). A sample modpost refuses
  *       gets its .ko the same way: kbuild runs the real modpost on the real <mod>.o, against a copy of
  *       the headers' Module.symvers with the one fact modpost refuses edited (--edit: the kernel symbol's
  *       line dropped, its export type or namespace changed). Nothing else changes: the .mod.c modpost
  *       writes carries only names and CRCs of what the module uses (__versions), vermagic and the
  *       module's own exports — so the .ko is byte for byte what an accepting modpost makes, and the
  *       loader still sees the module's real licence, imports, namespaces and exports.
- *   node scripts/qemu-load.mjs load <vmlinuz> <module.ko>
- *       one fresh boot (the kernel prints a taint message only the first time), prints JSON:
- *       { errno, errnoName, kmsg: [{ level, text }] } — kmsg: the log records printed during the call.
+ *   node scripts/qemu-load.mjs load <vmlinuz> <module.ko>...
+ *       one fresh boot (the kernel prints a taint message only the first time) loading the modules in the
+ *       order given, prints JSON: [{ module, errno, errnoName, kmsg: [{ level, text }] }] per module —
+ *       kmsg: the log records printed during its finit_module call.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
@@ -77,13 +79,14 @@ function editedSymvers(headers, edits) {
   return out.join('\n');
 }
 
-export function build(kase, headers, edits = []) {
+export function build(kase, headers, edits = [], extraSymbols) {
   const release = basename(headers).replace(/^linux-headers-/, '');
   const dir = join(OUT, 'build', release, `${kase}${edits.length ? '.edited' : ''}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dirname(dir), { recursive: true });
   cpSync(join(ROOT, 'samples', 'modules', kase), dir, { recursive: true });
   const args = ['-C', headers, `M=${dir}`, 'modules'];
+  if (extraSymbols) args.push(`KBUILD_EXTRA_SYMBOLS=${extraSymbols}`);
   if (edits.length) {
     // kbuild's Makefile.modpost runs $(MODPOST): the real modpost, given the edited Module.symvers
     const symvers = join(dir, 'ksymcheck-edited.symvers');
@@ -101,16 +104,17 @@ export function build(kase, headers, edits = []) {
   return { dir, release, status: r.status, stderr: r.stderr, kos };
 }
 
-/** One boot: the module alone in an initramfs with the loader as /init. */
-export function load(vmlinuz, ko) {
+/** One boot: the modules alone in an initramfs (/m/NN-<name>.ko, loaded in that order) with the loader as /init. */
+export function load(vmlinuz, ...kos) {
   const init = setup();
-  const tmp = join(OUT, 'boot', `${process.pid}-${basename(ko)}`);
+  const tmp = join(OUT, 'boot', `${process.pid}-${basename(kos[0])}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(join(tmp, 'root', 'dev'), { recursive: true });
   mkdirSync(join(tmp, 'root', 'proc'));
+  mkdirSync(join(tmp, 'root', 'm'));
   copyFileSync(init, join(tmp, 'root', 'init'));
   chmodSync(join(tmp, 'root', 'init'), 0o755);
-  copyFileSync(ko, join(tmp, 'root', 'module.ko'));
+  kos.forEach((ko, i) => copyFileSync(ko, join(tmp, 'root', 'm', `${String(i).padStart(2, '0')}-${basename(ko)}`)));
   execFileSync('sh', ['-c', `cd '${join(tmp, 'root')}' && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > ../initrd.gz`]);
   const r = spawnSync(
     'qemu-system-x86_64',
@@ -119,16 +123,18 @@ export function load(vmlinuz, ko) {
   );
   rmSync(tmp, { recursive: true, force: true });
   const lines = (r.stdout ?? '').split(/\r?\n/);
-  const at = lines.findIndex((l) => l.includes('KSYMCHECK-LOAD '));
-  if (at < 0) throw new Error(`the guest did not report (qemu exit ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${lines.slice(-30).join('\n')}`);
-  const m = /KSYMCHECK-LOAD \S+ errno=(\d+) \((\w+)\)/.exec(lines[at]);
-  const kmsg = [];
-  for (const l of lines.slice(at + 1)) {
-    if (l.includes('KSYMCHECK-END')) break;
+  const out = [];
+  let ended = false;
+  for (const l of lines) {
+    const m = /KSYMCHECK-LOAD \d\d-(\S+) errno=(\d+) \((\w+)\)/.exec(l);
     const k = /KSYMCHECK-KMSG (\d),(.*)$/.exec(l);
-    if (k) kmsg.push({ level: Number(k[1]), text: k[2] });
+    if (m) out.push({ module: m[1], errno: Number(m[2]), errnoName: m[3], kmsg: [] });
+    else if (k && out.length) out[out.length - 1].kmsg.push({ level: Number(k[1]), text: k[2] });
+    else if (l.includes('KSYMCHECK-END')) ended = true;
+    if (ended) break;
   }
-  return { errno: Number(m[1]), errnoName: m[2], kmsg };
+  if (!ended || out.length !== kos.length) throw new Error(`the guest did not report (qemu exit ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${lines.slice(-30).join('\n')}`);
+  return out;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
@@ -137,12 +143,17 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   else if (cmd === 'build') {
     const edits = [];
     const pos = [];
-    for (let i = 0; i < rest.length; i++) (rest[i] === '--edit' ? edits.push(rest[++i]) : pos.push(rest[i]));
-    const r = build(pos[0], pos[1], edits);
+    let extra;
+    for (let i = 0; i < rest.length; i++) {
+      if (rest[i] === '--edit') edits.push(rest[++i]);
+      else if (rest[i] === '--extra-symbols') extra = rest[++i];
+      else pos.push(rest[i]);
+    }
+    const r = build(pos[0], pos[1], edits, extra);
     process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-  } else if (cmd === 'load') process.stdout.write(JSON.stringify(load(rest[0], rest[1]), null, 2) + '\n');
+  } else if (cmd === 'load') process.stdout.write(JSON.stringify(load(rest[0], ...rest.slice(1)), null, 2) + '\n');
   else {
-    process.stderr.write('usage: qemu-load.mjs setup | build <case> <headers> [--edit …]… | load <vmlinuz> <module.ko>\n');
+    process.stderr.write('usage: qemu-load.mjs setup | build <case> <headers> [--extra-symbols F] [--edit …]… | load <vmlinuz> <module.ko>...\n');
     process.exit(2);
   }
 }

@@ -1,10 +1,11 @@
 /*
- * /init of the real-kernel suite's QEMU guest (scripts/qemu-load): load one module with finit_module(2)
- * and report what the kernel said, then power off. Output on the console, between markers:
- *   KSYMCHECK-LOAD <path> errno=<n> (<name>)     the syscall's result (errno=0: loaded)
- *   KSYMCHECK-KMSG <level>,<text>                each kernel log record printed during the call
+ * /init of the real-kernel suite's QEMU guest (scripts/qemu-load.mjs): load the modules of /m/ in name
+ * order with finit_module(2), as modprobe loads a module after those it depends on, and report what the
+ * kernel said about each, then power off. Output on the console:
+ *   KSYMCHECK-LOAD <file> errno=<n> (<name>)     one syscall's result (errno=0: loaded)
+ *   KSYMCHECK-KMSG <level>,<text>                each kernel log record printed during that call
  *   KSYMCHECK-END
- * Static, no libc services beyond the syscalls: the initramfs holds this file and the module only.
+ * Static: the initramfs holds this file and the modules only.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <unistd.h>
 
 static void kmsg_after(int fd)
@@ -36,21 +39,34 @@ static void kmsg_after(int fd)
 	}
 }
 
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
 int main(void)
 {
-	const char *path = "/module.ko";
+	struct dirent **names;
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	mount("proc", "/proc", "proc", 0, NULL);
 	int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-	if (kmsg >= 0) lseek(kmsg, 0, SEEK_END); /* only what the load prints */
-	int fd = open(path, O_RDONLY);
-	int err = 0;
-	if (fd < 0) err = errno;
-	else if (syscall(SYS_finit_module, fd, "", 0) != 0) err = errno;
-	printf("KSYMCHECK-LOAD %s errno=%d (%s)\n", path, err, err ? strerrorname_np(err) : "OK");
-	if (kmsg >= 0) kmsg_after(kmsg);
+	int n = scandir("/m", &names, NULL, by_name);
+	for (int i = 0; i < n; i++) {
+		char path[512];
+		if (names[i]->d_name[0] == '.') continue;
+		snprintf(path, sizeof(path), "/m/%s", names[i]->d_name);
+		if (kmsg >= 0) lseek(kmsg, 0, SEEK_END); /* only what this load prints */
+		int fd = open(path, O_RDONLY);
+		int err = 0;
+		if (fd < 0) err = errno;
+		else if (syscall(SYS_finit_module, fd, "", 0) != 0) err = errno;
+		if (fd >= 0) close(fd);
+		printf("KSYMCHECK-LOAD %s errno=%d (%s)\n", names[i]->d_name, err, err ? strerrorname_np(err) : "OK");
+		if (kmsg >= 0) kmsg_after(kmsg);
+	}
 	printf("KSYMCHECK-END\n");
 	fflush(stdout);
+	tcdrain(STDOUT_FILENO); /* every byte out of the serial port before the kernel prints "reboot: Power down" */
 	sync();
 	reboot(RB_POWER_OFF);
 	return 0;

@@ -9,7 +9,8 @@
  *
  * Cases: a module that loads; a module exporting a kernel symbol (duplicate export); a proprietary module
  * using a GPL-only symbol; a namespace without import; a module built against another ABI whose
- * module_layout differs; a CRC mismatch across two ABIs that share module_layout; a vermagic change.
+ * module_layout differs; a CRC mismatch across two ABIs that share module_layout; two modules in one boot
+ * (a duplicate export owned by the module loaded first; prop-pair's inherited taint); a vermagic change.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,26 +25,38 @@ const script = join(REPO, 'scripts', 'qemu-load.mjs');
 const run = (...args: string[]) => JSON.parse(execFileSync('node', [script, ...args], { encoding: 'utf8', env: { ...process.env, KSYMCHECK_CACHE: CACHE }, maxBuffer: 1 << 26 }));
 
 interface Booted {
+  module: string;
   errno: number;
   errnoName: string;
   kmsg: Array<{ level: number; text: string }>;
 }
 
-function build(kase: string, headers: string, edits: string[] = []): string {
-  const r = run('build', kase, headers, ...edits.flatMap((e) => ['--edit', e]));
-  if (r.kos.length !== 1) throw new Error(`${kase}: kbuild made ${r.kos.length} .ko (exit ${r.status}):\n${r.stderr}`);
-  return r.kos[0];
+function buildAll(kase: string, headers: string, edits: string[] = [], extraSymbols?: string): string[] {
+  const r = run('build', kase, headers, ...edits.flatMap((e) => ['--edit', e]), ...(extraSymbols ? ['--extra-symbols', extraSymbols] : []));
+  if (r.kos.length === 0) throw new Error(`${kase}: kbuild made no .ko (exit ${r.status}):\n${r.stderr}`);
+  return r.kos;
 }
 
-/** ksymcheck's load verdict: the lines the kernel prints (errors and warnings), and whether the load fails. */
-async function predict(kernel: string, ko: string) {
+function build(kase: string, headers: string, edits: string[] = []): string {
+  const kos = buildAll(kase, headers, edits);
+  if (kos.length !== 1) throw new Error(`${kase}: kbuild made ${kos.length} .ko`);
+  return kos[0];
+}
+
+/**
+ * ksymcheck's load verdicts for the modules of one run, in the order given: the lines the kernel prints
+ * (errors and warnings), and whether each load fails.
+ */
+async function predictAll(kernel: string, kos: string[]) {
   // (a bare Module.symvers tells no version: the booted kernels are all 6.1)
-  const r = await check({ kernel, modules: [ko], stage: 'load', missingCrc: 'error', kernelVersion: '6.1' });
+  const r = await check({ kernel, modules: kos, stage: 'load', missingCrc: 'error', kernelVersion: '6.1' });
   expect(r.errors).toEqual([]);
-  const findings = r.modules[0].findings;
-  // a finding's message, then the line simplify_symbols() adds for it (evidence.alsoPrints: "Unknown symbol … (err -22)")
-  const lines = findings.filter((f) => f.evidence.kernelPrints !== false).flatMap((f) => [f.message, ...(typeof f.evidence.alsoPrints === 'string' ? [f.evidence.alsoPrints] : [])]);
-  return { fails: findings.some((f) => f.severity === 'error'), lines, findings };
+  return kos.map((ko) => {
+    const findings = r.modules.find((m) => m.path === ko)!.findings;
+    // a finding's message, then the line simplify_symbols() adds for it (evidence.alsoPrints: "Unknown symbol … (err -22)")
+    const lines = findings.filter((f) => f.evidence.kernelPrints !== false).flatMap((f) => [f.message, ...(typeof f.evidence.alsoPrints === 'string' ? [f.evidence.alsoPrints] : [])]);
+    return { fails: findings.some((f) => f.severity === 'error'), lines, findings };
+  });
 }
 
 /**
@@ -55,12 +68,21 @@ const TAINT_NOTICE = [/: loading out-of-tree module taints kernel\.$/, /: module
 /** What the kernel logged at KERN_WARNING or above (pr_warn: "Unknown symbol"), taint notices left out. */
 const errLines = (b: Booted) => b.kmsg.filter((k) => k.level <= 4 && !TAINT_NOTICE.some((t) => t.test(k.text))).map((k) => k.text);
 
-async function compare(kernel: string, vmlinuz: string, ko: string) {
-  const want = await predict(kernel, ko);
-  const got = run('load', vmlinuz, ko) as Booted;
-  expect(errLines(got)).toEqual(want.lines);
-  expect(got.errno !== 0).toBe(want.fails);
+/** One boot loading the modules in order; each one's errno and lines against ksymcheck's run verdicts. */
+async function compareAll(kernel: string, vmlinuz: string, kos: string[]) {
+  const want = await predictAll(kernel, kos);
+  const got = run('load', vmlinuz, ...kos) as Booted[];
+  // the same lines, each as often: ksymcheck orders a module's findings by rule, then .symtab position;
+  // the kernel prints them in its .symtab walk (prop-pair: the taint warning before the GPL-only symbol)
+  const sorted = (l: string[]) => [...l].sort();
+  expect(got.map((g) => sorted(errLines(g)))).toEqual(want.map((w) => sorted(w.lines)));
+  expect(got.map((g) => g.errno !== 0)).toEqual(want.map((w) => w.fails));
   return { got, want };
+}
+
+async function compare(kernel: string, vmlinuz: string, ko: string) {
+  const { got, want } = await compareAll(kernel, vmlinuz, [ko]);
+  return { got: got[0], want: want[0] };
 }
 
 const TIMEOUT = 600_000;
@@ -118,6 +140,26 @@ describe('the load stage against the real loader (Debian 6.1 under QEMU)', () =>
       expect(got.errnoName).toBe('EINVAL');
       expect(errLines(got)).toContain('crc_pair_user: disagrees about version of symbol filp_open');
     }
+  }, TIMEOUT);
+
+  test('two modules, the second exporting what the first (which it depends on) exports: ENOEXEC, "(owned by dup_base)"', async () => {
+    const [base] = buildAll('dup-base', NEW);
+    const [user] = buildAll('dup-user', NEW, [], join(base, '..', 'Module.symvers'));
+    const { got } = await compareAll(NEW, vmNew(), [base, user]);
+    expect(got.map((g) => g.errnoName)).toEqual(['OK', 'ENOEXEC']);
+    expect(errLines(got[1])).toEqual(['dup_user: exports duplicate symbol dup_shared_fn (owned by dup_base)']);
+  }, TIMEOUT);
+
+  test('prop-pair: the proprietary exporter loads, the GPL importer already using a GPL-only symbol is refused (inherit_taint)', async () => {
+    const kos = buildAll('prop-pair', NEW).sort((a, b) => Number(b.includes('prop_exporter')) - Number(a.includes('prop_exporter')));
+    expect(kos.map((k) => k.slice(k.lastIndexOf('/') + 1))).toEqual(['prop_exporter.ko', 'gpl_importer.ko']);
+    const { got } = await compareAll(NEW, vmNew(), kos);
+    expect(got[0].errnoName).toBe('OK');
+    expect(got[1].errnoName).toBe('ENOENT');
+    expect(errLines(got[1])).toEqual([
+      'gpl_importer: module uses symbols prop_exporter_fn from proprietary module prop_exporter, inheriting taint.',
+      'gpl_importer: Unknown symbol synchronize_rcu (err -2)',
+    ]);
   }, TIMEOUT);
 
   test('a vermagic change (one token of .modinfo vermagic= edited in place): ENOEXEC, "version magic … should be …"', async () => {
