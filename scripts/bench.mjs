@@ -23,14 +23,19 @@
  *   matrix          `ksymcheck matrix` of the same tree against four kernel builds (modules read once);
  *   6.12 xz tree    Debian 13's 4,230 .ko.xz (scripts/fetch-trixie) against their own headers, beside
  *                   `xz -dc` of the same files with one process per core;
- *   debug vmlinux   `ksymcheck exports -k <600 MB debug vmlinux>`: the index built from it;
+ *   debug vmlinux   `ksymcheck exports -k <600 MB debug vmlinux>`: the index built from it.
+ *   bomb tree       200 of the image's modules (every 20th) beside 14 `.ko.gz`, 14 `.ko.zst` and 14 `.ko.xz`
+ *                   decompression bombs of 576 MiB of zeros (scripts/make-bombs.mjs; one xz index lies),
+ *                   at the default --max-module-size (512 MiB): wall time, peak RSS, and the checks that
+ *                   every bomb is an error with the size message and the good modules read as without them.
  *   frames          the inline chains of every reference of the findings of real Kbuild-built modules
  *                   (a generated proprietary module of 1,500 functions each taking an RCU read lock: 3,000
  *                   references to GPL-only __rcu_read_lock/__rcu_read_unlock through the inline
  *                   rcu_read_lock(); the DKMS sample v4l2loopback and the real-kernel suite's samples),
  *                   check() with frames on against off, in-process (scripts/bench-frames.mjs).
  *
- * Options: --runs N (default 7), --quick (3 runs, no warm-up of the slow ones).
+ * Options: --runs N (default 7), --quick (3 runs, no warm-up of the slow ones), --only GROUP (one group of
+ * measurements: full-tree, load-stage, matrix, xz-tree, one-module, debug-vmlinux, bomb-tree).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
@@ -45,6 +50,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 3 : 7;
+const onlyArg = args.indexOf('--only');
+const ONLY = onlyArg >= 0 ? args[onlyArg + 1] : undefined;
+const wanted = (group) => ONLY === undefined || ONLY === group.replace(/ /g, '-');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
 const log = (s) => process.stderr.write(`[bench] ${s}\n`);
@@ -126,7 +134,7 @@ function shadowTree() {
   }
   writeFileSync(join(SHADOW, 'modules.list'), objs.join('\n') + '\n');
 }
-shadowTree();
+if (wanted('full tree')) shadowTree();
 
 // one out-of-tree module built by the real kbuild (the real-kernel suite's sample), else built here
 function oneModule() {
@@ -143,7 +151,7 @@ function oneModule() {
   }
   return dir;
 }
-const ONE = oneModule();
+const ONE = wanted('one module') ? oneModule() : undefined;
 
 // real Kbuild-built modules with thousands of references for the frames measurement
 function framesModules() {
@@ -183,7 +191,6 @@ function framesModules() {
   }
   return out;
 }
-const FRAMES = framesModules();
 
 // Debian's debug vmlinux (the -dbg package's usr/lib/debug/boot/vmlinux-<release>)
 function debugVmlinux() {
@@ -206,7 +213,23 @@ function debugVmlinux() {
   spawnSync('sh', ['-c', `dpkg-deb --fsys-tarfile '${join(debs, deb)}' | tar -x -C '${dir}' --occurrence=1 './usr/lib/debug/boot/vmlinux-${RELEASE}'`], { stdio: 'ignore' });
   return existsSync(file) ? file : undefined;
 }
-const VMLINUX = debugVmlinux();
+const VMLINUX = wanted('debug vmlinux') ? debugVmlinux() : undefined;
+
+// 200 real modules and 42 decompression bombs (issue #13), made once into the cache
+async function bombTree() {
+  const dir = join(OUT, 'bomb-tree');
+  const good = join(dir, 'good');
+  const bombs = join(dir, 'bombs');
+  if (!existsSync(join(bombs, 'bomb-zst-13.ko.zst'))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(good, { recursive: true });
+    kos.filter((_, i) => i % 20 === 0).slice(0, 200).forEach((ko, i) => symlinkSync(ko, join(good, `${String(i).padStart(3, '0')}-${ko.slice(ko.lastIndexOf('/') + 1)}`)));
+    log('scripts/make-bombs.mjs: 42 bombs of 576 MiB');
+    const { makeBombs } = await import('./make-bombs.mjs');
+    makeBombs(bombs, 14, 576 * 1024 * 1024);
+  }
+  return { good, bombs };
+}
 
 // ------------------------------------------------------------------------------------------- measure
 function hyperfine(name, command, { runs = RUNS, warmup = 1, shell = false } = {}) {
@@ -242,31 +265,37 @@ function measure(group, name, argv, { cwd, shell, runs, warmup } = {}) {
 const load = loadavg()[0];
 log(`load average ${load.toFixed(2)} on ${cpus().length} cores${load > 0.5 ? ' — other processes are running: the figures will be slower than on an idle machine' : ''}`);
 
-const full = measure('full tree', 'ksymcheck check', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, MODULES]);
-const readelf = measure('full tree', 'readelf -sW', ['xargs', '-a', LIST, 'readelf', '-sW']);
-measure('full tree', 'nm -u', ['xargs', '-a', LIST, 'nm', '-u']);
-const modpost = measure('full tree', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(SHADOW, 'Module.symvers'), '-T', 'modules.list'], { cwd: SHADOW });
+let full, readelf, modpost, oneKs, oneMp, vm, bomb;
+if (wanted('full tree')) {
+  full = measure('full tree', 'ksymcheck check', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, MODULES]);
+  readelf = measure('full tree', 'readelf -sW', ['xargs', '-a', LIST, 'readelf', '-sW']);
+  measure('full tree', 'nm -u', ['xargs', '-a', LIST, 'nm', '-u']);
+  modpost = measure('full tree', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(SHADOW, 'Module.symvers'), '-T', 'modules.list'], { cwd: SHADOW });
+}
+let cleanLoad, depmodClean, failLoad, depmodFail, failFull, matrix4, xzTree, xzFloor;
 // The load stage alone, on the passing tree and on the failing one (the same image on the oldest
 // headers: every module refused at module_layout), beside kmod's `depmod -e -E`, the load-time symbol
 // and CRC check a user would otherwise run (-n: to stdout, the cache's tree is not written to).
 const OLD = env.OLD_HEADERS;
 const BASE = dirname(dirname(dirname(MODULES))); // <image>/lib/modules/<release> -> <image>
-const cleanLoad = measure('load stage', 'ksymcheck --stage load (passing tree)', ['node', CLI, 'check', '-q', '--stage', 'load', '--format', 'json', '-k', HEADERS, MODULES]);
-const depmodClean = measure('load stage', 'depmod -e -E (passing tree)', ['sh', '-c', `depmod -n -b '${BASE}' -e -E '${join(HEADERS, 'Module.symvers')}' ${RELEASE} >/dev/null 2>&1`]);
-const failLoad = measure('load stage', `ksymcheck --stage load (failing tree: ${ABI} on ${env.OLD_ABI})`, ['node', CLI, 'check', '-q', '--stage', 'load', '--format', 'json', '-k', OLD, MODULES]);
-const depmodFail = measure('load stage', `depmod -e -E (failing tree: ${ABI} on ${env.OLD_ABI})`, ['sh', '-c', `depmod -n -b '${BASE}' -e -E '${join(OLD, 'Module.symvers')}' ${RELEASE} >/dev/null 2>&1`]);
-const failFull = measure('full tree', `ksymcheck check (failing tree: ${ABI} on ${env.OLD_ABI})`, ['node', CLI, 'check', '-q', '--format', 'json', '-k', OLD, MODULES]);
+if (wanted('load stage')) {
+  cleanLoad = measure('load stage', 'ksymcheck --stage load (passing tree)', ['node', CLI, 'check', '-q', '--stage', 'load', '--format', 'json', '-k', HEADERS, MODULES]);
+  depmodClean = measure('load stage', 'depmod -e -E (passing tree)', ['sh', '-c', `depmod -n -b '${BASE}' -e -E '${join(HEADERS, 'Module.symvers')}' ${RELEASE} >/dev/null 2>&1`]);
+  failLoad = measure('load stage', `ksymcheck --stage load (failing tree: ${ABI} on ${env.OLD_ABI})`, ['node', CLI, 'check', '-q', '--stage', 'load', '--format', 'json', '-k', OLD, MODULES]);
+  depmodFail = measure('load stage', `depmod -e -E (failing tree: ${ABI} on ${env.OLD_ABI})`, ['sh', '-c', `depmod -n -b '${BASE}' -e -E '${join(OLD, 'Module.symvers')}' ${RELEASE} >/dev/null 2>&1`]);
+  failFull = measure('load stage', `ksymcheck check, both stages (failing tree: ${ABI} on ${env.OLD_ABI})`, ['node', CLI, 'check', '-q', '--format', 'json', '-k', OLD, MODULES]);
+}
 // The matrix: the same tree against four kernel builds (the suite's oldest and newest headers, the CRC
 // pair's headers, and the CRC pair image's own Module.symvers), modules read once.
 const fourKernels = [OLD, env.CRC_HEADERS, HEADERS, env.CRC_IMAGE_SYMVERS].filter((k) => k && existsSync(k));
-const matrix4 = measure('matrix', `ksymcheck matrix (${fourKernels.length} kernels)`, ['node', CLI, 'matrix', '-q', '--format', 'json', ...fourKernels.flatMap((k) => ['-k', k]), MODULES]);
+if (wanted('matrix')) matrix4 = measure('matrix', `ksymcheck matrix (${fourKernels.length} kernels)`, ['node', CLI, 'matrix', '-q', '--format', 'json', ...fourKernels.flatMap((k) => ['-k', k]), MODULES]);
 // Debian 13's 6.12 tree (scripts/fetch-trixie): 4,230 .ko.xz against their own headers, beside `xz -dc`
 // of the same files run with one process per core (the decompressor's all-core floor).
-let xzTree;
-let xzFloor;
 const TRIXIE_ENV = join(CACHE, 'trixie', 'trixie.env');
-spawnSync('bash', [join(ROOT, 'scripts', 'fetch-trixie')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KSYMCHECK_CACHE: CACHE } });
-if (existsSync(TRIXIE_ENV)) {
+if (wanted('xz tree')) {
+  spawnSync('bash', [join(ROOT, 'scripts', 'fetch-trixie')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KSYMCHECK_CACHE: CACHE } });
+}
+if (wanted('xz tree') && existsSync(TRIXIE_ENV)) {
   const t = Object.fromEntries(readFileSync(TRIXIE_ENV, 'utf8').trim().split('\n').map((l) => l.split('=')));
   const xzList = join(OUT, 'ko-xz.list');
   const xzs = [];
@@ -281,14 +310,33 @@ if (existsSync(TRIXIE_ENV)) {
   xzTree = measure('6.12 .ko.xz tree', `ksymcheck check (${xzs.length} .ko.xz)`, ['node', CLI, 'check', '-q', '--format', 'json', '-k', t.TRIXIE_HEADERS, t.TRIXIE_MODULES]);
   xzFloor = measure('6.12 .ko.xz tree', `xz -dc, ${cpus().length} processes`, ['sh', '-c', `xargs -a '${xzList}' -P ${cpus().length} -n 64 xz -dc >/dev/null`]);
 }
-const oneKs = measure('one module', 'ksymcheck check (headers dir)', ['node', CLI, 'check', '-k', HEADERS, join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
-measure('one module', 'ksymcheck check (Module.symvers)', ['node', CLI, 'check', '-k', join(HEADERS, 'Module.symvers'), join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
-writeFileSync(join(ONE, 'modpost.list'), 'abi_new_symbol.o\n');
-const oneMp = measure('one module', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(ONE, 'Module.symvers.bench'), '-T', 'modpost.list'], { cwd: ONE, runs: Math.max(RUNS, 20), warmup: 3 });
-measure('one module', 'node -e 0 (Node.js start-up alone)', ['node', '-e', '0'], { runs: Math.max(RUNS, 20), warmup: 3 });
-log(`frames: ${FRAMES.length} Kbuild-built modules, frames off/on in-process`);
-const frames = JSON.parse(sh('node', [join(ROOT, 'scripts', 'bench-frames.mjs'), '--kernel', HEADERS, '--runs', String(RUNS), ...FRAMES]));
-let vm;
+if (wanted('one module')) {
+  oneKs = measure('one module', 'ksymcheck check (headers dir)', ['node', CLI, 'check', '-k', HEADERS, join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
+  measure('one module', 'ksymcheck check (Module.symvers)', ['node', CLI, 'check', '-k', join(HEADERS, 'Module.symvers'), join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
+  writeFileSync(join(ONE, 'modpost.list'), 'abi_new_symbol.o\n');
+  oneMp = measure('one module', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(ONE, 'Module.symvers.bench'), '-T', 'modpost.list'], { cwd: ONE, runs: Math.max(RUNS, 20), warmup: 3 });
+  measure('one module', 'node -e 0 (Node.js start-up alone)', ['node', '-e', '0'], { runs: Math.max(RUNS, 20), warmup: 3 });
+}
+if (wanted('bomb tree')) {
+  const { good, bombs } = await bombTree();
+  const json = (...p) => {
+    const r = spawnSync('node', [CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, ...p], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    return { status: r.status, report: JSON.parse(r.stdout) };
+  };
+  const alone = json(good);
+  const mixed = json(good, bombs);
+  const sizeErrors = mixed.report.errors.filter((e) => / decompresses to more than 536870912 bytes \(limit 512 MiB/.test(e.message)).length;
+  const same = JSON.stringify(alone.report.modules) === JSON.stringify(mixed.report.modules);
+  measure('bomb tree', 'ksymcheck check, the 200 modules alone', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, good], { runs: Math.min(RUNS, 5) });
+  const t = measure('bomb tree', 'ksymcheck check, 200 modules + 42 bombs', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, good, bombs], { runs: Math.min(RUNS, 5) });
+  bomb = { ...t, sizeErrors, errors: mixed.report.errors.length, same, status: mixed.status, modules: alone.report.modules.length };
+}
+let frames;
+if (wanted('frames')) {
+  const FRAMES = framesModules();
+  log(`frames: ${FRAMES.length} Kbuild-built modules, frames off/on in-process`);
+  frames = JSON.parse(sh('node', [join(ROOT, 'scripts', 'bench-frames.mjs'), '--kernel', HEADERS, '--runs', String(RUNS), ...FRAMES]));
+}
 if (VMLINUX) vm = measure('debug vmlinux', `ksymcheck exports (${(statSync(VMLINUX).size / 1e6).toFixed(0)} MB vmlinux)`, ['node', CLI, 'exports', '-k', VMLINUX], { runs: Math.max(RUNS, 10), warmup: 2 });
 
 // ------------------------------------------------------------------------------------------- report
@@ -303,16 +351,29 @@ lines.push('|---|---|---:|---:|');
 for (const r of rows) lines.push(`| ${r.group}: ${r.name} | \`${r.command.replace(ROOT + '/', '').replace(CACHE + '/', '$CACHE/')}\` | ${ms(r.median)} | ${mb(r.peakRss)} |`);
 lines.push('');
 const ratio = (a, b) => (a / b).toFixed(2);
-lines.push(`full tree: ksymcheck / readelf -sW = ${ratio(full.median, readelf.median)}× (target ≤ 1.0), ksymcheck / modpost = ${ratio(full.median, modpost.median)}× (target ≤ 0.33), peak RSS ${mb(full.peakRss)} (target ≤ 250 MB)`);
-lines.push(`failing tree / passing tree: check ${ratio(failFull.median, full.median)}×, load stage ${ratio(failLoad.median, cleanLoad.median)}× (target ≤ 1.2); peak RSS ${mb(failFull.peakRss)} (target ≤ the passing tree's and ≤ 250 MB)`);
-lines.push(`load stage / depmod -e -E: passing tree ${ratio(cleanLoad.median, depmodClean.median)}×, failing tree ${ratio(failLoad.median, depmodFail.median)}× (target ≤ 1.0)`);
-lines.push(`matrix of ${fourKernels.length} kernels / one check: ${ratio(matrix4.median, full.median)}× (target ≤ 1.5)`);
+if (full) lines.push(`full tree: ksymcheck / readelf -sW = ${ratio(full.median, readelf.median)}× (target ≤ 1.0), ksymcheck / modpost = ${ratio(full.median, modpost.median)}× (target ≤ 0.33), peak RSS ${mb(full.peakRss)} (target ≤ 250 MB)`);
+if (failLoad) {
+  lines.push(`failing tree / passing tree (load stage): ${ratio(failLoad.median, cleanLoad.median)}× (target ≤ 1.2); peak RSS ${mb(failLoad.peakRss)} vs ${mb(cleanLoad.peakRss)} (target ≤ the passing tree's and ≤ 250 MB)`);
+  if (full) lines.push(`failing tree / passing tree (both stages): ${ratio(failFull.median, full.median)}×, peak RSS ${mb(failFull.peakRss)} vs ${mb(full.peakRss)}`);
+  lines.push(`load stage / depmod -e -E: passing tree ${ratio(cleanLoad.median, depmodClean.median)}×, failing tree ${ratio(failLoad.median, depmodFail.median)}× (target ≤ 1.0)`);
+}
+if (matrix4 && full) lines.push(`matrix of ${fourKernels.length} kernels / one check: ${ratio(matrix4.median, full.median)}× (target ≤ 1.5)`);
 if (xzTree) lines.push(`6.12 .ko.xz tree: ksymcheck / xz -dc on every core = ${ratio(xzTree.median, xzFloor.median)}× (target ≤ 1.2), peak RSS ${mb(xzTree.peakRss)} (target ≤ 250 MB)`);
-lines.push(`one module: ksymcheck / modpost = ${ratio(oneKs.median, oneMp.median)}× (target ≤ 1.0)`);
-lines.push(
-  `frames: ${frames.references} references of the findings of ${frames.modules} Kbuild-built modules (${frames.withFrames} with frames): check ${ms(frames.checkMs / 1000)}, with frames ${ms(frames.withFramesMs / 1000)}, frames on top ${ms(frames.framesMs / 1000)} (target ≤ 1 s; in-process medians of ${frames.runs})`,
-);
-if (vm) lines.push(`debug vmlinux: ${ms(vm.median)}, ${mb(vm.peakRss)} (targets ≤ 1 s, ≤ 100 MB)`);
+if (oneKs) lines.push(`one module: ksymcheck / modpost = ${ratio(oneKs.median, oneMp.median)}× (target ≤ 1.0)`);
+if (bomb) {
+  lines.push(
+    `bomb tree: ${bomb.sizeErrors} of ${bomb.errors} errors with the size message (42 bombs), the ${bomb.modules} good modules' reports ${bomb.same ? 'identical' : 'DIFFERENT'} to a run without the bombs, exit ${bomb.status} (want 2); ` +
+      `wall ${ms(bomb.median)} (target ≤ 10 s), peak RSS ${mb(bomb.peakRss)} (target ≤ 400 MB)`,
+  );
+}
+if (frames) {
+  lines.push(
+    `frames: ${frames.references} references of the findings of ${frames.modules} Kbuild-built modules (${frames.withFrames} with frames): check ${ms(frames.checkMs / 1000)}, with frames ${ms(frames.withFramesMs / 1000)}, frames on top ${ms(frames.framesMs / 1000)} (target ≤ 1 s; in-process medians of ${frames.runs})`,
+  );
+}
+if (!wanted('debug vmlinux')) {
+  // (--only: the group was not asked for)
+} else if (vm) lines.push(`debug vmlinux: ${ms(vm.median)}, ${mb(vm.peakRss)} (targets ≤ 1 s, ≤ 100 MB)`);
 else lines.push('debug vmlinux: skipped (KSYMCHECK_BENCH_NO_DBG=1 or the -dbg package could not be fetched)');
 const exitCodes = rows.filter((r) => r.exitCodes.some((c) => c !== 0)).map((r) => `${r.group}: ${r.name} exited ${r.exitCodes.join('/')}`);
 if (exitCodes.length) lines.push(`note: ${exitCodes.join('; ')}`);

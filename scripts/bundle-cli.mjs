@@ -18,7 +18,7 @@ const common = {
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['@napi-rs/lzma', '@bokuweb/zstd-wasm'],
+  external: ['xz-decompress', 'fzstd', '@bokuweb/zstd-wasm'],
   logLevel: 'warning',
   legalComments: 'none',
   // yargs' CommonJS helpers call require(): give the ES module bundle one

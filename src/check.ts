@@ -9,6 +9,7 @@ import { loadKernel } from './kernel/load.js';
 import { runningKernel } from './kernel/locate.js';
 import type { Export, KernelBuild } from './kernel/types.js';
 import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
+import { ByteBudget, DEFAULT_READ_BUDGET } from './module/budget.js';
 import { MODULE_FILE_NAME } from './module/decompress.js';
 import { codeSiteOf, readModule, reopen, shareNames } from './module/read.js';
 import type { ModuleFacts } from './module/types.js';
@@ -32,6 +33,14 @@ export interface CheckRequest {
   external?: boolean;
   /** Files read at once (compressed ones are decompressed on libuv's threads meanwhile). Default 16. */
   concurrency?: number;
+  /** Largest decompressed size of a compressed module, in bytes (default 512 MiB; `--max-module-size`). */
+  maxModuleSize?: number;
+  /**
+   * Bytes the files being read at once may hold (file contents and decompressed output; default 128 MiB):
+   * a tree of decompression bombs costs this, not the limit times the concurrency. One module larger than
+   * the budget is read alone.
+   */
+  readBudget?: number;
   /** Called as module files are read: `done` of `total` (for a progress display). */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -365,7 +374,7 @@ export function versionNote(kernel: KernelBuild): string | undefined {
 export async function readModules(
   paths: string[],
   kernel: KernelBuild | undefined,
-  opts: Pick<CheckRequest, 'concurrency' | 'onProgress'> = {},
+  opts: Pick<CheckRequest, 'concurrency' | 'onProgress' | 'maxModuleSize' | 'readBudget'> = {},
 ): Promise<{ modules: ModuleFacts[]; errors: Report['errors'] }> {
   const errors: Report['errors'] = [];
   const files = await expandModulePaths(paths, errors);
@@ -373,6 +382,7 @@ export async function readModules(
   if (kernel && files.length >= SHARE_NAMES_FROM) shareNames(exportNames(kernel));
   // One thread: worker threads measured slower here (docs/performance.md, "Concurrency").
   const limit = pLimit(opts.concurrency ?? 16);
+  const budget = new ByteBudget(opts.readBudget ?? DEFAULT_READ_BUDGET);
   let done = 0;
   const progress = opts.onProgress;
   progress?.(0, files.length);
@@ -382,7 +392,7 @@ export async function readModules(
     files.map((p) =>
       limit(async () => {
         try {
-          return await readModule(p, { references: 'lazy' });
+          return await readModule(p, { references: 'lazy', maxModuleSize: opts.maxModuleSize, budget });
         } catch (e) {
           if (e instanceof InputError) errors.push({ path: p, message: e.message });
           else errors.push({ path: p, message: `${p}: ${(e as Error).message}` });

@@ -1,7 +1,9 @@
 /** ksymcheck's library API: what the CLI is a thin shell over. */
 export { check, checkModules, expandModulePaths, stagesOf, type CheckRequest, type StageChoice } from './check.js';
 export { loadKernel, type LoadKernelOptions } from './kernel/load.js';
-export { readModule, moduleFactsFromBuffer } from './module/read.js';
+export { readModule, moduleFactsFromBuffer, type ReadOptions } from './module/read.js';
+export { DEFAULT_MAX_MODULE_SIZE } from './module/decompress.js';
+export { ByteBudget, DEFAULT_READ_BUDGET } from './module/budget.js';
 export { reportSchema, frameSchema, type Report, type ModuleReport, type FindingJson } from './report/schema.js';
 export { formatText } from './report/text.js';
 export { InputError, ElfFormatError, ParseError, DwarfFormatError } from './errors.js';

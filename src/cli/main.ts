@@ -59,6 +59,14 @@ function checkExtraSymbols(files: string[]): void {
   );
 }
 
+/** `--max-module-size`: bytes, or a number with K/M/G (KiB/MiB/GiB: powers of 1024). */
+export function parseSize(v: string): number {
+  const m = /^(\d+)\s*(?:([KMG])(?:i?B)?)?$/i.exec(v.trim());
+  const n = m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] ?? ' ').toUpperCase()) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--max-module-size: '${v}' is not a size (bytes, or a number with K, M or G)`);
+  return n;
+}
+
 /**
  * `check …` runs as the default command it also is: yargs lays out the whole help text after every
  * explicitly named command (to have it ready for a later error), a seventh of a one-module run's
@@ -110,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('shard', { type: 'string', requiresArg: true, describe: "report shard i of n (e.g. 2/4) of the modules, split by path; join the shards' --format json reports with `ksymcheck merge`" })
           .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' })
+          .option('max-module-size', { type: 'string', describe: 'largest decompressed .ko.gz/.ko.xz/.ko.zst accepted (bytes, or with K/M/G; default 512M)' })
           .option('debug-dir', { type: 'string', nargs: 1, requiresArg: true, describe: 'where separate debug files of stripped modules are (repeatable; default /usr/lib/debug)' }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
@@ -128,6 +137,7 @@ export async function main(argv: string[]): Promise<number> {
           modpostWarn: a.modpostWarn,
           missingCrc: a.missingCrc,
           external: !a.inTree,
+          maxModuleSize: a.maxModuleSize === undefined ? undefined : parseSize(String(a.maxModuleSize)),
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
           shard,
           debugDirs: a.debugDir === undefined ? undefined : ([] as string[]).concat(a.debugDir),

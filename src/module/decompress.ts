@@ -1,23 +1,34 @@
 /**
- * Compressed modules (`.ko.gz`, `.ko.xz`, `.ko.zst`, as kmod/depmod install them), decompressed in memory.
+ * Compressed modules (`.ko.gz`, `.ko.xz`, `.ko.zst`, as kmod/depmod install them), decompressed in memory,
+ * never past a limit (`maxModuleSize`, default 512 MiB: see DEFAULT_MAX_MODULE_SIZE).
  *
  * The format is told by the magic bytes, as kmod does (libkmod-file.c), not by the file name. Decoders
  * (chosen by measurement, see docs/performance.md):
- *  - gzip: node's zlib (verifies the CRC32 and length trailer);
- *  - xz:   @napi-rs/lzma (native liblzma-class decoder from npm prebuilt binaries; async on the libuv pool,
- *          or sync);
- *  - zstd: @bokuweb/zstd-wasm (zstd's own C decoder as WebAssembly; verifies the frame checksum).
- * Every decoder throws on corrupt or truncated input; on top of that the output length is checked against
- * what the container records (xz index, zstd frame content size, gzip ISIZE), so a decoder that stops
- * early can never hand a short module to the ELF reader unnoticed.
+ *  - gzip: node's zlib, as a stream (verifies the CRC32 and length trailer);
+ *  - xz:   xz-embedded (the kernel's own lib/xz decoder) as WebAssembly, from the xz-decompress package,
+ *          driven chunk by chunk (verifies the check, the block sizes and the index);
+ *  - zstd: @bokuweb/zstd-wasm (zstd's own C decoder as WebAssembly; verifies the frame checksum), into an
+ *          output buffer no larger than the frame can fill; fzstd (streaming, pure JS) counts the output
+ *          of frames whose size the structure does not bound.
+ * The output is counted as it is produced: the first byte past the limit stops the decoder with
+ * "decompresses to more than N bytes (limit …)", whatever the container claims. A container that records
+ * more than the limit (xz index, zstd Frame_Content_Size or its raw/RLE blocks, a one-member gzip's ISIZE)
+ * is refused before decoding: each decoder checks that record against the output, so such a file is either
+ * too large or corrupt. A record under the limit is never trusted to bound anything (a lying xz index is
+ * decoded, and stopped at the limit). After decoding, the output length is checked against the records, so
+ * a decoder that stops early can never hand a short module to the ELF reader unnoticed.
+ *
+ * Memory: with a ByteBudget (a run's reads share one), the output is kept only while the budget has room;
+ * past that the decoder only counts, and decodes again once the budget can hold the counted size.
  *
  * The xz integrity check type (stream header flags) is recorded: the kernel's in-kernel XZ decoder
  * (CONFIG_MODULE_DECOMPRESS, 5.17+) accepts only CRC32 and none (rule xz-check).
  */
-import { gunzip, gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { promisify } from 'node:util';
 import { InputError } from '../errors.js';
+import { Lease, type ByteBudget } from './budget.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd';
 /** The xz Check ID of the stream header: 0 none, 1 CRC32, 4 CRC64, 10 SHA-256; any other ID is reserved. */
@@ -29,8 +40,36 @@ export interface Decompressed {
   xzCheck?: XzCheck;
 }
 
-/** Largest module accepted (a decompression bomb stops here, not at the end of memory). */
-export const MAX_MODULE_BYTES = 1 << 30;
+/**
+ * Largest decompressed module accepted by default: 512 MiB. No real module comes near it — the largest of
+ * Debian 6.1's tree (linux-image-6.1.0-57-amd64) is amdgpu.ko at 19.5 MB, and of a debug build (the -dbg
+ * package's separate debug file) amdgpu.ko at 355.6 MB, so about 375 MB unstripped — and a decompression
+ * bomb stops here, not at the end of memory.
+ */
+export const DEFAULT_MAX_MODULE_SIZE = 512 * 1024 * 1024;
+
+export interface DecompressOptions {
+  /** Largest decompressed size accepted, in bytes (default DEFAULT_MAX_MODULE_SIZE). */
+  maxModuleSize?: number;
+  /**
+   * What this read holds of the run's byte budget (the compressed bytes, taken by the caller): the output
+   * is added to it; the caller releases it when done with the data.
+   */
+  lease?: Lease;
+}
+
+/** A size in the words of the limit: bytes, and MiB/GiB when round. */
+export function formatSize(n: number): string {
+  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  }
+  return `${n} bytes`;
+}
+
+/** The error for output past the limit (`recorded`: what the container records, when that decided it). */
+function tooLarge(path: string, kind: Compression, limit: number, recorded?: string): InputError {
+  return new InputError(path, `${kind}: decompresses to more than ${limit} bytes (limit ${formatSize(limit)}, --max-module-size)${recorded ? `: ${recorded}` : ''}`);
+}
 
 const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
@@ -126,7 +165,14 @@ interface ZstdFrame {
   end: number;
   /** Frame_Content_Size, when the header records it. */
   contentSize?: number;
+  /** Bytes the frame decompresses to at least (its raw and RLE blocks: their sizes are the output's). */
+  least: number;
+  /** Bytes it decompresses to at most (a compressed block regenerates at most 128 KiB, Block_Maximum_Size). */
+  most: number;
 }
+
+/** A zstd block's largest decompressed size (RFC 8878 3.1.1.2.4: Block_Maximum_Size ≤ 128 KiB). */
+const ZSTD_BLOCK_MAX = 128 * 1024;
 
 /** The frames of a zstd file (skippable frames left out), or undefined if the structure cannot be followed. */
 export function zstdFrames(b: Uint8Array): ZstdFrame[] | undefined {
@@ -154,6 +200,8 @@ export function zstdFrames(b: Uint8Array): ZstdFrame[] | undefined {
     else if (fcsBytes === 4) contentSize = u32(q);
     else if (fcsBytes === 8) contentSize = u32(q) + u32(q + 4) * 2 ** 32;
     q += fcsBytes;
+    let least = 0;
+    let most = 0;
     for (;;) {
       if (q + 3 > b.length) return undefined;
       const h = b[q] | (b[q + 1] << 8) | (b[q + 2] << 16);
@@ -162,14 +210,62 @@ export function zstdFrames(b: Uint8Array): ZstdFrame[] | undefined {
       const size = h >>> 3;
       q += 3 + (type === 1 ? 1 : size); // RLE blocks store one byte
       if (type === 3) return undefined;
+      if (type === 2) most += ZSTD_BLOCK_MAX;
+      else {
+        least += size;
+        most += size;
+      }
       if (last) break;
     }
     q += checksum ? 4 : 0;
     if (q > b.length) return undefined;
-    frames.push({ start, end: q, contentSize });
+    frames.push({ start, end: q, contentSize, least, most });
     p = q;
   }
   return frames;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The output: counted as it comes, kept while the budget has room.
+
+/** Thrown inside a decoder's loop when the output passes the limit (turned into tooLarge()). */
+class PastLimit extends Error {}
+
+class Output {
+  private chunks: Buffer[] = [];
+  private kept = 0;
+  /** Bytes produced so far. */
+  total = 0;
+  /** The output is no longer kept, only counted (the budget had no room). */
+  counting = false;
+
+  constructor(
+    private readonly limit: number,
+    private readonly lease: Lease,
+  ) {}
+
+  /** Take a chunk (copied: decoders reuse their buffers). Throws PastLimit at the first byte past the limit. */
+  push(chunk: Uint8Array, owned = false): void {
+    this.total += chunk.length;
+    if (this.total > this.limit) throw new PastLimit();
+    if (this.counting || chunk.length === 0) return;
+    if (!this.lease.tryGrow(chunk.length)) {
+      this.lease.shrink(this.kept);
+      this.chunks = [];
+      this.kept = 0;
+      this.counting = true;
+      return;
+    }
+    this.chunks.push(owned ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.from(chunk));
+    this.kept += chunk.length;
+  }
+
+  /** The whole output (only when kept). */
+  data(): Buffer {
+    const out = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.kept);
+    this.chunks = [];
+    return out;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,13 +273,83 @@ export function zstdFrames(b: Uint8Array): ZstdFrame[] | undefined {
 
 const require = createRequire(import.meta.url);
 
-interface LzmaXz {
-  decompress(input: Uint8Array): Promise<Buffer>;
-  decompressSync(input: Uint8Array): Buffer;
+/** The exports of xz-decompress's WebAssembly build of xz-embedded (its xz_dec_run wrapped per context). */
+interface XzExports {
+  memory: { buffer: ArrayBuffer };
+  create_context(): number;
+  destroy_context(ctx: number): void;
+  supply_input(ctx: number, length: number): void;
+  get_next_output(ctx: number): number;
 }
-let xzDecoder: LzmaXz | undefined;
-function xz(): LzmaXz {
-  return (xzDecoder ??= (require('@napi-rs/lzma') as { xz: LzmaXz }).xz);
+let xzExports: XzExports | undefined;
+
+/**
+ * xz-embedded, instantiated synchronously from the WebAssembly that xz-decompress ships (its own
+ * wrapper is an asynchronous Web stream; the module itself is synchronous, and a sync path is needed to
+ * re-read a module for its references). xz-decompress is pinned: its context layout is read below.
+ */
+function xz(): XzExports {
+  if (xzExports) return xzExports;
+  const bundle = readFileSync(require.resolve('xz-decompress'), 'utf8');
+  const wasm = /data:application\/wasm;base64,([A-Za-z0-9+/=]+)/.exec(bundle);
+  if (!wasm) throw new Error('xz-decompress: its WebAssembly module was not found');
+  // (the WebAssembly global, which this project's type libraries do not declare)
+  const { WebAssembly: wa } = globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: unknown } } };
+  const instance = new wa.Instance(new wa.Module(Buffer.from(wasm[1], 'base64')), {});
+  return (xzExports = instance.exports as XzExports);
+}
+
+/** xz-embedded's return codes (lib/xz: enum xz_ret). */
+const XZ_OK = 0;
+const XZ_STREAM_END = 1;
+const XZ_RET = ['ok', 'stream end', 'unsupported check', 'out of memory', 'memory limit', 'not xz data', 'unsupported options', 'corrupt data', 'truncated data'];
+
+/**
+ * Decode an xz file into `out`, one buffer of input and output at a time. A context's words (from its
+ * pointer): buffer size, input buffer, input position, input size, output buffer, output position.
+ * Concatenated streams and stream padding are taken, as xz(1) and kmod's liblzma take them.
+ * `pause` (asynchronous callers) is awaited every 16 MiB of output, so other reads go on meanwhile.
+ */
+function* xzSteps(input: Buffer, out: Output): Generator<void, void, void> {
+  const x = xz();
+  const ctx = x.create_context();
+  const words = () => new Uint32Array(x.memory.buffer, ctx, 6);
+  const bufSize = words()[0];
+  let off = 0;
+  let ended = false;
+  let sinceYield = 0;
+  try {
+    for (;;) {
+      let w = words();
+      if (w[2] === w[3]) {
+        const n = Math.min(bufSize, input.length - off);
+        if (n > 0) new Uint8Array(x.memory.buffer, w[1], n).set(input.subarray(off, off + n));
+        else if (ended) throw new Error(XZ_RET[8]);
+        else ended = true; // an empty supply tells the decoder the input is over
+        off += n;
+        x.supply_input(ctx, n);
+      }
+      const ret = x.get_next_output(ctx);
+      w = words();
+      const produced = w[5];
+      if (produced > 0) {
+        out.push(new Uint8Array(x.memory.buffer, w[4], produced));
+        w = words();
+        w[5] = 0;
+        sinceYield += produced;
+      }
+      if (ret === XZ_STREAM_END) break;
+      if (ret !== XZ_OK) throw new Error(XZ_RET[ret] ?? `error ${ret}`);
+      if (sinceYield >= 16 << 20) {
+        sinceYield = 0;
+        yield;
+      }
+    }
+    const w = words();
+    if (w[3] - w[2] + (input.length - off) > 0) throw new Error('data after the end of the stream');
+  } finally {
+    x.destroy_context(ctx);
+  }
 }
 
 interface ZstdWasm {
@@ -202,31 +368,58 @@ async function initZstd(): Promise<ZstdWasm> {
   return zstdModule;
 }
 
-function zstdDecode(z: ZstdWasm, input: Buffer, path: string): Buffer {
+interface Fzstd {
+  Decompress: new (ondata: (data: Uint8Array, final: boolean) => void) => { push(chunk: Uint8Array, final?: boolean): void };
+}
+
+/**
+ * How many bytes a zstd frame decompresses to, counted by fzstd's streaming decoder without keeping
+ * them (it stops at the first byte past `limit`). Only for frames whose structure bounds nothing.
+ */
+function zstdCount(frame: Uint8Array, limit: number): number {
+  const { Decompress } = require('fzstd') as Fzstd;
+  let n = 0;
+  const d = new Decompress((chunk) => {
+    n += chunk.length;
+    if (n > limit) throw new PastLimit();
+  });
+  for (let i = 0; i < frame.length; i += 4096) d.push(frame.subarray(i, i + 4096), i + 4096 >= frame.length);
+  return n;
+}
+
+/**
+ * The zstd frames of a file decoded into `out`. zstd's decoder never writes past the buffer it is given,
+ * so each frame gets a buffer no larger than the frame can fill — its Frame_Content_Size (zstd checks the
+ * output against it), or the sum of its blocks' largest sizes — or, when that sum passes the limit, the
+ * count of a first, streaming pass (fzstd).
+ */
+function zstdDecode(z: ZstdWasm, input: Buffer, path: string, limit: number, out: Output): void {
   const frames = zstdFrames(input);
   if (!frames || frames.length === 0) throw new InputError(path, 'zstd: corrupt or truncated data (the frames cannot be followed)');
-  const parts: Buffer[] = [];
+  let recorded = 0;
+  let least = 0;
   for (const fr of frames) {
-    if (fr.contentSize !== undefined && fr.contentSize > MAX_MODULE_BYTES) throw new InputError(path, `zstd: the frame records ${fr.contentSize} bytes, more than a module may have`);
-    const bytes = input.subarray(fr.start, fr.end);
-    let out: Uint8Array | undefined;
-    if (fr.contentSize !== undefined) out = z.decompress(bytes);
-    else {
-      // no recorded size: grow the output buffer until the frame fits
-      for (let cap = Math.max(4 << 20, bytes.length * 8); !out; cap *= 2) {
-        try {
-          out = z.decompress(bytes, { defaultHeapSize: cap });
-        } catch (e) {
-          if (cap >= MAX_MODULE_BYTES) throw e;
-        }
-      }
-    }
-    if (fr.contentSize !== undefined && out.length !== fr.contentSize) {
-      throw new InputError(path, `zstd: ${out.length} bytes decompressed, the frame records ${fr.contentSize}`);
-    }
-    parts.push(Buffer.from(out.buffer, out.byteOffset, out.byteLength));
+    recorded += fr.contentSize ?? fr.least;
+    least += fr.least;
   }
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  if (least > limit) throw tooLarge(path, 'zstd', limit, `its raw and RLE blocks alone hold ${least} bytes`);
+  if (recorded > limit) throw tooLarge(path, 'zstd', limit, `its frame headers record ${recorded} bytes`);
+  for (const fr of frames) {
+    const bytes = input.subarray(fr.start, fr.end);
+    let cap = fr.contentSize ?? fr.most;
+    if (fr.contentSize === undefined && out.total + cap > limit) cap = zstdCount(bytes, limit - out.total);
+    let got: Uint8Array;
+    try {
+      // with no recorded size, zstd-wasm allocates defaultHeapSize (with one, exactly that)
+      got = z.decompress(bytes, { defaultHeapSize: Math.max(cap, 1) });
+    } catch (e) {
+      throw decoderError(path, 'zstd', e);
+    }
+    if (fr.contentSize !== undefined && got.length !== fr.contentSize) {
+      throw new InputError(path, `zstd: ${got.length} bytes decompressed, the frame records ${fr.contentSize}`);
+    }
+    out.push(got, true);
+  }
 }
 
 function decoderError(path: string, kind: Compression, e: unknown): InputError {
@@ -235,14 +428,14 @@ function decoderError(path: string, kind: Compression, e: unknown): InputError {
   return new InputError(path, `${kind}: corrupt or truncated data (${msg.split('\n')[0]})`);
 }
 
-function checkLength(path: string, kind: Compression, input: Buffer, out: Buffer): void {
+function checkLength(path: string, kind: Compression, input: Buffer, length: number): void {
   if (kind === 'xz') {
     const want = xzRecordedSize(input);
-    if (want !== undefined && want !== out.length) throw new InputError(path, `xz: ${out.length} bytes decompressed, the index records ${want}`);
+    if (want !== undefined && want !== length) throw new InputError(path, `xz: ${length} bytes decompressed, the index records ${want}`);
   } else if (kind === 'gzip' && input.length >= 18) {
     // ISIZE: the length modulo 2^32 of the last member (zlib checks it too)
     const isize = input.readUInt32LE(input.length - 4);
-    if (isize !== out.length % 2 ** 32 && !hasMoreMembers(input)) throw new InputError(path, `gzip: ${out.length} bytes decompressed, the trailer records ${isize}`);
+    if (isize !== length % 2 ** 32 && !hasMoreMembers(input)) throw new InputError(path, `gzip: ${length} bytes decompressed, the trailer records ${isize}`);
   }
 }
 
@@ -251,51 +444,110 @@ function hasMoreMembers(b: Buffer): boolean {
   return b.indexOf(Buffer.from([0x1f, 0x8b, 0x08]), 10) >= 0;
 }
 
-function preflight(path: string, kind: Compression, input: Buffer): void {
+/** Refusal before decoding: the container records more than the limit (each decoder checks that record). */
+function preflight(path: string, kind: Compression, input: Buffer, limit: number): void {
   if (kind === 'xz') {
     const want = xzRecordedSize(input);
-    if (want !== undefined && want > MAX_MODULE_BYTES) throw new InputError(path, `xz: the index records ${want} bytes, more than a module may have`);
+    if (want !== undefined && want > limit) throw tooLarge(path, kind, limit, `its index records ${want} bytes`);
+  } else if (kind === 'gzip' && input.length >= 18 && !hasMoreMembers(input)) {
+    // one member: its length is ISIZE plus a multiple of 2^32, so an ISIZE past the limit is the truth or corruption
+    const isize = input.readUInt32LE(input.length - 4);
+    if (isize > limit) throw tooLarge(path, kind, limit, `its trailer records ${isize} bytes (modulo 2^32)`);
   }
 }
 
-const gunzipAsync = promisify(gunzip);
+/** gzip through zlib's stream: chunk by chunk into `out`, stopped at the limit. */
+function gunzipInto(input: Buffer, out: Output): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const z = createGunzip({ chunkSize: 256 << 10 });
+    z.on('data', (chunk: Buffer) => {
+      try {
+        out.push(chunk, true);
+      } catch (e) {
+        z.destroy();
+        reject(e);
+      }
+    });
+    z.on('error', reject);
+    z.on('end', resolve);
+    z.end(input);
+  });
+}
 
-/** Decompress a module file's bytes (which start with a gzip, xz or zstd magic). */
-export async function decompress(input: Buffer, path: string): Promise<Decompressed> {
-  const kind = compressionOf(input);
-  if (!kind) throw new InputError(path, 'not a gzip, xz or zstd file');
-  preflight(path, kind, input);
-  let data: Buffer;
-  try {
-    if (kind === 'gzip') data = await gunzipAsync(input, { maxOutputLength: MAX_MODULE_BYTES });
-    else if (kind === 'xz') data = await xz().decompress(input);
-    else data = zstdDecode(await initZstd(), input, path);
-  } catch (e) {
-    throw decoderError(path, kind, e);
-  }
-  checkLength(path, kind, input, data);
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** One decoding pass of `input` into `out` (asynchronous: gzip on libuv's pool, xz and zstd in turns). */
+async function decodeInto(kind: Compression, input: Buffer, path: string, limit: number, out: Output): Promise<void> {
+  if (kind === 'gzip') await gunzipInto(input, out);
+  else if (kind === 'xz') {
+    for (const _ of xzSteps(input, out)) await nextTurn();
+  } else zstdDecode(await initZstd(), input, path, limit, out);
+}
+
+function result(kind: Compression, input: Buffer, data: Buffer): Decompressed {
   return { data, compression: kind, ...(kind === 'xz' ? { xzCheck: xzCheckOf(input) } : {}) };
+}
+
+function failure(e: unknown, path: string, kind: Compression, limit: number): InputError {
+  if (e instanceof PastLimit) return tooLarge(path, kind, limit);
+  return decoderError(path, kind, e);
 }
 
 /**
- * The same, synchronously (for re-reading a module already read once: zstd's decoder must have been
- * initialised by an earlier decompress()).
+ * Decompress a module file's bytes (which start with a gzip, xz or zstd magic), never past the limit.
+ * With a lease, the output is added to what it holds; when the budget has no room the output is counted,
+ * then decoded again once the budget holds the counted size (waiting for it).
  */
-export function decompressSync(input: Buffer, path: string): Decompressed {
+export async function decompress(input: Buffer, path: string, opts: DecompressOptions = {}): Promise<Decompressed> {
   const kind = compressionOf(input);
   if (!kind) throw new InputError(path, 'not a gzip, xz or zstd file');
-  preflight(path, kind, input);
-  let data: Buffer;
+  const limit = opts.maxModuleSize ?? DEFAULT_MAX_MODULE_SIZE;
+  const lease = opts.lease ?? new Lease();
+  preflight(path, kind, input, limit);
+  let out = new Output(limit, lease);
   try {
-    if (kind === 'gzip') data = gunzipSync(input, { maxOutputLength: MAX_MODULE_BYTES });
-    else if (kind === 'xz') data = xz().decompressSync(input);
-    else {
-      if (!zstdInitialised || !zstdModule) throw new Error('the zstd decoder is not initialised (decompress() first)');
-      data = zstdDecode(zstdModule, input, path);
+    await decodeInto(kind, input, path, limit, out);
+    if (out.counting) {
+      // the budget had no room: hold the compressed bytes and the counted output, then decode again
+      const size = out.total;
+      await lease.waitFor(input.length + size);
+      out = new Output(size, new Lease()); // held already, by `lease`
+      await decodeInto(kind, input, path, size, out);
     }
   } catch (e) {
-    throw decoderError(path, kind, e);
+    throw failure(e, path, kind, limit);
   }
-  checkLength(path, kind, input, data);
-  return { data, compression: kind, ...(kind === 'xz' ? { xzCheck: xzCheckOf(input) } : {}) };
+  checkLength(path, kind, input, out.total);
+  return result(kind, input, out.data());
+}
+
+/**
+ * The same, synchronously, bounded by the limit but by no budget (for re-reading one module already read
+ * once; zstd's decoder must have been initialised by an earlier decompress()).
+ */
+export function decompressSync(input: Buffer, path: string, opts: Pick<DecompressOptions, 'maxModuleSize'> = {}): Decompressed {
+  const kind = compressionOf(input);
+  if (!kind) throw new InputError(path, 'not a gzip, xz or zstd file');
+  const limit = opts.maxModuleSize ?? DEFAULT_MAX_MODULE_SIZE;
+  preflight(path, kind, input, limit);
+  const out = new Output(limit, new Lease());
+  try {
+    if (kind === 'gzip') {
+      try {
+        out.push(gunzipSync(input, { maxOutputLength: limit }), true);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PastLimit();
+        throw e;
+      }
+    } else if (kind === 'xz') {
+      for (const _ of xzSteps(input, out));
+    } else {
+      if (!zstdInitialised || !zstdModule) throw new Error('the zstd decoder is not initialised (decompress() first)');
+      zstdDecode(zstdModule, input, path, limit, out);
+    }
+  } catch (e) {
+    throw failure(e, path, kind, limit);
+  }
+  checkLength(path, kind, input, out.total);
+  return result(kind, input, out.data());
 }

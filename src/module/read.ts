@@ -4,7 +4,7 @@
  * relocation that references them, and the module's own exports.
  */
 import { basename } from 'node:path';
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { ElfFormatError, InputError } from '../errors.js';
 import {
   ET_REL,
@@ -26,6 +26,7 @@ import {
 import { ElfFile, type ElfSection, type ElfSymbol } from '../elf/elf-file.js';
 import { FileSource } from '../elf/source.js';
 import { readKsymtab } from '../kernel/ksymtab.js';
+import { Lease, type ByteBudget } from './budget.js';
 import { compressionOf, decompress, decompressSync, type Decompressed } from './decompress.js';
 import type { Import, ModuleExport, ModuleFacts, Reference } from './types.js';
 import { modinfoSchema } from './schema.js';
@@ -71,6 +72,13 @@ export interface ReadOptions {
    * vanished in between, the references come out empty.
    */
   references?: 'eager' | 'lazy';
+  /** Largest decompressed size of a compressed module, in bytes (default 512 MiB). */
+  maxModuleSize?: number;
+  /**
+   * The run's byte budget (asynchronous reads): the file's bytes, and a compressed file's output, are
+   * taken from it while the module is read, and given back when its facts are extracted.
+   */
+  budget?: ByteBudget;
 }
 
 /**
@@ -111,7 +119,7 @@ function openFile(path: string): Opened {
 
 function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompressed): ModuleFacts {
   try {
-    const facts = opts.references === 'lazy' ? moduleFactsDeferred(elf, path, () => reopen(path)) : moduleFacts(elf, path);
+    const facts = opts.references === 'lazy' ? moduleFactsDeferred(elf, path, () => reopen(path, opts)) : moduleFacts(elf, path);
     if (packed) {
       facts.compression = packed.compression;
       if (packed.xzCheck) facts.xzCheck = packed.xzCheck;
@@ -123,25 +131,41 @@ function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompr
 }
 
 /** Open the module again (synchronously), for deferred references and for its DWARF. */
-export function reopen(path: string): ElfFile {
+export function reopen(path: string, opts: ReadOptions = {}): ElfFile {
   const o = openFile(path);
   if (o.source) return ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead });
-  return ElfFile.fromBuffer(decompressSync(o.compressed!, path).data, path);
+  return ElfFile.fromBuffer(decompressSync(o.compressed!, path, opts).data, path);
+}
+
+/** The size of a file, or 0 if it cannot be stat'ed (opening it then says why). */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** Read a module file (`.ko`, `.o`, `.ko.gz`, `.ko.xz`, `.ko.zst`) and extract its facts. */
 export async function readModule(path: string, opts: ReadOptions = {}): Promise<ModuleFacts> {
-  const o = openFile(path);
-  if (o.source) return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead }), opts);
-  const packed = await decompress(o.compressed!, path);
-  return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
+  // the file's size is held from the budget (a plain file is read only in part, but may be read whole)
+  const lease = new Lease(opts.budget);
+  try {
+    if (opts.budget) await lease.waitFor(sizeOf(path));
+    const o = openFile(path);
+    if (o.source) return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead }), opts);
+    const packed = await decompress(o.compressed!, path, { maxModuleSize: opts.maxModuleSize, lease });
+    return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
+  } finally {
+    lease.release();
+  }
 }
 
 /** readModule(), synchronously (zstd needs its decoder initialised by an earlier asynchronous read). */
 export function readModuleSync(path: string, opts: ReadOptions = {}): ModuleFacts {
   const o = openFile(path);
   if (o.source) return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead }), opts);
-  const packed = decompressSync(o.compressed!, path);
+  const packed = decompressSync(o.compressed!, path, opts);
   return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
 }
 

@@ -1,7 +1,7 @@
 /**
  * duplicate-export: the module exports a symbol the kernel (vmlinux or another module) already exports.
  *
- * Build only: scripts/mod/modpost.c sym_add_exported().
+ * Build: scripts/mod/modpost.c sym_add_exported().
  *  - ≤5.4: symbols read from Module.symvers were "preloaded" and silently overridden — only a clash
  *    between two modules of the same modpost run was warned about.
  *  - 5.5 (Masahiro Yamada, "modpost: do not set ->preloaded for symbols from Module.symvers", Nov 2019):
@@ -9,13 +9,27 @@
  *    in-tree module (tools/testing/nvdimm does); for external modules only a previous export in
  *    vmlinux (or in the module itself) is reported.
  *  - 5.19 ("modpost: make multiple export error"): error().
+ *
+ * Load: verify_export_symbols() (kernel/module.c, 2.6.16+: "Find duplicate symbols", Ashutosh Naik, Dec
+ * 2005), renamed verify_exported_symbols() (kernel/module.c, then kernel/module/main.c from 5.19), called
+ * under module_mutex from complete_formation() — after simplify_symbols(), so only a module whose symbols
+ * all resolved gets there. For each of the module's export tables in turn (__ksymtab, __ksymtab_gpl, and
+ * ≤5.11 __ksymtab_gpl_future, __ksymtab_unused, __ksymtab_unused_gpl), each entry in section order,
+ * find_symbol() over vmlinux and the loaded modules (gplok): the first hit prints
+ * `%s: exports duplicate symbol %s (owned by %s)` (module_name(NULL) = "kernel") and the load fails with
+ * -ENOEXEC. Same text in 2.6.16 (printk KERN_ERR), 4.x–5.x (pr_err, kernel/module.c) and 6.1
+ * (kernel/module/main.c) [src]. "Loaded" here: vmlinux, and the modules this one depends on (its imports
+ * resolve to them, transitively), which modprobe loads first and the loader does not refuse; a module of
+ * the run it does not depend on may load before or after it, so it is not counted.
  */
-import type { ModuleFacts } from '../module/types.js';
+import type { Export } from '../kernel/types.js';
+import type { ModuleExport, ModuleFacts } from '../module/types.js';
 import type { Finding, Rule, RuleContext } from './types.js';
 import { atLeast, message, type MessageEntry } from './versioned.js';
 import {
   finding,
   isVmlinux,
+  loaderName,
   modpostBasename,
   modpostModName,
   ownerBasename,
@@ -91,4 +105,98 @@ export const duplicateExport: Rule = {
   check,
 };
 
-export default [duplicateExport];
+export const EXPORTS_DUPLICATE_MESSAGES: readonly MessageEntry[] = [{ since: '2.6.16', severity: 'error', template: '%s: exports duplicate symbol %s (owned by %s)' }];
+
+/** -ENOEXEC: what finit_module() fails with. */
+export const EXPORTS_DUPLICATE_ERRNO = -8;
+
+/** The loader's order of a module's export tables (struct module: syms, gpl_syms, gpl_future_syms, unused_syms, unused_gpl_syms). */
+const TABLE_ORDER: readonly string[] = ['EXPORT_SYMBOL', 'EXPORT_SYMBOL_GPL', 'EXPORT_SYMBOL_GPL_FUTURE', 'EXPORT_UNUSED_SYMBOL', 'EXPORT_UNUSED_SYMBOL_GPL'];
+
+/**
+ * The modules of the run this one depends on — its imports resolve to them, and theirs, transitively —
+ * that the loader does not refuse: modprobe loads them first, so their exports are the loader's.
+ */
+function loadedBefore(ctx: RuleContext): Set<ModuleFacts> {
+  const out = new Set<ModuleFacts>();
+  const queue: ModuleFacts[] = [ctx.module];
+  const seen = new Set<ModuleFacts>(queue);
+  while (queue.length > 0) {
+    const m = queue.shift()!;
+    for (const imp of m.imports) {
+      const e = ctx.resolve(imp.name);
+      if (!e || isVmlinux(e.owner)) continue;
+      const dep = ownerModule(ctx, e.owner);
+      if (!dep || seen.has(dep) || dep === m) continue;
+      seen.add(dep);
+      if (ctx.refusedOwner?.(dep) !== undefined) continue; // never loaded
+      out.add(dep);
+      queue.push(dep);
+    }
+  }
+  return out;
+}
+
+/** Who already exports `e` when this module reaches complete_formation(): "kernel", a module's name, or nobody. */
+function loadedOwner(ctx: RuleContext, e: ModuleExport, deps: () => Set<ModuleFacts>, depOwners: () => Set<string>): string | undefined {
+  const k: Export | undefined = ctx.kernel.exports.get(e.name);
+  if (k && isVmlinux(k.owner)) return 'kernel';
+  for (const d of deps()) if (d.exports.some((x) => x.name === e.name)) return loaderName(d);
+  // a module Module.symvers lists (not of this run), loaded first because this one imports from it
+  if (k && !sameModuleName(ownerBasename(k.owner), modpostBasename(ctx.module)) && depOwners().has(k.owner)) return ownerBasename(k.owner).replace(/-/g, '_');
+  return undefined;
+}
+
+function checkLoad(ctx: RuleContext): Finding[] {
+  if (ctx.module.kind === 'o' || ctx.module.exports.length === 0) return [];
+  const m0 = message(EXPORTS_DUPLICATE_MESSAGES, ctx.version, '', '', '');
+  if (!m0) return [];
+  let deps: Set<ModuleFacts> | undefined;
+  let owners: Set<string> | undefined;
+  const depsOf = () => (deps ??= loadedBefore(ctx));
+  const ownersOf = () => {
+    if (!owners) {
+      owners = new Set();
+      for (const imp of ctx.module.imports) {
+        const e = ctx.kernel.exports.get(imp.name);
+        if (e && !isVmlinux(e.owner)) owners.add(e.owner);
+      }
+    }
+    return owners;
+  };
+  const ordered = TABLE_ORDER.flatMap((t) => ctx.module.exports.filter((e) => e.type === t));
+  for (const e of ordered) {
+    const owner = loadedOwner(ctx, e, depsOf, ownersOf);
+    if (owner === undefined) continue;
+    const m = message(EXPORTS_DUPLICATE_MESSAGES, ctx.version, loaderName(ctx.module), e.name, owner)!;
+    return [
+      finding(ctx, {
+        rule: 'duplicate-export',
+        stage: 'load',
+        severity: m.severity,
+        symbol: e.name,
+        message: m.message,
+        hint:
+          `'${e.name}' is already exported by ${owner === 'kernel' ? 'the kernel (vmlinux)' : `module ${owner}, loaded first`}: the loader ` +
+          `refuses the module (finit_module: ENOEXEC); rename the module's symbol or drop its EXPORT_SYMBOL`,
+        evidence: { exportType: e.type, previousOwner: owner, errno: EXPORTS_DUPLICATE_ERRNO, stopsLoad: true },
+        references: [],
+      }),
+    ];
+  }
+  return [];
+}
+
+/** The loader's refusal of a module exporting a symbol already exported (complete_formation()). */
+export const duplicateExportLoad: Rule = {
+  id: 'duplicate-export',
+  stage: 'load',
+  firstLoaderStep: 4,
+  docs: {
+    summary: 'The loader refuses a module exporting a symbol that vmlinux or a module loaded before it already exports (ENOEXEC).',
+    source: 'kernel/module/main.c: complete_formation() → verify_exported_symbols() (kernel/module.c verify_export_symbols() before)',
+  },
+  check: checkLoad,
+};
+
+export default [duplicateExport, duplicateExportLoad];

@@ -12,7 +12,7 @@ import { unusedSymbolBuild, unusedSymbolLoad } from './unused-symbol.js';
 import { unresolvedBuild, unresolvedLoad } from './unresolved.js';
 import { namespaceBuild, namespaceLoad } from './namespace-not-imported.js';
 import { missingLicense } from './missing-license.js';
-import { duplicateExport } from './duplicate-export.js';
+import { duplicateExport, duplicateExportLoad } from './duplicate-export.js';
 import { crcMismatch } from './crc-mismatch.js';
 import { missingCrc, missingCrcSymbols } from './missing-crc.js';
 import { vermagicMismatch } from './vermagic-mismatch.js';
@@ -38,6 +38,7 @@ export const ALL_RULES: Rule[] = [
   vermagicMismatch,
   proprietaryImport,
   xzCheck,
+  duplicateExportLoad,
 ];
 
 export const STAGE_ORDER: readonly Stage[] = ['build', 'load'];
@@ -63,10 +64,12 @@ function symbolKey(ctx: RuleContext, f: Finding): number {
 /**
  * The loader's order: 0 = decompression (init_module_from_file(), before load_module()),
  * 1 = check_modstruct_version (module_layout),
- * 2 = check_modinfo (vermagic), 3 = symbol resolution.
+ * 2 = check_modinfo (vermagic), 3 = symbol resolution (simplify_symbols), 4 = complete_formation
+ * (verify_exported_symbols: duplicate exports).
  */
 export function loaderStep(f: Finding): number {
   if (f.rule === 'xz-check') return 0; // finit_module() decompresses before load_module() reads anything
+  if (f.rule === 'duplicate-export') return 4;
   if ((f.rule === 'crc-mismatch' || f.rule === 'missing-crc') && f.symbol === 'module_layout') return 1;
   if (f.rule === 'vermagic-mismatch') return 2;
   return 3;
@@ -89,6 +92,8 @@ const LOAD_RULES: ReadonlyArray<{ rule: Rule; index: number }> = ALL_RULES.map((
  * (the earliest one) and whatever the earlier steps printed, drop the rest of the load stage.
  */
 function applyLoadStop(items: Ranked[]): Ranked[] {
+  // simplify_symbols() fails when any symbol failed (an error of step 3): the steps after it never run
+  if (items.some((it) => it.f.severity === 'error' && loaderStep(it.f) === 3)) items = items.filter((it) => loaderStep(it.f) <= 3);
   let stop: Ranked | undefined;
   for (const it of items) {
     if (it.f.evidence.stopsLoad !== true) continue;

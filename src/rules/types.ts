@@ -89,8 +89,9 @@ export interface Rule {
   /**
    * Load rules: the earliest step of load_module() a finding of this rule can come from — 0 decompression,
    * 1 check_modstruct_version (module_layout), 2 check_modinfo (vermagic), 3 symbol resolution (the
-   * default). The runner skips a rule whose findings would all come after a step that stopped the load.
+   * default), 4 complete_formation (duplicate exports). The runner skips a rule whose findings would all
+   * come after a step that stopped the load.
    */
-  firstLoaderStep?: 0 | 1 | 2 | 3;
+  firstLoaderStep?: 0 | 1 | 2 | 3 | 4;
   check(ctx: RuleContext): Finding[];
 }

@@ -245,3 +245,28 @@ describe('the CLI on the v6 samples', () => {
     expect(good.stdout).toMatch(/^PASS ns_imported \(/m);
   });
 });
+
+describe('6.1: a module exporting symbols vmlinux exports (dup-export)', () => {
+  test('modpost: both exported twice (errors); the loader: the first of __ksymtab, then __ksymtab_gpl, ENOEXEC', async () => {
+    const r = await checkOne(K61(), KO('dup-export'));
+    const path = KO('dup-export').replace(/\.ko$/, '');
+    expect(findings(r)).toEqual([
+      { rule: 'duplicate-export', stage: 'build', severity: 'error', symbol: 'irq_fpu_usable', message: `ERROR: modpost: ${path}: 'irq_fpu_usable' exported twice. Previous export was in vmlinux` },
+      { rule: 'duplicate-export', stage: 'build', severity: 'error', symbol: 'dma_buf_put', message: `ERROR: modpost: ${path}: 'dma_buf_put' exported twice. Previous export was in vmlinux` },
+      // dma_buf_put sorts first by name, but __ksymtab (EXPORT_SYMBOL) is walked before __ksymtab_gpl
+      { rule: 'duplicate-export', stage: 'load', severity: 'error', symbol: 'irq_fpu_usable', message: 'dup_export: exports duplicate symbol irq_fpu_usable (owned by kernel)' },
+    ]);
+    const load = r.modules[0].findings.find((f) => f.stage === 'load')!;
+    expect(load.evidence).toEqual({ exportType: 'EXPORT_SYMBOL', previousOwner: 'kernel', errno: -8, stopsLoad: true });
+    expect(r.modules[0].verdict).toBe('fail');
+  });
+
+  test('a module importing from it is refused in turn (it never loads): Unknown symbol', async () => {
+    const r = await check({ kernel: K61(), modules: [KO('dup-export'), KO('fpu-user')], stage: 'load' });
+    const exporter = r.modules.find((m) => m.name === 'dup_export')!;
+    expect(exporter.findings.map((f) => f.message)).toEqual(['dup_export: exports duplicate symbol irq_fpu_usable (owned by kernel)']);
+    // fpu-user imports irq_fpu_usable: vmlinux's export resolves it first, so the refused module is not its owner
+    const user = r.modules.find((m) => m.name === 'fpu_user')!;
+    expect(user.findings.some((f) => f.message.includes('irq_fpu_usable'))).toBe(false);
+  });
+});

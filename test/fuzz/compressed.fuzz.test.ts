@@ -5,15 +5,17 @@
  * decompressor may only answer with an InputError naming the file; the synchronous and asynchronous
  * decoders must agree (accept/reject and bytes); what decompresses is then read as a module (only
  * ElfFormatError). A compressed truncated download is the commonest broken file in a module tree.
+ * Then concatenated and lying streams of every format against a limit (below).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { ElfFormatError, InputError } from '../../src/errors.js';
-import { decompress, decompressSync } from '../../src/module/decompress.js';
+import { decompress, decompressSync, zstdFrames } from '../../src/module/decompress.js';
 import { moduleFactsFromBuffer } from '../../src/module/read.js';
-import { BUILD } from '../helpers/fixtures.js';
+import { BUILD, ROOT } from '../helpers/fixtures.js';
 import { applyMutations, describe as describeMutation, type Mutation } from './elf-mutate.js';
 import { Defect, keepFailure, runsFor, Stats, step, timeoutFor } from './harness.js';
 
@@ -106,4 +108,86 @@ describe('fuzz: compressed modules', () => {
       throw new Error(`${fc.defaultReportMessage(out)}\n\nError: ${err?.message}\n\nReplay: FUZZ_SEED=${out.seed} FUZZ_PATH=${out.counterexamplePath} bash scripts/fuzz -t 'compressed-modules: '`);
     }
   }, timeoutFor(runs, 5));
+});
+
+/**
+ * Concatenated and lying streams of every format, against a limit near their true size: gzip members,
+ * xz streams (with stream padding between them) and zstd frames, 1 to 3 of them; a lie is a record that
+ * says another size, consistently (gzip ISIZE, zstd Frame_Content_Size, an xz index rewritten with its
+ * CRCs by scripts/make-bombs.mjs). The decoder must give exactly the concatenated modules when the limit
+ * allows them, the size error when it does not, and refuse every lie; sync and async alike.
+ */
+describe('fuzz: concatenated and lying compressed streams', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'ksymcheck-lying-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const lyingXz = (p: Packed, claimed: number): Buffer => {
+    const from = join(tmp, 'in.xz');
+    const to = join(tmp, 'out.xz');
+    writeFileSync(from, p.buf);
+    execFileSync('node', [join(ROOT, 'scripts', 'make-bombs.mjs'), '--lie-index', from, String(claimed), to]);
+    return readFileSync(to);
+  };
+  const sourceOf = (p: Packed) => SOURCES.find((s) => p.id.startsWith(s.id))!.buf;
+  /** One copy, its recorded size changed to `claimed` (undefined: no lie). */
+  const copy = (p: Packed, claimed?: number): Buffer => {
+    if (claimed === undefined) return p.buf;
+    if (p.id.endsWith('.xz')) return lyingXz(p, claimed);
+    if (p.id.endsWith('.gz')) {
+      const b = Buffer.from(p.buf);
+      b.writeUInt32LE(claimed, b.length - 4);
+      return b;
+    }
+    // zstd: the frame of a file (a pipe records no size), its 4-byte Frame_Content_Size rewritten
+    const file = join(tmp, 'in');
+    writeFileSync(file, sourceOf(p));
+    const b = execFileSync('zstd', ['-q', '-c', '-19', file]);
+    const fhd = b[4];
+    const at = 5 + ((fhd >> 5) & 1 ? 0 : 1) + [0, 1, 2, 4][fhd & 3]; // after the descriptor, window byte, dictionary ID
+    if (fhd >> 6 === 1) b.writeUInt16LE(claimed - 256, at); // Frame_Content_Size_Flag 1: 2 bytes, plus 256
+    else if (fhd >> 6 === 2) b.writeUInt32LE(claimed, at);
+    else throw new Error(`zstd wrote Frame_Content_Size_Flag ${fhd >> 6}`);
+    return b;
+  };
+  const runs = runsFor(60, 0.2);
+  const caseArb = fc.record({
+    p: fc.constantFrom(...PACKED.filter((p) => !p.id.endsWith('crc64.xz'))),
+    copies: fc.integer({ min: 1, max: 3 }),
+    lieAt: fc.option(fc.nat(2), { nil: undefined }),
+    lieBy: fc.integer({ min: -64, max: 64 }).filter((n) => n !== 0),
+    slack: fc.integer({ min: -8, max: 8 }),
+  });
+
+  test(`concatenated-lying: gzip members, xz streams, zstd frames, lies and limits (${runs} cases)`, async () => {
+    for (const p of PACKED.filter((q) => q.id.endsWith('.zst'))) expect(zstdFrames(copy(p, 1234))![0].contentSize).toBe(1234);
+    await fc.assert(
+      fc.asyncProperty(caseArb, async ({ p, copies, lieAt, lieBy, slack }) => {
+        const plain = sourceOf(p);
+        const lie = lieAt !== undefined && lieAt < copies ? lieAt : undefined;
+        const parts: Buffer[] = [];
+        for (let i = 0; i < copies; i++) {
+          parts.push(copy(p, i === lie ? plain.length + lieBy : undefined));
+          if (p.id.endsWith('.xz') && i < copies - 1) parts.push(Buffer.alloc(4)); // stream padding
+        }
+        const buf = Buffer.concat(parts);
+        const size = plain.length * copies;
+        const limit = size + slack;
+        const file = `fuzz/${p.id.split('/').pop()}`;
+        const outcomes: Array<Buffer | InputError> = [];
+        for (const run of [() => decompress(buf, file, { maxModuleSize: limit }), async () => decompressSync(buf, file, { maxModuleSize: limit })]) {
+          try {
+            outcomes.push((await run()).data);
+          } catch (e) {
+            if (!(e instanceof InputError) || e.file !== file) throw e;
+            outcomes.push(e);
+          }
+        }
+        for (const o of outcomes) {
+          if (lie !== undefined) expect(o).toBeInstanceOf(InputError);
+          else if (limit >= size) expect(Buffer.isBuffer(o) && o.equals(Buffer.concat(Array(copies).fill(plain)))).toBe(true);
+          else expect((o as Error).message).toContain(`decompresses to more than ${limit} bytes (limit ${limit} bytes, --max-module-size)`);
+        }
+      }),
+      { numRuns: runs, seed: Number(process.env.FUZZ_SEED ?? 0x6b73796d), path: process.env.FUZZ_PATH || undefined },
+    );
+  }, timeoutFor(runs, 200));
 });

@@ -9,10 +9,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
-import { compressionOf, decompress, decompressSync, xzCheckOf, xzRecordedSize, zstdFrames } from '../../src/module/decompress.js';
+import { ByteBudget, Lease } from '../../src/module/budget.js';
+import { compressionOf, decompress, decompressSync, xzCheckOf, xzRecordedSize, zstdFrames, type Compression } from '../../src/module/decompress.js';
 import { readModule, readModuleSync } from '../../src/module/read.js';
 import type { ModuleFacts } from '../../src/module/types.js';
-import { BUILD, sample } from '../helpers/fixtures.js';
+import { BUILD, ROOT, sample } from '../helpers/fixtures.js';
 
 const DIR = join(BUILD, 'compressed');
 const skipped = existsSync(join(BUILD, 'compressed.SKIPPED'));
@@ -62,8 +63,8 @@ d('compressed modules (samples/build/compressed)', () => {
     expect(xzRecordedSize(one)).toBe(size);
     const two = Buffer.concat([one, Buffer.alloc(8), readFileSync(FILES.xz64())]);
     expect(xzRecordedSize(two)).toBe(2 * size);
-    // (the decoder itself takes one stream, like the kernel's: `cat a.xz b.xz` is refused, not cut short)
-    expect(() => decompressSync(two, 'two.xz')).toThrow(InputError);
+    // the decoder takes concatenated streams, as xz(1) and kmod's liblzma (LZMA_CONCATENATED) do
+    expect(decompressSync(two, 'two.xz').data.equals(Buffer.concat([readFileSync(PLAIN()), readFileSync(PLAIN())]))).toBe(true);
   });
 
   test('zstd: frames and their recorded content size, as the zstd tool wrote them', () => {
@@ -118,5 +119,105 @@ d('compressed modules (samples/build/compressed)', () => {
     const xz = readFileSync(FILES.xz32());
     expect(xzRecordedSize(xz.subarray(0, xz.length - 1))).toBeUndefined();
     expect(zstdFrames(readFileSync(FILES.zstd()).subarray(0, 20))).toBeUndefined();
+  });
+});
+
+/** Escape a string for a RegExp. */
+const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+d('bounded decompression: the limit and the byte budget', () => {
+  let tmp: string;
+  let plainBytes: Buffer;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'ksymcheck-bounded-'));
+    plainBytes = readFileSync(PLAIN());
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  const pipe = (cmd: string, input: Buffer) => execFileSync('sh', ['-c', cmd], { input, maxBuffer: 64 << 20 });
+  /**
+   * Containers whose records do not bound the output, so the decoder itself must stop at the limit:
+   * two gzip members (ISIZE is the last one's), a zstd frame from a pipe (no Frame_Content_Size,
+   * compressed blocks), and an xz stream whose index lies (scripts/make-bombs.mjs).
+   */
+  const unbounded = (): Record<Compression, { buf: Buffer; size: number }> => {
+    const two = Buffer.concat([plainBytes, plainBytes]);
+    const gz = pipe('gzip -9 -n', plainBytes);
+    const lying = join(tmp, 'lying');
+    execFileSync('node', [join(ROOT, 'scripts', 'make-bombs.mjs'), lying, '1', String(1 << 20)]);
+    return {
+      gzip: { buf: Buffer.concat([gz, gz]), size: two.length },
+      zstd: { buf: pipe('cat | zstd -q -c', two), size: two.length },
+      xz: { buf: readFileSync(join(lying, 'bomb-xz-00.ko.xz')), size: 1 << 20 },
+    };
+  };
+
+  test('no record bounds them (the cases below test the decoder, not a record)', () => {
+    const u = unbounded();
+    expect(zstdFrames(u.zstd.buf)!.map((f) => f.contentSize)).toEqual([undefined]);
+    expect(xzRecordedSize(u.xz.buf)).toBe(4096);
+  });
+
+  test.each(['gzip', 'zstd', 'xz'] as const)('%s: exactly the limit decodes; one byte less is refused at the first byte past it, sync and async', async (kind) => {
+    const { buf, size } = unbounded()[kind];
+    await decompress(buf, 'warm-up').catch(() => undefined); // zstd's decoder initialises asynchronously
+    const message = new RegExp(`^x\\.ko: ${kind}: decompresses to more than ${size - 1} bytes \\(limit ${size - 1} bytes, --max-module-size\\)$`);
+    await expect(decompress(buf, 'x.ko', { maxModuleSize: size - 1 })).rejects.toThrow(message);
+    expect(() => decompressSync(buf, 'x.ko', { maxModuleSize: size - 1 })).toThrow(message);
+    if (kind === 'xz') return; // the lying index is refused once decoded (below)
+    expect((await decompress(buf, 'x.ko', { maxModuleSize: size })).data.length).toBe(size);
+    expect(decompressSync(buf, 'x.ko', { maxModuleSize: size }).data.length).toBe(size);
+  });
+
+  test('xz: a lying index under the limit is decoded, and the decoder refuses the file at the index', async () => {
+    const { buf } = unbounded().xz;
+    await expect(decompress(buf, 'x.ko')).rejects.toThrow(/^x\.ko: xz: corrupt or truncated data \(corrupt data\)$/);
+  });
+
+  test('records over the limit are refused before decoding, naming the record', async () => {
+    const bombs = join(tmp, 'bombs');
+    execFileSync('node', [join(ROOT, 'scripts', 'make-bombs.mjs'), bombs, '2', String(3 << 20)]);
+    const limit = { maxModuleSize: 2 << 20 };
+    const head = (f: string) => `^${re(join(bombs, f))}: `;
+    const tail = ` decompresses to more than ${2 << 20} bytes \\(limit 2 MiB, --max-module-size\\)`;
+    const cases: Array<[string, string]> = [
+      ['bomb-gz-00.ko.gz', `gzip:${tail}: its trailer records ${3 << 20} bytes \\(modulo 2\\^32\\)$`],
+      ['bomb-zst-00.ko.zst', `zstd:${tail}: its raw and RLE blocks alone hold \\d+ bytes$`],
+      ['bomb-xz-01.ko.xz', `xz:${tail}: its index records ${3 << 20} bytes$`],
+      ['bomb-xz-00.ko.xz', `xz:${tail}$`],
+    ];
+    for (const [f, m] of cases) await expect(readModule(join(bombs, f), limit)).rejects.toThrow(new RegExp(head(f) + m));
+  });
+
+  test.each(['gzip', 'zstd', 'xz'] as const)('%s: a budget too small for the output: counted, then decoded again holding it alone; all given back', async (kind) => {
+    const { buf, size } = unbounded()[kind];
+    if (kind === 'xz') return; // (the lying xz never decodes)
+    const budget = new ByteBudget(1024);
+    const lease = new Lease(budget);
+    await lease.waitFor(buf.length);
+    const got = await decompress(buf, 'x.ko', { lease });
+    expect(got.data.equals(Buffer.concat([plainBytes, plainBytes]))).toBe(true);
+    expect(lease.bytes).toBe(buf.length + size);
+    expect(budget.inUse).toBe(buf.length + size); // more than the capacity: held alone
+    lease.release();
+    expect(budget.inUse).toBe(0);
+  });
+
+  test('the budget: first come, first served; a request past the capacity waits until nothing else is held', async () => {
+    const budget = new ByteBudget(100);
+    const order: string[] = [];
+    await budget.take(60);
+    const big = budget.take(150).then(() => order.push('big'));
+    const small = budget.take(10).then(() => order.push('small'));
+    expect(budget.tryTake(10)).toBe(false); // someone waits: no overtaking
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    budget.give(60);
+    await big;
+    expect(order).toEqual(['big']);
+    budget.give(150);
+    await small;
+    expect(order).toEqual(['big', 'small']);
+    expect(budget.inUse).toBe(10);
   });
 });

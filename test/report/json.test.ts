@@ -22,7 +22,7 @@ describe('formatJsonChunks', () => {
     ];
     expect(reports.map((r) => [r.modules.length, r.errors.length])).toEqual([
       [1, 0],
-      [9, 0],
+      [10, 0],
       [1, 1],
       [0, 0],
     ]);

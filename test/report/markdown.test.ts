@@ -25,13 +25,14 @@ function tableRows(md: string): string[][] {
 
 test('summary table: one row per module, failing first, with the first error', () => {
   const md = formatMarkdown(report);
-  expect(md.split('\n')[0]).toBe('### ksymcheck: 4 of 10 modules fail against `6.16.0` (rules of 6.16.0, stages: build + load), 1 unreadable');
+  expect(md.split('\n')[0]).toBe('### ksymcheck: 5 of 11 modules fail against `6.16.0` (rules of 6.16.0, stages: build + load), 1 unreadable');
   const rows = tableRows(md);
   const failing = report.modules.filter((m) => m.verdict === 'fail');
   const passing = report.modules.filter((m) => m.verdict === 'pass');
   expect(rows.map((r) => r[0])).toEqual([...failing, ...passing].map((m) => m.name));
   expect(rows.map((r) => r[1])).toEqual([...failing.map(() => '❌ fail'), ...passing.map(() => '✅ pass')]);
-  expect(rows[0][2]).toBe("ERROR: modpost: GPL-incompatible module fpu-user.ko uses GPL-only symbol 'kernel_fpu_begin_mask'");
+  expect(rows.find((r) => r[0] === 'fpu_user')![2]).toBe("ERROR: modpost: GPL-incompatible module fpu-user.ko uses GPL-only symbol 'kernel_fpu_begin_mask'");
+  expect(rows[0][2]).toBe("ERROR: modpost: samples/build/v6/modules/dup-export/dup-export: 'irq_fpu_usable' exported twice. Previous export was in vmlinux");
   expect(rows.find((r) => r[0] === 'vboxdrv')![2]).toBe('ERROR: modpost: module "vboxdrv" uses symbol "cr4_update_irqsoff", which is exported only for module "kvm,kvm-*"');
   expect(rows.find((r) => r[0] === 'weak_user')![2]).toBe('');
 });
@@ -64,9 +65,10 @@ test('a long report is cut at a row boundary with a count, the table intact', ()
 });
 
 test('markup in names and messages does not break the table', () => {
+  const failing = report.modules.find((m) => m.verdict === 'fail')!;
   const odd: Report = {
     ...report,
-    modules: [{ ...report.modules[3], name: 'a|b`c<d>', findings: report.modules[3].findings.map((f) => ({ ...f, message: 'x | y ` z **w**' })) }],
+    modules: [{ ...failing, name: 'a|b`c<d>', findings: failing.findings.map((f) => ({ ...f, message: 'x | y ` z **w**' })) }],
     errors: [],
   };
   const rows = tableRows(formatMarkdown(odd));

@@ -89,6 +89,51 @@ describe('duplicate-export', () => {
   });
 });
 
+describe('duplicate-export at load (verify_exported_symbols)', () => {
+  const kern = (v: string) =>
+    kernel(v, {
+      vermagic: '6.1.0 SMP preempt mod_unload ',
+      exports: [exp('crc32_le'), gpl('kfree_gpl'), gpl('nvdimm_bus_register', { owner: 'drivers/nvdimm/libnvdimm' }), gpl('nvdimm_other', { owner: 'drivers/nvdimm/libnvdimm' }), exp('printk')],
+    });
+  const load = (module: ReturnType<typeof mod>, v = '6.1.0', others: Array<ReturnType<typeof mod>> = []) =>
+    runRules(ctx({ module, kernel: kern(v), others }), ['load']);
+
+  test('the first duplicate of __ksymtab, then __ksymtab_gpl, owned by the kernel: ENOEXEC, the load stops', () => {
+    const module = mod({ exports: [{ name: 'kfree_gpl', type: 'EXPORT_SYMBOL_GPL' }, { name: 'foo_api' }, { name: 'crc32_le' }] });
+    const fs = load(module);
+    expect(fs.map(brief)).toEqual([{ rule: 'duplicate-export', stage: 'load', severity: 'error', symbol: 'crc32_le', message: 'foo: exports duplicate symbol crc32_le (owned by kernel)' }]);
+    expect(fs[0].evidence).toEqual({ exportType: 'EXPORT_SYMBOL', previousOwner: 'kernel', errno: -8, stopsLoad: true });
+    expect(load(mod({ exports: [{ name: 'kfree_gpl', type: 'EXPORT_SYMBOL_GPL' }] })).map((f) => f.message)).toEqual(['foo: exports duplicate symbol kfree_gpl (owned by kernel)']);
+  });
+
+  test('the same line since 2.6.16 (4.x kernel/module.c); none before the check existed', () => {
+    const module = mod({ exports: [{ name: 'crc32_le' }] });
+    expect(load(module, '4.4.0').map((f) => f.message)).toEqual(['foo: exports duplicate symbol crc32_le (owned by kernel)']);
+    expect(load(module, '2.6.15').filter((f) => f.rule === 'duplicate-export')).toEqual([]);
+  });
+
+  test('a module of the run it depends on loads first and owns it; one it does not depend on may load after', () => {
+    const base = mod({ name: 'base', exports: [{ name: 'shared_fn' }, { name: 'base_fn' }] });
+    const user = mod({ name: 'user-mod', imports: ['base_fn'], exports: [{ name: 'shared_fn' }] });
+    expect(load(user, '6.1.0', [base]).map((f) => f.message)).toEqual(['user_mod: exports duplicate symbol shared_fn (owned by base)']);
+    const stranger = mod({ name: 'stranger', exports: [{ name: 'shared_fn' }] });
+    expect(load(stranger, '6.1.0', [base]).filter((f) => f.rule === 'duplicate-export')).toEqual([]);
+  });
+
+  test('an in-tree module of Module.symvers owns it only when this module imports from it (loaded first)', () => {
+    const dup = { name: 'nvdimm_bus_register', type: 'EXPORT_SYMBOL_GPL' as const };
+    expect(load(mod({ exports: [dup] })).filter((f) => f.rule === 'duplicate-export')).toEqual([]);
+    expect(load(mod({ imports: ['nvdimm_other'], exports: [dup] })).map((f) => f.message)).toEqual(['foo: exports duplicate symbol nvdimm_bus_register (owned by libnvdimm)']);
+  });
+
+  test('after simplify_symbols: a symbol failure, or an earlier stop, means verify_exported_symbols never runs', () => {
+    const unresolved = mod({ imports: ['nowhere_fn'], exports: [{ name: 'crc32_le' }] });
+    expect(load(unresolved).map((f) => f.rule)).toEqual(['unresolved']);
+    const badMagic = mod({ vermagic: '6.1.0 SMP mod_unload ', exports: [{ name: 'crc32_le' }] });
+    expect(load(badMagic).map((f) => f.rule)).toEqual(['vermagic-mismatch']);
+  });
+});
+
 describe('gpl-future (≤5.11)', () => {
   const run = (v: string, licenses = ['Proprietary']) =>
     runRules(
