@@ -12,6 +12,7 @@ import { loadKernel } from '../kernel/load.js';
 import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
 import { formatText } from '../report/text.js';
+import { closablePipe } from './output.js';
 import { progressDisplay } from './progress.js';
 
 class UsageError extends Error {}
@@ -41,7 +42,8 @@ function asDefaultCommand(argv: string[]): string[] {
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const out = (s: string) => process.stdout.write(s);
+  const out = closablePipe(process.stdout);
+  closablePipe(process.stderr); // `2>&1 | head`: the progress line and notes go quietly too
   const parser = yargs(asDefaultCommand(argv))
     .scriptName('ksymcheck')
     .usage('$0 [check] --kernel <build dir|Module.symvers[.gz]|vmlinux> <module.ko|module.o|dir>...')
