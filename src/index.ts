@@ -8,3 +8,5 @@ export { InputError, ElfFormatError, ParseError } from './errors.js';
 export type { ExportType, Export, KernelBuild, KernelVersion } from './kernel/types.js';
 export type { ModuleFacts, Import, Reference } from './module/types.js';
 export type { Finding, RuleId, Stage, Severity, Rule } from './rules/types.js';
+export { ruleDocs, RULE_IDS } from './rules/index.js';
+export type { RuleInfo, VersionRow } from './rules/docs.js';

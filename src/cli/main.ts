@@ -12,6 +12,8 @@ import { loadKernel } from '../kernel/load.js';
 import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
 import { formatText } from '../report/text.js';
+import { RULE_IDS, ruleDocs } from '../rules/index.js';
+import { formatRuleInfo, formatRuleList, isRuleId } from './explain.js';
 import { closablePipe } from './output.js';
 import { progressDisplay } from './progress.js';
 
@@ -99,6 +101,16 @@ export async function main(argv: string[]): Promise<number> {
         } else {
           out(formatSymvers(list));
         }
+      },
+    )
+    .command(
+      'explain [rule]',
+      'what a rule checks, the kernel versions it applies to and how to fix it (no rule: list the rules)',
+      (y) => y.positional('rule', { type: 'string', describe: 'a rule id, as in the report' }),
+      (a) => {
+        if (a.rule === undefined) out(formatRuleList());
+        else if (isRuleId(a.rule)) out(formatRuleInfo(ruleDocs[a.rule]));
+        else throw new UsageError(`explain: unknown rule '${a.rule}'; the rules are: ${RULE_IDS.join(', ')}`);
       },
     )
     .strict()

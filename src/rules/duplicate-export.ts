@@ -22,6 +22,7 @@ import {
   ownerModule,
   sameModuleName,
 } from './shared.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
 
 export const EXPORTED_TWICE_MESSAGES: readonly MessageEntry[] = [
   { until: '5.7', severity: 'warning', template: "WARNING: %s: '%s' exported twice. Previous export was in %s%s" },
@@ -89,6 +90,20 @@ export const duplicateExport: Rule = {
     source: 'scripts/mod/modpost.c: sym_add_exported()',
   },
   check,
+};
+
+export const duplicateExportInfo: RuleInfo = {
+  id: 'duplicate-export',
+  stages: ['build'],
+  summary: "The module exports a symbol that vmlinux or another module already exports ('exported twice').",
+  description:
+    'modpost keeps one owner per exported symbol. From 5.5 a second export of the same name warns (for an ' +
+    'external module only against vmlinux\'s exports), from 5.19 it is an error; before 5.5 an export read ' +
+    'from Module.symvers was silently overridden. At load time the second module would fail to load.',
+  source: 'scripts/mod/modpost.c: sym_add_exported()',
+  versions: rowsOf('build', EXPORTED_TWICE_MESSAGES).map((r) => (r.versions === 'before 5.7' ? { ...r, versions: '5.5 to before 5.7' } : r)),
+  fix: 'Rename the module\'s symbol (or make it static), or drop the export if the kernel already provides it.',
+  docs: rulesDocSection('duplicate-export'),
 };
 
 export default [duplicateExport];
