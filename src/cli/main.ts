@@ -11,7 +11,7 @@ import { InputError } from '../errors.js';
 import { loadKernel } from '../kernel/load.js';
 import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
-import { formatText } from '../report/text.js';
+import { DETAIL_THRESHOLD, formatText } from '../report/text.js';
 import { RULE_IDS, ruleDocs } from '../rules/index.js';
 import { formatRuleInfo, formatRuleList, isRuleId } from './explain.js';
 import { closablePipe } from './output.js';
@@ -63,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
           .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: `text: every finding of every module (the default above ${DETAIL_THRESHOLD} modules is one line per failing module)` })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
@@ -80,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
         });
         if (a.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
-        else out(formatText(report, { color: useColor() }));
+        else out(formatText(report, { color: useColor(), verbose: a.verbose }));
         for (const n of report.notes) if (a.format === 'json') process.stderr.write(`ksymcheck: note: ${n}\n`);
         exitCode = report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
       },
