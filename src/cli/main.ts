@@ -114,6 +114,11 @@ export async function main(argv: string[]): Promise<number> {
         else throw new UsageError(`explain: unknown rule '${a.rule}'; the rules are: ${RULE_IDS.join(', ')}`);
       },
     )
+    .completion('completion', 'print a bash/zsh completion script (ksymcheck completion >> ~/.bashrc)', (current: string, argv: { _: Array<string | number> }, defaultCompletion: () => void, done: (completions: string[]) => void) => {
+      // `explain <TAB>`: the rule ids (yargs completes commands and options, not free positionals)
+      if (argv._.includes('explain')) done(RULE_IDS.filter((id) => id.startsWith(current)));
+      else defaultCompletion();
+    })
     .strict()
     .help()
     .version(VERSION)
@@ -121,9 +126,13 @@ export async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     });
+  // yargs writes the completion script or the completions, and with exitProcess(false) goes on to
+  // validate the words as the default command: what it then finds missing is no error of the user's
+  const completing = argv[0] === 'completion' || argv.includes('--get-yargs-completions');
   try {
     await parser.parseAsync();
   } catch (e) {
+    if (completing) return 0;
     if (e instanceof UsageError) {
       process.stderr.write(`ksymcheck: ${e.message}\nRun 'ksymcheck --help' for usage.\n`);
       return 2;

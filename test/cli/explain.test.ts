@@ -116,3 +116,18 @@ describe('ksymcheck explain', () => {
     );
   });
 });
+
+describe('ksymcheck completion', () => {
+  test('the bash/zsh script, status 0', () => {
+    const r = ksymcheck('completion');
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout.split('\n')).toContain('complete -o bashdefault -o default -F _ksymcheck_yargs_completions ksymcheck');
+  });
+
+  test('completes commands, and the rule ids after explain', () => {
+    const words = (...w: string[]) => ksymcheck('--get-yargs-completions', 'ksymcheck', ...w);
+    expect(words('ex').stdout.split('\n').filter(Boolean)).toEqual(['check', 'exports', 'explain', 'completion']);
+    const r = words('explain', 'gpl-');
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'gpl-only\ngpl-future\n', '']);
+  });
+});
