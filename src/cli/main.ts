@@ -13,6 +13,8 @@ import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
 import { DETAIL_THRESHOLD, formatText } from '../report/text.js';
 import { RULE_IDS, ruleDocs } from '../rules/index.js';
+import { dkmsVerdict, formatDkmsText } from '../report/dkms.js';
+import { checkDkms } from './dkms.js';
 import { formatRuleInfo, formatRuleList, isRuleId } from './explain.js';
 import { closablePipe } from './output.js';
 import { progressDisplay } from './progress.js';
@@ -102,6 +104,27 @@ export async function main(argv: string[]): Promise<number> {
         } else {
           out(formatSymvers(list));
         }
+      },
+    )
+    .command(
+      'dkms [which]',
+      'check what DKMS built (<tree>/<module>/<version>/<release>/<arch>/module/, or a failed build\'s objects) against the kernel each was built for',
+      (y) =>
+        y
+          .positional('which', { type: 'string', describe: '<module> or <module>/<version> (default: every build)' })
+          .option('k', { alias: 'kernel-release', type: 'string', describe: 'only the builds for this kernel release' })
+          .option('dkms-tree', { type: 'string', default: '/var/lib/dkms', describe: "DKMS's tree" })
+          .option('stage', { choices: ['build', 'load', 'both'] as const, default: 'both' as const, describe: 'for kept builds (a failed build is checked at build)' })
+          .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const })
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false }),
+      async (a) => {
+        const r = await checkDkms({ which: a.which, release: a.k, tree: a.dkmsTree, stage: a.stage as StageChoice, missingCrc: a.missingCrc });
+        if (r.builds.length === 0) throw new UsageError(`no DKMS build in ${a.dkmsTree}${a.which ? ` for ${a.which}` : ''}${a.k ? ` for kernel ${a.k}` : ''}`);
+        if (a.format === 'json') out(JSON.stringify(r, null, 2) + '\n');
+        else out(formatDkmsText(r, { color: useColor(), verbose: a.verbose }));
+        const v = r.builds.map(dkmsVerdict);
+        exitCode = v.includes('error') ? 2 : v.includes('fail') ? 1 : 0;
       },
     )
     .command(

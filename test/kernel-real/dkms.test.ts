@@ -1,0 +1,115 @@
+/**
+ * `ksymcheck dkms` on what Debian's real dkms built: v4l2loopback-dkms from the archive (scripts/fetch-dkms)
+ * built with `dkms add` + `dkms build -k <release>` for the suite's newest 6.1 kernel, into a DKMS tree of
+ * the test's own (--dkmstree, --sourcetree: nothing is added to /var/lib/dkms or installed):
+ *  - as shipped (MODULE_LICENSE("GPL")): dkms keeps <release>/<arch>/module/v4l2loopback.ko; ksymcheck passes it;
+ *  - with MODULE_LICENSE("Proprietary"): modpost fails the build (6.1 writes no .ko then), dkms leaves
+ *    build/make.log and the module object; ksymcheck checks v4l2loopback.o and names exactly the GPL-only
+ *    symbols modpost names in make.log, with modpost's own lines, in modpost's order.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkDkms } from '../../src/cli/dkms.js';
+import { dkmsReportSchema, dkmsVerdict, formatDkmsText } from '../../src/report/dkms.js';
+import { CACHE, readAbisEnv, REPO } from './env.js';
+
+function readDkmsEnv(): { DKMS_MODULE: string; DKMS_VERSION: string; DKMS_SOURCE: string } {
+  const f = join(CACHE, 'dkms.env');
+  if (!existsSync(f)) throw new Error(`${f} missing: run scripts/fetch-dkms (npm run test:kernel does)`);
+  return Object.fromEntries(
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  ) as never;
+}
+
+describe('DKMS: v4l2loopback-dkms built by dkms for Debian 6.1', () => {
+  const abis = readAbisEnv();
+  const env = readDkmsEnv();
+  const release = `6.1.0-${abis.NEW_ABI}-amd64`;
+  const M = env.DKMS_MODULE;
+  const SHIPPED = env.DKMS_VERSION;
+  const NONGPL = `${env.DKMS_VERSION}-nongpl`;
+  let tmp: string;
+  let tree: string;
+  const builds: Record<string, { status: number | null; output: string }> = {};
+
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'ksymcheck-dkms-'));
+    tree = join(tmp, 'dkms');
+    const src = join(tmp, 'src');
+    mkdirSync(tree);
+    mkdirSync(src);
+    cpSync(env.DKMS_SOURCE, join(src, `${M}-${SHIPPED}`), { recursive: true });
+    // the same package with a GPL-incompatible licence, as a version of its own
+    const nongpl = join(src, `${M}-${NONGPL}`);
+    cpSync(env.DKMS_SOURCE, nongpl, { recursive: true });
+    const c = join(nongpl, `${M}.c`);
+    const code = readFileSync(c, 'utf8');
+    expect(code.match(/MODULE_LICENSE\("GPL"\);/g)).toHaveLength(1);
+    writeFileSync(c, code.replace('MODULE_LICENSE("GPL");', 'MODULE_LICENSE("Proprietary");'));
+    const conf = join(nongpl, 'dkms.conf');
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^PACKAGE_VERSION=.*$/m, `PACKAGE_VERSION="${NONGPL}"`));
+    for (const v of [SHIPPED, NONGPL]) {
+      const common = ['-m', M, '-v', v, '--sourcetree', src, '--dkmstree', tree];
+      execFileSync('dkms', ['add', ...common], { stdio: 'pipe' });
+      const r = spawnSync('dkms', ['build', ...common, '-k', release, '--kernelsourcedir', abis.NEW_HEADERS], { encoding: 'utf8' });
+      builds[v] = { status: r.status, output: r.stdout + r.stderr };
+    }
+  }, 10 * 60 * 1000);
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  test('as shipped: dkms kept the .ko, ksymcheck passes it against the kernel it was built for', async () => {
+    expect(builds[SHIPPED].status).toBe(0);
+    const r = dkmsReportSchema.parse(await checkDkms({ which: `${M}/${SHIPPED}`, release, tree }));
+    expect(r.builds).toHaveLength(1);
+    const b = r.builds[0];
+    expect(b).toMatchObject({ module: M, version: SHIPPED, release, arch: 'x86_64', state: 'built', error: null });
+    expect([`/lib/modules/${release}/build`, abis.NEW_HEADERS]).toContain(b.kernel);
+    expect(b.report!.modules.map((m) => [m.path, m.verdict])).toEqual([[join(tree, M, SHIPPED, release, 'x86_64', 'module', `${M}.ko`), 'pass']]);
+    expect(b.report!.modules[0].findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(dkmsVerdict(b)).toBe('pass');
+  });
+
+  test('MODULE_LICENSE("Proprietary"): modpost fails the build; ksymcheck names the GPL-only symbols modpost names', async () => {
+    expect(builds[NONGPL].status).not.toBe(0);
+    expect(builds[NONGPL].output).toContain(`Bad return status for module build on kernel: ${release} (x86_64)`);
+    const buildDir = join(tree, M, NONGPL, 'build');
+    expect(existsSync(join(buildDir, `${M}.ko`))).toBe(false); // 6.1's modpost wrote no .ko
+    // modpost's verdict, read from DKMS's make.log
+    const log = readFileSync(join(buildDir, 'make.log'), 'utf8');
+    const modpost = log.split('\n').filter((l) => l.startsWith('ERROR: modpost: ') || l.startsWith('WARNING: modpost: '));
+    expect(modpost.length).toBeGreaterThanOrEqual(5);
+    for (const l of modpost) expect(l).toMatch(new RegExp(`^ERROR: modpost: GPL-incompatible module ${M}\\.ko uses GPL-only symbol '\\w+'$`));
+
+    const r = dkmsReportSchema.parse(await checkDkms({ which: `${M}/${NONGPL}`, release, tree }));
+    expect(r.builds).toHaveLength(1);
+    const b = r.builds[0];
+    expect(b).toMatchObject({ state: 'failed', log: join(buildDir, 'make.log'), error: null });
+    expect(b.report!.stages).toEqual(['build']);
+    const m = b.report!.modules[0];
+    expect([m.path, m.verdict, m.licenses]).toEqual([join(buildDir, `${M}.o`), 'fail', ['Proprietary']]);
+    expect(m.findings.map((f) => f.message)).toEqual(modpost);
+    expect(new Set(m.findings.map((f) => `${f.rule} ${f.severity}`))).toEqual(new Set(['gpl-only error']));
+    expect(m.findings.map((f) => f.symbol)).toEqual(modpost.map((l) => /'(\w+)'$/.exec(l)![1]));
+    expect(dkmsVerdict(b)).toBe('fail');
+  });
+
+  test('the whole tree: both builds, text summary last; the CLI exits 1', async () => {
+    const r = await checkDkms({ tree });
+    expect(r.builds.map((b) => `${b.version} ${b.state} ${dkmsVerdict(b)}`)).toEqual([`${SHIPPED} built pass`, `${NONGPL} failed fail`]);
+    const text = formatDkmsText(r, { color: false });
+    expect(text.trimEnd().split('\n').pop()).toBe(`2 DKMS build(s) in ${tree} checked: 1 fail, 1 pass; 0 not checked`);
+    const cli = join(REPO, 'dist', 'cli', 'main.js');
+    if (existsSync(cli)) {
+      const p = spawnSync(process.execPath, [cli, 'dkms', '--dkms-tree', tree, '-k', release], { encoding: 'utf8' });
+      expect([p.status, p.stderr]).toEqual([1, '']);
+      expect(p.stdout.trimEnd().split('\n').pop()).toBe(`2 DKMS build(s) in ${tree} checked: 1 fail, 1 pass; 0 not checked`);
+      const none = spawnSync(process.execPath, [cli, 'dkms', 'no-such-module', '--dkms-tree', tree], { encoding: 'utf8' });
+      expect([none.status, none.stderr.split('\n')[0]]).toEqual([2, `ksymcheck: no DKMS build in ${tree} for no-such-module`]);
+    }
+  });
+});
