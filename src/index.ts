@@ -1,5 +1,7 @@
 /** ksymcheck's library API: what the CLI is a thin shell over. */
 export { check, checkModules, expandModulePaths, stagesOf, type CheckRequest, type StageChoice } from './check.js';
+export { checkDkms, type DkmsRequest } from './dkms.js';
+export { dkmsReportSchema, type DkmsReport, type DkmsBuildReport } from './report/dkms-schema.js';
 export { loadKernel, type LoadKernelOptions } from './kernel/load.js';
 export { readModule, moduleFactsFromBuffer } from './module/read.js';
 export { reportSchema, type Report, type ModuleReport, type FindingJson } from './report/schema.js';

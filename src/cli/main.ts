@@ -14,7 +14,7 @@ import { parseKernelVersion } from '../kernel/version.js';
 import { DETAIL_THRESHOLD, formatText } from '../report/text.js';
 import { RULE_IDS, ruleDocs } from '../rules/index.js';
 import { dkmsVerdict, formatDkmsText } from '../report/dkms.js';
-import { checkDkms } from './dkms.js';
+import { checkDkms } from '../dkms.js';
 import { formatRuleInfo, formatRuleList, isRuleId } from './explain.js';
 import { closablePipe } from './output.js';
 import { progressDisplay } from './progress.js';

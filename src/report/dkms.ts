@@ -1,34 +1,12 @@
 /**
- * The report of `ksymcheck dkms`: one ordinary report (schema.ts) per DKMS build, with where the build
- * is and what DKMS made of it. Knows the reports' shape only, no rule.
+ * The text of `ksymcheck dkms` (its JSON shape: dkms-schema.ts): each build's ordinary text report under
+ * a line saying which build it is, and a summary line last. Knows the reports' shape only, no rule.
  */
-import { z } from 'zod';
-import { reportSchema, type Report } from './schema.js';
+import type { DkmsBuildReport, DkmsReport } from './dkms-schema.js';
+import type { Report } from './schema.js';
 import { formatText, type TextOptions } from './text.js';
 
-export const dkmsBuildReportSchema = z.object({
-  module: z.string(),
-  version: z.string(),
-  release: z.string(),
-  arch: z.string(),
-  /** `built`: DKMS kept the modules; `failed`: the build stopped (its module objects are checked). */
-  state: z.enum(['built', 'failed']),
-  log: z.string().nullable(),
-  /** The kernel build tree the modules were checked against, or null when none is installed. */
-  kernel: z.string().nullable(),
-  report: reportSchema.nullable(),
-  /** Why the build could not be checked (no kernel tree, no module files). */
-  error: z.string().nullable(),
-});
-
-export const dkmsReportSchema = z.object({
-  schemaVersion: z.literal(1),
-  tree: z.string(),
-  builds: z.array(dkmsBuildReportSchema),
-});
-
-export type DkmsBuildReport = z.infer<typeof dkmsBuildReportSchema>;
-export type DkmsReport = z.infer<typeof dkmsReportSchema>;
+export type { DkmsBuildReport, DkmsReport } from './dkms-schema.js';
 
 /** A build's verdict: fail when its report has a failing module, error when it could not be checked. */
 export function dkmsVerdict(b: DkmsBuildReport): 'pass' | 'fail' | 'error' {
