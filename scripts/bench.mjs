@@ -16,6 +16,11 @@
  *                   of Module.symvers, so that it does exactly what it does in a kernel build);
  *   one module      an out-of-tree module built by the real kbuild (the real-kernel suite's
  *                   abi-new-symbol sample), process start included: ksymcheck vs modpost on its `.o`;
+ *   load stage      `--stage load` of the same tree against its own headers (passes) and against the oldest
+ *                   headers (fails: every module refused at module_layout), beside kmod's
+ *                   `depmod -n -e -E Module.symvers` on the same tree and symvers; the failing tree's full
+ *                   check too;
+ *   matrix          `ksymcheck matrix` of the same tree against four kernel builds (modules read once);
  *   debug vmlinux   `ksymcheck exports -k <600 MB debug vmlinux>`: the index built from it.
  *
  * Options: --runs N (default 7), --quick (3 runs, no warm-up of the slow ones).
@@ -59,6 +64,7 @@ const missing = [];
 if (!has('hyperfine')) missing.push('hyperfine');
 if (!existsSync('/usr/bin/time')) missing.push('time');
 if (!has('readelf') || !has('nm')) missing.push('binutils');
+if (!existsSync('/usr/sbin/depmod') && !has('depmod')) missing.push('kmod');
 if (missing.length) aptInstall(missing);
 
 const env = Object.fromEntries(
@@ -193,6 +199,20 @@ const full = measure('full tree', 'ksymcheck check', ['node', CLI, 'check', '-q'
 const readelf = measure('full tree', 'readelf -sW', ['xargs', '-a', LIST, 'readelf', '-sW']);
 measure('full tree', 'nm -u', ['xargs', '-a', LIST, 'nm', '-u']);
 const modpost = measure('full tree', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(SHADOW, 'Module.symvers'), '-T', 'modules.list'], { cwd: SHADOW });
+// The load stage alone, on the passing tree and on the failing one (the same image on the oldest
+// headers: every module refused at module_layout), beside kmod's `depmod -e -E`, the load-time symbol
+// and CRC check a user would otherwise run (-n: to stdout, the cache's tree is not written to).
+const OLD = env.OLD_HEADERS;
+const BASE = dirname(dirname(dirname(MODULES))); // <image>/lib/modules/<release> -> <image>
+const cleanLoad = measure('load stage', 'ksymcheck --stage load (passing tree)', ['node', CLI, 'check', '-q', '--stage', 'load', '--format', 'json', '-k', HEADERS, MODULES]);
+const depmodClean = measure('load stage', 'depmod -e -E (passing tree)', ['sh', '-c', `depmod -n -b '${BASE}' -e -E '${join(HEADERS, 'Module.symvers')}' ${RELEASE} >/dev/null 2>&1`]);
+const failLoad = measure('load stage', `ksymcheck --stage load (failing tree: ${ABI} on ${env.OLD_ABI})`, ['node', CLI, 'check', '-q', '--stage', 'load', '--format', 'json', '-k', OLD, MODULES]);
+const depmodFail = measure('load stage', `depmod -e -E (failing tree: ${ABI} on ${env.OLD_ABI})`, ['sh', '-c', `depmod -n -b '${BASE}' -e -E '${join(OLD, 'Module.symvers')}' ${RELEASE} >/dev/null 2>&1`]);
+const failFull = measure('full tree', `ksymcheck check (failing tree: ${ABI} on ${env.OLD_ABI})`, ['node', CLI, 'check', '-q', '--format', 'json', '-k', OLD, MODULES]);
+// The matrix: the same tree against four kernel builds (the suite's oldest and newest headers, the CRC
+// pair's headers, and the CRC pair image's own Module.symvers), modules read once.
+const fourKernels = [OLD, env.CRC_HEADERS, HEADERS, env.CRC_IMAGE_SYMVERS].filter((k) => k && existsSync(k));
+const matrix4 = measure('matrix', `ksymcheck matrix (${fourKernels.length} kernels)`, ['node', CLI, 'matrix', '-q', '--format', 'json', ...fourKernels.flatMap((k) => ['-k', k]), MODULES]);
 const oneKs = measure('one module', 'ksymcheck check (headers dir)', ['node', CLI, 'check', '-k', HEADERS, join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
 measure('one module', 'ksymcheck check (Module.symvers)', ['node', CLI, 'check', '-k', join(HEADERS, 'Module.symvers'), join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
 writeFileSync(join(ONE, 'modpost.list'), 'abi_new_symbol.o\n');
@@ -214,6 +234,9 @@ for (const r of rows) lines.push(`| ${r.group}: ${r.name} | \`${r.command.replac
 lines.push('');
 const ratio = (a, b) => (a / b).toFixed(2);
 lines.push(`full tree: ksymcheck / readelf -sW = ${ratio(full.median, readelf.median)}× (target ≤ 1.0), ksymcheck / modpost = ${ratio(full.median, modpost.median)}× (target ≤ 0.33), peak RSS ${mb(full.peakRss)} (target ≤ 250 MB)`);
+lines.push(`failing tree / passing tree: check ${ratio(failFull.median, full.median)}×, load stage ${ratio(failLoad.median, cleanLoad.median)}× (target ≤ 1.2); peak RSS ${mb(failFull.peakRss)} (target ≤ the passing tree's and ≤ 250 MB)`);
+lines.push(`load stage / depmod -e -E: passing tree ${ratio(cleanLoad.median, depmodClean.median)}×, failing tree ${ratio(failLoad.median, depmodFail.median)}× (target ≤ 1.0)`);
+lines.push(`matrix of ${fourKernels.length} kernels / one check: ${ratio(matrix4.median, full.median)}× (target ≤ 1.5)`);
 lines.push(`one module: ksymcheck / modpost = ${ratio(oneKs.median, oneMp.median)}× (target ≤ 1.0)`);
 if (vm) lines.push(`debug vmlinux: ${ms(vm.median)}, ${mb(vm.peakRss)} (targets ≤ 1 s, ≤ 100 MB)`);
 else lines.push('debug vmlinux: skipped (KSYMCHECK_BENCH_NO_DBG=1 or the -dbg package could not be fetched)');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { InputError } from './errors.js';
 import { loadKernel } from './kernel/load.js';
+import { runningKernel } from './kernel/locate.js';
 import type { Export, KernelBuild } from './kernel/types.js';
 import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
 import { MODULE_FILE_NAME } from './module/decompress.js';
@@ -19,7 +20,8 @@ import type { ModuleReport, Report } from './report/schema.js';
 export type StageChoice = 'build' | 'load' | 'both';
 
 export interface CheckRequest {
-  kernel: string;
+  /** A kernel build, headers dir, Module.symvers[.gz] or vmlinux; default: the running kernel's (runningKernel()). */
+  kernel?: string;
   modules: string[];
   extraSymbols?: string[];
   kernelVersion?: string;
@@ -274,24 +276,44 @@ export function dependencyOrder<T>(nodes: readonly T[], depsOf: (n: T) => readon
 
 /** Read the kernel and the modules, check them, and return the report (the JSON contract). */
 export async function check(req: CheckRequest): Promise<Report> {
-  const kernel = await loadKernel(req.kernel, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols });
-  const errors: Report['errors'] = [];
+  const kernelPath = req.kernel ?? runningKernel();
+  const kernel = await loadKernel(kernelPath, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols });
   const notes: string[] = [];
-  if (!kernel.version) {
-    notes.push(`kernel version unknown for ${req.kernel}: applying the rules of the newest kernel known (${formatVersion(NEWEST_KNOWN)}); pass --kernel-version to choose`);
-  }
-  const paths = await expandModulePaths(req.modules, errors);
+  const note = versionNote(kernel);
+  if (note) notes.push(note);
+  const { modules, errors } = await readModules(req.modules, kernel, req);
+  const reports = checkModules(kernel, modules, { ...req });
+  return assemble(req, kernel, notes, reports, errors);
+}
+
+/** The note a report carries when the build does not tell its version. */
+export function versionNote(kernel: KernelBuild): string | undefined {
+  if (kernel.version) return undefined;
+  return `kernel version unknown for ${kernel.source}: applying the rules of the newest kernel known (${formatVersion(NEWEST_KNOWN)}); pass --kernel-version to choose`;
+}
+
+/**
+ * Expand directories and read every module file once (bounded concurrency), facts with deferred
+ * references. An unreadable file becomes an entry in `errors`; the rest are still read.
+ */
+export async function readModules(
+  paths: string[],
+  kernel: KernelBuild | undefined,
+  opts: Pick<CheckRequest, 'concurrency' | 'onProgress'> = {},
+): Promise<{ modules: ModuleFacts[]; errors: Report['errors'] }> {
+  const errors: Report['errors'] = [];
+  const files = await expandModulePaths(paths, errors);
   // Seeding the name table with the kernel's 25,000 export names pays for a tree, not for one module.
-  if (paths.length >= SHARE_NAMES_FROM) shareNames(exportNames(kernel));
+  if (kernel && files.length >= SHARE_NAMES_FROM) shareNames(exportNames(kernel));
   // One thread: worker threads measured slower here (docs/performance.md, "Concurrency").
-  const limit = pLimit(req.concurrency ?? 16);
+  const limit = pLimit(opts.concurrency ?? 16);
   let done = 0;
-  const progress = req.onProgress;
-  progress?.(0, paths.length);
+  const progress = opts.onProgress;
+  progress?.(0, files.length);
   // References (relocations → function+offset) are worked out only for the modules whose findings
   // show them: the relocations are still checked now, so a broken file is an error all the same.
   const read = await Promise.all(
-    paths.map((p) =>
+    files.map((p) =>
       limit(async () => {
         try {
           return await readModule(p, { references: 'lazy' });
@@ -300,32 +322,37 @@ export async function check(req: CheckRequest): Promise<Report> {
           else errors.push({ path: p, message: `${p}: ${(e as Error).message}` });
           return undefined;
         } finally {
-          progress?.(++done, paths.length);
+          progress?.(++done, files.length);
         }
       }),
     ),
   );
-  const modules = read.filter((m): m is ModuleFacts => m !== undefined);
-  const reports = checkModules(kernel, modules, { ...req });
-  return assemble(req, kernel, notes, reports, errors);
+  errors.sort(byPath);
+  return { modules: read.filter((m): m is ModuleFacts => m !== undefined), errors };
+}
+
+const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** The report's account of a kernel build: what was read and which version's rules apply. */
+export function kernelSummary(kernel: KernelBuild): Report['kernel'] {
+  return {
+    release: kernel.release ?? null,
+    version: formatVersion(kernel.version ?? NEWEST_KNOWN),
+    versionSource: kernel.versionSource,
+    source: kernel.source,
+    modversions: kernel.modversions ?? null,
+    exports: kernel.exports.size,
+  };
 }
 
 function assemble(req: CheckRequest, kernel: KernelBuild, notes: string[], reports: ModuleReport[], errors: Report['errors']): Report {
-  errors.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  errors.sort(byPath);
   return {
     schemaVersion: 1,
-    kernel: {
-      release: kernel.release ?? null,
-      version: formatVersion(kernel.version ?? NEWEST_KNOWN),
-      versionSource: kernel.versionSource,
-      source: kernel.source,
-      modversions: kernel.modversions ?? null,
-      exports: kernel.exports.size,
-    },
+    kernel: kernelSummary(kernel),
     stages: stagesOf(req.stage),
     notes,
     modules: reports,
     errors,
   };
 }
-

@@ -9,12 +9,15 @@ import { hideBin } from 'yargs/helpers';
 import { check, type StageChoice } from '../check.js';
 import { InputError } from '../errors.js';
 import { loadKernel } from '../kernel/load.js';
+import { runningKernel } from '../kernel/locate.js';
 import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
+import { formatJsonChunks } from '../report/json.js';
 import { DETAIL_THRESHOLD, formatText } from '../report/text.js';
 import { RULE_IDS, ruleDocs } from '../rules/index.js';
 import { dkmsVerdict, formatDkmsText } from '../report/dkms.js';
 import { checkDkms } from '../dkms.js';
+import { diffCommand, matrixCommand, type CommandResult } from './compare.js';
 import { formatRuleInfo, formatRuleList, isRuleId } from './explain.js';
 import { closablePipe } from './output.js';
 import { progressDisplay } from './progress.js';
@@ -32,6 +35,20 @@ function checkVersionOption(v: unknown): void {
   if (v !== undefined && !parseKernelVersion(String(v))) throw new UsageError(`--kernel-version: '${String(v)}' is not a kernel version (expected X.Y[.Z][-rcN])`);
 }
 
+/** A module named where a Module.symvers belongs: `--extra-symbols foo.ko` (a forgotten symvers file). */
+function looksLikeModule(path: string): boolean {
+  return /\.(?:ko(?:\.(?:gz|xz|zst))?|o)$/.test(path);
+}
+
+function checkExtraSymbols(files: string[]): void {
+  const mod = files.find(looksLikeModule);
+  if (mod === undefined) return;
+  throw new UsageError(
+    `--extra-symbols ${mod}: a module, not a Module.symvers; --extra-symbols takes one Module.symvers per occurrence, ` +
+      `so name the symbols file right after it and the modules elsewhere (e.g. --extra-symbols other/Module.symvers ${mod})`,
+  );
+}
+
 /**
  * `check …` runs as the default command it also is: yargs lays out the whole help text after every
  * explicitly named command (to have it ready for a later error), a seventh of a one-module run's
@@ -46,19 +63,27 @@ function asDefaultCommand(argv: string[]): string[] {
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
+  const compared: CommandResult = { exitCode: 0 };
   const out = closablePipe(process.stdout);
   closablePipe(process.stderr); // `2>&1 | head`: the progress line and notes go quietly too
   const parser = yargs(asDefaultCommand(argv))
     .scriptName('ksymcheck')
-    .usage('$0 [check] --kernel <build dir|Module.symvers[.gz]|vmlinux> <module.ko|module.o|dir>...')
+    // the same usage lines as the README's (test/cli/usage.test.ts runs both as written)
+    .usage(
+      '$0 [check] --kernel <kernel build> [--extra-symbols <Module.symvers>]... <module.ko|module.o|dir>...\n' +
+        '$0 exports --kernel <kernel build> [--format symvers|json]\n' +
+        '$0 matrix --kernel <kernel build>... <module.ko|module.o|dir>...\n' +
+        '$0 diff --from <kernel build> --to <kernel build> [<module.ko|module.o|dir>...]\n\n' +
+        '<kernel build>: a build or headers dir, a Module.symvers[.gz], or a vmlinux',
+    )
     .command(
       ['check [modules..]', '$0 [modules..]'],
       "predict modpost's and the module loader's verdicts for modules against a kernel build",
       (y) =>
         y
           .positional('modules', { type: 'string', array: true, describe: '.ko / .o files or directories of them' })
-          .option('kernel', { alias: 'k', type: 'string', demandOption: true, describe: 'kernel build/headers dir, Module.symvers[.gz] or vmlinux' })
-          .option('extra-symbols', { type: 'string', array: true, default: [], describe: "other modules' Module.symvers (like KBUILD_EXTRA_SYMBOLS)" })
+          .option('kernel', { alias: 'k', type: 'string', describe: 'kernel build/headers dir, Module.symvers[.gz] or vmlinux (default: the running kernel\'s /lib/modules/$(uname -r)/build, /boot/symvers-$(uname -r).gz or /lib/modules/$(uname -r)/symvers.gz)' })
+          .option('extra-symbols', { type: 'string', array: true, nargs: 1, default: [], describe: "other modules' Module.symvers (like KBUILD_EXTRA_SYMBOLS); repeat the option for each file" })
           .option('kernel-version', { type: 'string', describe: 'apply the rules of this kernel version (X.Y[.Z][-rcN])' })
           .option('stage', { choices: ['build', 'load', 'both'] as const, default: 'both' as const, describe: 'build = modpost, load = the module loader' })
           .option('modpost-warn', { type: 'boolean', default: false, describe: 'KBUILD_MODPOST_WARN=1: unresolved symbols are warnings' })
@@ -69,7 +94,9 @@ export async function main(argv: string[]): Promise<number> {
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
-        const modules = a.modules ?? [];
+        checkExtraSymbols(a.extraSymbols as string[]);
+        // files after `--` (names that start with a dash) are modules too
+        const modules = [...(a.modules ?? []), ...((a['--'] as unknown[] | undefined) ?? []).map(String)];
         if (modules.length === 0) throw new UsageError('no modules given: name .ko/.o files or directories');
         const report = await check({
           kernel: a.kernel,
@@ -82,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
           external: !a.inTree,
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
         });
-        if (a.format === 'json') out(JSON.stringify(report, null, 2) + '\n');
+        if (a.format === 'json') for (const piece of formatJsonChunks(report)) out(piece);
         else out(formatText(report, { color: useColor(), verbose: a.verbose }));
         for (const n of report.notes) if (a.format === 'json') process.stderr.write(`ksymcheck: note: ${n}\n`);
         exitCode = report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
@@ -93,11 +120,12 @@ export async function main(argv: string[]): Promise<number> {
       'print the export index ksymcheck built for a kernel',
       (y) =>
         y
-          .option('kernel', { alias: 'k', type: 'string', demandOption: true })
-          .option('extra-symbols', { type: 'string', array: true, default: [] })
+          .option('kernel', { alias: 'k', type: 'string', describe: "as for check (default: the running kernel's)" })
+          .option('extra-symbols', { type: 'string', array: true, nargs: 1, default: [], describe: "other modules' Module.symvers; repeat the option for each file" })
           .option('format', { choices: ['symvers', 'json'] as const, default: 'symvers' as const }),
       async (a) => {
-        const kernel = await loadKernel(a.kernel, { extraSymbols: a.extraSymbols as string[] });
+        checkExtraSymbols(a.extraSymbols as string[]);
+        const kernel = await loadKernel(a.kernel ?? runningKernel(), { extraSymbols: a.extraSymbols as string[] });
         const list = [...kernel.exports.values()];
         if (a.format === 'json') {
           out(JSON.stringify({ release: kernel.release ?? null, exports: list.map(({ origin, ...e }) => ({ ...e, origin: origin.file })) }, null, 2) + '\n');
@@ -106,6 +134,10 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
+    .command(matrixCommand(out, compared, (m) => new UsageError(m)))
+    .command(diffCommand(out, compared))
+    // One value per occurrence of a repeatable option: yargs' greedy arrays took every file after
+    // `--extra-symbols F` as another symbols file, so `--extra-symbols F foo.ko` checked nothing.
     .command(
       'dkms [which]',
       'check what DKMS built (<tree>/<module>/<version>/<release>/<arch>/module/, or a failed build\'s objects) against the kernel each was built for',
@@ -142,6 +174,7 @@ export async function main(argv: string[]): Promise<number> {
       if (argv._.includes('explain')) done(RULE_IDS.filter((id) => id.startsWith(current)));
       else defaultCompletion();
     })
+    .parserConfiguration({ 'greedy-arrays': false, 'populate--': true })
     .strict()
     .help()
     .version(VERSION)
@@ -154,6 +187,7 @@ export async function main(argv: string[]): Promise<number> {
   const completing = argv[0] === 'completion' || argv.includes('--get-yargs-completions');
   try {
     await parser.parseAsync();
+    exitCode = Math.max(exitCode, compared.exitCode);
   } catch (e) {
     if (completing) return 0;
     if (e instanceof UsageError) {

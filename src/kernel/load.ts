@@ -1,8 +1,11 @@
 /**
  * A kernel build (a build/headers directory, a Module.symvers[.gz], or a vmlinux alone) → KernelBuild.
  */
-import { locateKernel } from './locate.js';
-import { readSymversFile } from './symvers.js';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { InputError } from '../errors.js';
+import { locateKernel, type KernelInputs } from './locate.js';
+import { decodeUtf8Text, parseSymvers, readSymversFile } from './symvers.js';
 import { deriveVermagic } from './vermagic.js';
 import { parseKernelVersion } from './version.js';
 import { readVmlinux } from './vmlinux.js';
@@ -33,8 +36,11 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
   };
 
   if (inputs.symvers) addAll((await readSymversFile(inputs.symvers)).exports, false);
+  else if (inputs.symversData) addAll(parseSymvers(decodeUtf8Text(inputs.symversData.data, inputs.symversData.name), inputs.symversData.name).exports, false);
+  let vmlinuxSections: string[] | undefined;
   if (inputs.vmlinux) {
     const v = readVmlinux(inputs.vmlinux);
+    vmlinuxSections = v.sections;
     machine = v.machine;
     vermagic = v.vermagic;
     if (!release && v.release) {
@@ -44,6 +50,7 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
     // Module.symvers, when present, is what modpost reads; vmlinux only fills in what it lacks.
     addAll(v.exports, false);
   }
+  if (exports.size === 0) throw noExports(path, inputs, vmlinuxSections ?? []);
   for (const extra of opts.extraSymbols ?? []) addAll((await readSymversFile(extra)).exports, false);
 
   const config = inputs.config ?? new Map<string, string>();
@@ -68,4 +75,35 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
     exports,
     machine,
   };
+}
+
+/** Sections that hold a kernel's export tables (ksymtab.ts reads them); none of them: nothing to index. */
+const EXPORT_SECTION = /^(?:__ksymtab|__kcrctab|__kstrtab|\.export_symbol)/;
+
+/**
+ * The input error for a kernel from which no export can be read. Checking modules against it would
+ * call every import unresolved, a false FAIL for every module: refused, saying what was found and what
+ * to pass instead.
+ */
+function noExports(path: string, inputs: KernelInputs, sections: string[]): InputError {
+  const found: string[] = [];
+  let instead = "pass the kernel's Module.symvers, or its build or headers directory";
+  if (inputs.symvers || inputs.symversData) {
+    found.push(
+      `${inputs.kind === 'symvers' ? 'this Module.symvers' : 'its Module.symvers'} lists none, where a kernel build's lists thousands ` +
+        `(an empty one is what an external module that exports nothing leaves: such a file goes to --extra-symbols)`,
+    );
+  }
+  if (inputs.vmlinux) {
+    const shown = sections.length > 12 ? [...sections.slice(0, 12), `… ${sections.length - 12} more`] : sections;
+    let what = `${inputs.kind === 'dir' ? 'its vmlinux' : 'this vmlinux'} has no export tables (no __ksymtab*, __kcrctab* or .export_symbol sections; sections: ${shown.join(', ') || 'none'})`;
+    if (sections.includes('.BTF') && !sections.some((n) => EXPORT_SECTION.test(n))) {
+      what += `: it looks like the BTF-only vmlinux that distribution headers packages ship for BPF programs and resolve_btfids, not the kernel image`;
+    }
+    found.push(what);
+    const beside = join(dirname(inputs.vmlinux), 'Module.symvers');
+    if (inputs.kind === 'vmlinux' && existsSync(beside)) instead = `pass the Module.symvers beside it (${beside}) or the vmlinux of the kernel's -dbg package`;
+    else instead += ", or the vmlinux of the kernel's -dbg package";
+  }
+  return new InputError(path, `no exports: ${found.join('; ')}; ${instead}`);
 }

@@ -16,19 +16,23 @@
 // Synchronous calls: a kernel is a handful of small files, and each trip through libuv's thread pool
 // cost more than the read (the one-module path is start-up bound).
 import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { release as osRelease } from 'node:os';
 import { basename, join } from 'node:path';
 import { InputError } from '../errors.js';
+import { readDeb } from '../package/deb.js';
 import type { VersionSource } from './types.js';
 import { parseKconfig, parseUtsRelease } from './config.js';
 
 export interface KernelInputs {
-  kind: 'dir' | 'symvers' | 'vmlinux';
+  kind: 'dir' | 'symvers' | 'vmlinux' | 'package';
   /** The directory named (kind 'dir'). */
   dir?: string;
   /** Module.symvers file, when there is one. */
   symvers?: string;
   /** vmlinux ELF file, when there is one. */
   vmlinux?: string;
+  /** A Module.symvers read from a package (kind 'package'): its name (`pkg.deb:usr/src/…/Module.symvers`) and bytes. */
+  symversData?: { name: string; data: Buffer };
   /** Release string and where it came from; both undefined when nothing in the inputs tells. */
   release?: string;
   releaseSource?: VersionSource;
@@ -97,9 +101,66 @@ function readText(path: string): string | undefined {
   }
 }
 
-/** `symvers-<release>` or `symvers-<release>.gz` (RHEL /boot) → release. */
+/**
+ * The release from include/config/kernel.release and UTS_RELEASE (include/generated/utsrelease.h): see
+ * the note at the top on Debian's two forms.
+ */
+function setRelease(out: KernelInputs, krText: string | undefined, utsText: string | undefined): void {
+  const kr = krText?.split('\n')[0]?.trim();
+  if (kr) out.kernelRelease = kr;
+  const uts = utsText === undefined ? undefined : parseUtsRelease(utsText);
+  if (uts) out.utsRelease = uts;
+  if (kr && uts && kr !== uts) {
+    // Debian headers: kernel.release "6.1.192", UTS_RELEASE "6.1.0-56-amd64". `release` must be the
+    // uname -r / vermagic form (types.ts KernelBuild.release), so UTS_RELEASE wins; kernelRelease keeps
+    // the upstream version for version rules.
+    out.release = uts;
+    out.releaseSource = 'include/generated/utsrelease.h';
+  } else if (kr) {
+    out.release = kr;
+    out.releaseSource = 'include/config/kernel.release';
+  } else if (uts) {
+    out.release = uts;
+    out.releaseSource = 'include/generated/utsrelease.h';
+  }
+}
+
+/** What a kernel headers package (`linux-headers-<release>-<flavour>.deb`) offers, read in memory. */
+async function locateDeb(path: string): Promise<KernelInputs> {
+  const WANTED = /^usr\/src\/(linux-headers-[^/]+)\/(Module\.symvers|\.config|include\/config\/kernel\.release|include\/config\/auto\.conf|include\/generated\/utsrelease\.h)$/;
+  const { files } = await readDeb(path, (p) => WANTED.test(p));
+  const dirs = [...new Set(files.filter((f) => f.path.endsWith('/Module.symvers')).map((f) => f.path.split('/')[2]))];
+  if (dirs.length === 0) {
+    throw new InputError(
+      path,
+      'no usr/src/linux-headers-*/Module.symvers in this package: pass the headers package of a flavour ' +
+        '(linux-headers-<release>-amd64, not -common, which has the headers without the symbols), or an unpacked build or headers directory',
+    );
+  }
+  if (dirs.length > 1) throw new InputError(path, `Module.symvers of several kernels in one package (${dirs.join(', ')}): unpack it and name one`);
+  const base = `usr/src/${dirs[0]}/`;
+  const text = (rel: string) => {
+    const f = files.find((x) => x.path === base + rel);
+    return f === undefined ? undefined : f.data.toString('utf8');
+  };
+  const out: KernelInputs = { kind: 'package', dir: `${path}:${base.slice(0, -1)}` };
+  const symvers = files.find((x) => x.path === base + 'Module.symvers')!;
+  out.symversData = { name: `${path}:${symvers.path}`, data: symvers.data };
+  setRelease(out, text('include/config/kernel.release'), text('include/generated/utsrelease.h'));
+  for (const rel of ['.config', 'include/config/auto.conf']) {
+    const t = text(rel);
+    if (t !== undefined) {
+      out.configFile = `${path}:${base}${rel}`;
+      out.config = parseKconfig(t, out.configFile);
+      break;
+    }
+  }
+  return out;
+}
+
+/** `symvers-<release>` or `symvers-<release>.gz` (RHEL /boot), or `…/lib/modules/<release>/symvers.gz` (Fedora, Arch) → release. */
 export function releaseFromSymversName(path: string): string | undefined {
-  const m = /^symvers-(.+?)(?:\.gz)?$/.exec(basename(path));
+  const m = /^symvers-(.+?)(?:\.gz)?$/.exec(basename(path)) ?? /\/lib\/modules\/([^/]+)\/symvers(?:\.gz)?$/.exec(path);
   return m ? m[1] : undefined;
 }
 
@@ -131,24 +192,8 @@ function locateDir(dir: string): KernelInputs {
   }
 
   const krFile = join(dir, 'include', 'config', 'kernel.release');
-  const kr = readText(krFile)?.split('\n')[0]?.trim();
-  if (kr) out.kernelRelease = kr;
   const utsText = readText(join(dir, 'include', 'generated', 'utsrelease.h'));
-  const uts = utsText === undefined ? undefined : parseUtsRelease(utsText);
-  if (uts) out.utsRelease = uts;
-  if (kr && uts && kr !== uts) {
-    // Debian headers: kernel.release "6.1.192", UTS_RELEASE "6.1.0-56-amd64". `release` must be the
-    // uname -r / vermagic form (types.ts KernelBuild.release), so UTS_RELEASE wins; kernelRelease keeps
-    // the upstream version for version rules.
-    out.release = uts;
-    out.releaseSource = 'include/generated/utsrelease.h';
-  } else if (kr) {
-    out.release = kr;
-    out.releaseSource = 'include/config/kernel.release';
-  } else if (uts) {
-    out.release = uts;
-    out.releaseSource = 'include/generated/utsrelease.h';
-  }
+  setRelease(out, readText(krFile), utsText);
 
   for (const rel of ['.config', join('include', 'config', 'auto.conf')]) {
     const f = join(dir, rel);
@@ -193,6 +238,7 @@ export async function locateKernel(path: string): Promise<KernelInputs> {
     throw new InputError(path, describeFsError(e));
   }
   if (isElf(b)) return { kind: 'vmlinux', vmlinux: path };
+  if (b.toString('latin1', 0, 4) === '!<ar') return locateDeb(path);
 
   const out: KernelInputs = { kind: 'symvers', symvers: path };
   const rel = releaseFromSymversName(path);
@@ -201,4 +247,29 @@ export async function locateKernel(path: string): Promise<KernelInputs> {
     out.releaseSource = 'Module.symvers path';
   }
   return out;
+}
+
+/**
+ * The kernel to check against when none is named: the running one, found where DKMS and kmod look —
+ * `/lib/modules/<uname -r>/build` (the headers' or build tree's link), then RHEL's and SUSE's
+ * `/boot/symvers-<uname -r>.gz`, then `/lib/modules/<uname -r>/symvers.gz` (Fedora, Arch). `root`
+ * prefixes every path (tests). None there: an InputError naming each path tried.
+ */
+export function runningKernel(opts: { release?: string; root?: string } = {}): string {
+  const release = opts.release ?? osRelease();
+  const root = opts.root ?? '/';
+  const tried = [join(root, 'lib', 'modules', release, 'build'), join(root, 'boot', `symvers-${release}.gz`), join(root, 'lib', 'modules', release, 'symvers.gz')];
+  for (const p of tried) {
+    try {
+      statSync(p);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  throw new InputError(
+    `running kernel ${release}`,
+    `no --kernel given, and no build of it was found: tried ${tried.join(', ')}; ` +
+      `install its headers package, or name a kernel build or headers directory, a Module.symvers or a vmlinux with --kernel`,
+  );
 }

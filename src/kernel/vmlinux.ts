@@ -13,6 +13,8 @@ export interface VmlinuxFacts {
   /** The loader's own `vermagic` string (kernel/module's static vermagic[]), when the symbol is there. */
   vermagic?: string;
   machine: number;
+  /** The file's section names, in table order (what to name when it holds no export table). */
+  sections: string[];
 }
 
 export function readVmlinux(path: string): VmlinuxFacts {
@@ -62,7 +64,7 @@ export function vmlinuxFacts(elf: ElfFile, path: string): VmlinuxFacts {
       vermagic = stringAt(elf, s);
     }
   }
-  return { exports, release, vermagic, machine: elf.header.machine };
+  return { exports, release, vermagic, machine: elf.header.machine, sections: elf.sections.map((sec) => sec.name).filter((n) => n !== '') };
 }
 
 function stringAt(elf: ElfFile, s: ElfSymbol): string | undefined {

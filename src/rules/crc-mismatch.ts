@@ -83,6 +83,7 @@ function check(ctx: RuleContext): Finding[] {
 export const crcMismatch: Rule = {
   id: 'crc-mismatch',
   stage: 'load',
+  firstLoaderStep: 1,
   docs: {
     summary: 'A symbol CRC in __versions differs from the kernel\'s (module_layout first: it alone stops the load).',
     source: 'kernel/module: check_modstruct_version(), check_version() (module.c ≤5.18, module/version.c ≥5.19)',

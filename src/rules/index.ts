@@ -15,7 +15,7 @@ import { namespaceBuild, namespaceLoad, namespaceInfo } from './namespace-not-im
 import { missingLicense, missingLicenseInfo } from './missing-license.js';
 import { duplicateExport, duplicateExportInfo } from './duplicate-export.js';
 import { crcMismatch, crcMismatchInfo } from './crc-mismatch.js';
-import { missingCrc, missingCrcInfo } from './missing-crc.js';
+import { missingCrc, missingCrcInfo, missingCrcSymbols } from './missing-crc.js';
 import { vermagicMismatch, vermagicMismatchInfo } from './vermagic-mismatch.js';
 import { proprietaryImport, proprietaryImportInfo } from './proprietary-import.js';
 import { xzCheck, xzCheckInfo } from './xz-check.js';
@@ -35,6 +35,7 @@ export const ALL_RULES: Rule[] = [
   duplicateExport,
   crcMismatch,
   missingCrc,
+  missingCrcSymbols,
   vermagicMismatch,
   proprietaryImport,
   xzCheck,
@@ -75,12 +76,24 @@ function symbolKey(ctx: RuleContext, f: Finding): number {
  * 1 = check_modstruct_version (module_layout),
  * 2 = check_modinfo (vermagic), 3 = symbol resolution.
  */
-function loaderStep(f: Finding): number {
+export function loaderStep(f: Finding): number {
   if (f.rule === 'xz-check') return 0; // finit_module() decompresses before load_module() reads anything
   if ((f.rule === 'crc-mismatch' || f.rule === 'missing-crc') && f.symbol === 'module_layout') return 1;
   if (f.rule === 'vermagic-mismatch') return 2;
   return 3;
 }
+
+const firstLoaderStep = (r: Rule): number => r.firstLoaderStep ?? 3;
+
+/**
+ * The load rules, earliest loader step first (ALL_RULES order within a step): once a finding stops the
+ * load at some step, a rule whose findings all come later is not run — applyLoadStop() would drop
+ * everything it found (for a tree built for another kernel: every module refused at module_layout, and
+ * no loader walk made for it).
+ */
+const LOAD_RULES: ReadonlyArray<{ rule: Rule; index: number }> = ALL_RULES.map((rule, index) => ({ rule, index }))
+  .filter((r) => r.rule.stage === 'load')
+  .sort((a, b) => firstLoaderStep(a.rule) - firstLoaderStep(b.rule) || a.index - b.index);
 
 /**
  * A finding with `evidence.stopsLoad` ends load_module() (-ENOEXEC) before the later steps run: keep it
@@ -107,13 +120,26 @@ export function runRules(ctx: RuleContext, stages: Stage[]): Finding[] {
     if (!stages.includes(stage)) continue;
     let items: Ranked[] = [];
     let seq = 0;
-    ALL_RULES.forEach((rule, ri) => {
-      if (rule.stage !== stage) return;
-      for (const f of rule.check(ctx)) {
-        if (f.stage !== stage) continue;
-        items.push({ f, rule: ri, sym: symbolKey(ctx, f), seq: seq++ });
+    if (stage === 'load') {
+      let stopStep = Number.POSITIVE_INFINITY;
+      for (const { rule, index } of LOAD_RULES) {
+        // strictly later only: a finding at the stop's own step may still be the stop applyLoadStop() keeps
+        if (firstLoaderStep(rule) > stopStep) continue;
+        for (const f of rule.check(ctx)) {
+          if (f.stage !== stage) continue;
+          items.push({ f, rule: index, sym: symbolKey(ctx, f), seq: seq++ });
+          if (f.evidence.stopsLoad === true) stopStep = Math.min(stopStep, loaderStep(f));
+        }
       }
-    });
+    } else {
+      ALL_RULES.forEach((rule, ri) => {
+        if (rule.stage !== stage) return;
+        for (const f of rule.check(ctx)) {
+          if (f.stage !== stage) continue;
+          items.push({ f, rule: ri, sym: symbolKey(ctx, f), seq: seq++ });
+        }
+      });
+    }
     items.sort((a, b) => a.rule - b.rule || a.sym - b.sym || a.seq - b.seq);
     if (stage === 'load') items = applyLoadStop(items);
     out.push(...items.map((it) => it.f));

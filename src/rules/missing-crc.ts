@@ -37,7 +37,8 @@ const REBUILD =
   "rebuild the module against this kernel's build tree with CONFIG_MODVERSIONS (modpost then records a CRC " +
   'for every symbol it resolves in __versions)';
 
-function check(ctx: RuleContext): Finding[] {
+/** The module's own table, as check_modstruct_version() meets it: none at all, or no `module_layout` in it. */
+function checkTable(ctx: RuleContext): Finding[] {
   // a `.o` is modpost's input: __versions only comes with <mod>.mod.o at the final link
   if (!kernelHasModversions(ctx) || ctx.module.kind === 'o') return [];
   const name = loaderName(ctx.module);
@@ -79,49 +80,55 @@ function check(ctx: RuleContext): Finding[] {
       }),
     ];
   }
+  return layoutMissing(ctx) ? [noVersion(ctx, 'module_layout', true, true)] : [];
+}
 
+/** `module_layout` is absent from a table the loader reads (check_modstruct_version() → check_version()). */
+function layoutMissing(ctx: RuleContext): boolean {
+  const layout = moduleLayoutExport(ctx);
+  const versions = loaderVersions(ctx);
+  return Boolean(versions && layout && layout.crc !== null && !versions.has('module_layout'));
+}
+
+/** One "no symbol version" finding; `first`: the first one the loader meets (upstream prints it alone). */
+function noVersion(ctx: RuleContext, symbol: string, isLayout: boolean, first: boolean): Finding {
   const debian = ctx.options.missingCrc === 'error';
-  const out: Finding[] = [];
-  let printed = false;
-  const emit = (symbol: string, isLayout: boolean) => {
-    const table = ctx.module.versionsFormat === 'extended' ? NO_EXTENDED_SYMBOL_VERSION : NO_SYMBOL_VERSION;
-    const m = message(table, ctx.version, name, symbol) ?? message(NO_SYMBOL_VERSION, ctx.version, name, symbol)!;
-    const evidence: Record<string, string | number | boolean | null> = {
-      versionsTable: true,
-      loaderPrints: debian || !printed,
-    };
-    if (debian) {
-      if (isLayout) evidence.stopsLoad = true;
-      else evidence.alsoPrints = unknownSymbolLine(ctx, symbol, -22);
-    }
-    printed = true;
-    out.push(
-      finding(ctx, {
-        rule: 'missing-crc',
-        stage: 'load',
-        severity: debian ? 'error' : m.severity,
-        symbol,
-        message: m.message,
-        hint: `'${symbol}' has no CRC in the module's __versions table; ${REBUILD}`,
-        evidence,
-        ...(isLayout ? { references: [] } : {}),
-      }),
-    );
+  const name = loaderName(ctx.module);
+  const table = ctx.module.versionsFormat === 'extended' ? NO_EXTENDED_SYMBOL_VERSION : NO_SYMBOL_VERSION;
+  const m = message(table, ctx.version, name, symbol) ?? message(NO_SYMBOL_VERSION, ctx.version, name, symbol)!;
+  const evidence: Record<string, string | number | boolean | null> = {
+    versionsTable: true,
+    loaderPrints: debian || first,
   };
-  if (layout && layout.crc !== null && !versions.has('module_layout')) emit('module_layout', true);
-  if (debian && out.length > 0) return out; // check_modstruct_version failed: -ENOEXEC
-  for (const s of loaderWalk(ctx).symbols) if (s.crc === 'missing') emit(s.imp.name, false);
+  if (debian) {
+    if (isLayout) evidence.stopsLoad = true;
+    else evidence.alsoPrints = unknownSymbolLine(ctx, symbol, -22);
+  }
+  return finding(ctx, {
+    rule: 'missing-crc',
+    stage: 'load',
+    severity: debian ? 'error' : m.severity,
+    symbol,
+    message: m.message,
+    hint: `'${symbol}' has no CRC in the module's __versions table; ${REBUILD}`,
+    evidence,
+    ...(isLayout ? { references: [] } : {}),
+  });
+}
+
+/** The symbols the loader resolves (check_version() for each), after check_modstruct_version(). */
+function checkSymbols(ctx: RuleContext): Finding[] {
+  if (!kernelHasModversions(ctx) || ctx.module.kind === 'o' || !loaderVersions(ctx)) return [];
+  const layoutFirst = layoutMissing(ctx);
+  if (layoutFirst && ctx.options.missingCrc === 'error') return []; // check_modstruct_version failed: -ENOEXEC
+  const out: Finding[] = [];
+  for (const s of loaderWalk(ctx).symbols) if (s.crc === 'missing') out.push(noVersion(ctx, s.imp.name, false, !layoutFirst && out.length === 0));
   return out;
 }
 
-export const missingCrc: Rule = {
-  id: 'missing-crc',
-  stage: 'load',
-  docs: {
-    summary: 'A resolved symbol has no CRC in __versions (warn once upstream, refused by Debian), or there is no __versions at all.',
-    source: 'kernel/module: check_version(), check_modstruct_version(), try_to_force_load()',
-  },
-  check,
+const docs = {
+  summary: 'A resolved symbol has no CRC in __versions (warn once upstream, refused by Debian), or there is no __versions at all.',
+  source: 'kernel/module: check_version(), check_modstruct_version(), try_to_force_load()',
 };
 
 export const missingCrcInfo: RuleInfo = {
@@ -145,4 +152,12 @@ export const missingCrcInfo: RuleInfo = {
   docs: rulesDocSection('missing-crc'),
 };
 
-export default [missingCrc];
+/**
+ * Two rule objects with one id, in the loader's order: the table and `module_layout`
+ * (check_modstruct_version(), before vermagic), then every resolved symbol — so that a load stopped at
+ * module_layout (by this rule or crc-mismatch) makes no walk of the symbols.
+ */
+export const missingCrc: Rule = { id: 'missing-crc', stage: 'load', docs, firstLoaderStep: 1, check: checkTable };
+export const missingCrcSymbols: Rule = { id: 'missing-crc', stage: 'load', docs, check: checkSymbols };
+
+export default [missingCrc, missingCrcSymbols];

@@ -234,6 +234,27 @@ export function refsOf(facts: ModuleFacts, symbol: string): Reference[] {
   return facts.imports.find((i) => i.name === symbol)?.refs ?? [];
 }
 
+/**
+ * A finding's references are worked out when something reads them (the text report, the JSON report),
+ * not when a rule makes the finding: a module's references come from reading its file again, and the
+ * load findings after a stop (module_layout, vermagic) are made and then dropped. In a tree refused at
+ * module_layout that was every module with another load finding read twice, for nothing shown.
+ */
+function deferReferences(out: Finding, facts: ModuleFacts, symbol: string): void {
+  Object.defineProperty(out, 'references', {
+    get(): Reference[] {
+      const refs = refsOf(facts, symbol);
+      Object.defineProperty(out, 'references', { value: refs, writable: true, enumerable: true, configurable: true });
+      return refs;
+    },
+    set(v: Reference[]) {
+      Object.defineProperty(out, 'references', { value: v, writable: true, enumerable: true, configurable: true });
+    },
+    enumerable: true,
+    configurable: true,
+  });
+}
+
 export interface FindingInit {
   rule: RuleId;
   stage: Stage;
@@ -252,8 +273,9 @@ export function finding(ctx: RuleContext, f: FindingInit): Finding {
     severity: f.severity,
     message: f.message,
     evidence: f.evidence ?? {},
-    references: f.references ?? (f.symbol !== undefined ? refsOf(ctx.module, f.symbol) : []),
+    references: f.references ?? [],
   };
+  if (f.references === undefined && f.symbol !== undefined) deferReferences(out, ctx.module, f.symbol);
   if (f.symbol !== undefined) out.symbol = f.symbol;
   if (f.hint !== undefined) out.hint = f.hint;
   return out;

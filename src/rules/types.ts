@@ -86,5 +86,11 @@ export interface Rule {
   id: RuleId;
   stage: Stage;
   docs: RuleDocs;
+  /**
+   * Load rules: the earliest step of load_module() a finding of this rule can come from — 0 decompression,
+   * 1 check_modstruct_version (module_layout), 2 check_modinfo (vermagic), 3 symbol resolution (the
+   * default). The runner skips a rule whose findings would all come after a step that stopped the load.
+   */
+  firstLoaderStep?: 0 | 1 | 2 | 3;
   check(ctx: RuleContext): Finding[];
 }

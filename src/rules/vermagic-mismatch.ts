@@ -95,6 +95,7 @@ function check(ctx: RuleContext): Finding[] {
 export const vermagicMismatch: Rule = {
   id: 'vermagic-mismatch',
   stage: 'load',
+  firstLoaderStep: 2,
   docs: {
     summary: "The module's vermagic differs from the kernel's (release token ignored when the module has __versions).",
     source: 'kernel/module: check_modinfo() → same_magic(), try_to_force_load()',

@@ -55,6 +55,7 @@ function check(ctx: RuleContext): Finding[] {
 export const xzCheck: Rule = {
   id: 'xz-check',
   stage: 'load',
+  firstLoaderStep: 0,
   docs: {
     summary: 'A .ko.xz with a CRC64/SHA-256 integrity check: the in-kernel XZ decoder (5.17+, CONFIG_MODULE_DECOMPRESS) fails with status 6 and the load with -EINVAL.',
     source: 'kernel/module/decompress.c: module_xz_decompress(); lib/xz/xz_dec_stream.c: dec_stream_header()',

@@ -126,7 +126,8 @@ describe('ksymcheck completion', () => {
 
   test('completes commands, and the rule ids after explain', () => {
     const words = (...w: string[]) => ksymcheck('--get-yargs-completions', 'ksymcheck', ...w);
-    expect(words('ex').stdout.split('\n').filter(Boolean)).toEqual(['check', 'exports', 'dkms', 'explain', 'completion']); // the shell filters by the word typed
+    // yargs offers every command; the shell filters by the word typed
+    expect(words('ex').stdout.split('\n').filter(Boolean)).toEqual(expect.arrayContaining(['check', 'exports', 'dkms', 'explain', 'completion']));
     const r = words('explain', 'gpl-');
     expect([r.status, r.stdout, r.stderr]).toEqual([0, 'gpl-only\ngpl-future\n', '']);
   });

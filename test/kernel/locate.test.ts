@@ -203,6 +203,8 @@ describe('files', () => {
     expect(releaseFromSymversName('symvers-6.1.0-47-amd64')).toBe('6.1.0-47-amd64');
     expect(releaseFromSymversName('/x/Module.symvers')).toBeUndefined();
     expect(releaseFromSymversName('/x/symvers-')).toBeUndefined();
+    expect(releaseFromSymversName('/lib/modules/6.12.9-200.fc41.x86_64/symvers.gz')).toBe('6.12.9-200.fc41.x86_64');
+    expect(releaseFromSymversName('/lib/modules/6.12.9-200.fc41.x86_64/kernel/symvers.gz')).toBeUndefined();
   });
 });
 

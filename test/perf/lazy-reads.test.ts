@@ -154,3 +154,34 @@ describe('a module read for a tree check', () => {
     expect(plain(merged)).toEqual(plain(apart));
   });
 });
+
+describe('a module the loader refuses at module_layout', () => {
+  test('is read once: the load findings after the stop are not made, and no reference is worked out for them', async () => {
+    // the 6.1 sample kernel with another module_layout CRC: a module built for a different kernel build
+    const { check } = await import('../../src/check.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    // (Module.symvers alone: the kernel's own reads are then no ELF reads, and every range is the module's)
+    const kernel = join(mkdtempSync(join(tmpdir(), 'ksymcheck-layout-')), 'Module.symvers');
+    const real = readFileSync(sample('v6', 'kernels', '6.1', 'Module.symvers'), 'utf8');
+    writeFileSync(kernel, real.replace(/^0x[0-9a-f]{8}\tmodule_layout\t/m, '0x0badc0de\tmodule_layout\t'));
+    const file = sample('v6', 'modules', 'ns-missing', 'ns-missing.ko');
+
+    // against the real CRC the loader refuses it for the namespace, and shows where the symbol is used
+    const plain = await check({ kernel: sample('v6', 'kernels', '6.1', 'Module.symvers'), kernelVersion: '6.1', modules: [file], stage: 'load' });
+    expect(plain.modules[0].findings.map((f) => [f.rule, f.symbol, f.references.length])).toEqual([['namespace-not-imported', 'usb_stor_suspend', 1]]);
+
+    ranges.length = 0;
+    const r = await check({ kernel, kernelVersion: '6.1', modules: [file], stage: 'load' });
+    const reads = ranges.length;
+    expect(r.modules[0].findings.map((f) => [f.rule, f.symbol, f.message, f.references])).toEqual([
+      ['crc-mismatch', 'module_layout', 'ns_missing: disagrees about version of symbol module_layout', []],
+    ]);
+    JSON.stringify(r); // what the JSON report reads
+    expect(ranges.length).toBe(reads);
+    // the reads were those of one reading of the module
+    ranges.length = 0;
+    await readModule(file, { references: 'lazy' });
+    expect(reads).toBe(ranges.length);
+  });
+});
