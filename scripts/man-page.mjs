@@ -25,13 +25,9 @@ const page = [
   '.SH NAME',
   `ksymcheck \\- ${esc(pkg.description)}`,
   '.SH SYNOPSIS',
+  // the usage paragraph of --help (the README's usage lines), and the commands with a usage of their own
   verbatim(
-    [
-      'ksymcheck [check] --kernel <kernel build> [options] <module.ko|module.o|dir>...',
-      'ksymcheck exports --kernel <kernel build> [--format symvers|json]',
-      'ksymcheck explain [<rule>]',
-      'ksymcheck completion',
-    ].join('\n'),
+    [help('--help').split('\n\n')[0], 'ksymcheck explain [<rule>]', 'ksymcheck dkms [<module>[/<version>]] [-k <kernel release>] [--dkms-tree DIR]', 'ksymcheck completion'].join('\n'),
   ),
   '.SH DESCRIPTION',
   'ksymcheck reads what a Linux kernel build produced (Module.symvers, the vmlinux symbol tables, .ko modules ' +
