@@ -1,6 +1,7 @@
 /**
  * Output piped into a reader that leaves early (`| head -3`): the run ends quietly — no EPIPE, no stack
- * trace — with the exit status its verdicts give, for every command and format. Each output here is far
+ * trace — with the exit status its verdicts give, for every command and format with outputs that large
+ * (check, exports, matrix, diff; explain and dkms print through the same writer). Each output here is far
  * bigger than a pipe's buffer (64 KiB), so the reader really is gone before ksymcheck has written it all.
  */
 import { spawnSync } from 'node:child_process';
@@ -66,4 +67,24 @@ describe('output piped into head', () => {
     expect(r.status).toBe(1);
     expect(r.head.split('\n')).toHaveLength(3);
   });
+
+  test.each([
+    ['text', []],
+    ['json', ['--format', 'json']],
+  ])('matrix (%s) of the tree against 4.18-rc5 and 4.18: status 1 (rc5 fails), nothing on stderr', (_name, extra) => {
+    const r = throughHead(['matrix', '--kernel', join(SEED, 'kernels', '4.18-rc5'), '--kernel', join(SEED, 'kernels', '4.18'), ...extra, tree]);
+    expect(r.bytes).toBeGreaterThan(80 * 1024);
+    expect([r.stderr, r.status]).toEqual(['', 1]);
+    expect(r.head.split('\n')).toHaveLength(3);
+  }, 120_000);
+
+  test.each([
+    ['text', []],
+    ['json', ['--format', 'json']],
+  ])('diff (%s) of the seed kernel and an 11,129-export Module.symvers: status 0, nothing on stderr', (_name, extra) => {
+    const r = throughHead(['diff', '--from', join(SEED, 'kernels', '4.18'), '--to', KERNEL_5_4, ...extra]);
+    expect(r.bytes).toBeGreaterThan(256 * 1024);
+    expect([r.stderr, r.status]).toEqual(['', 0]);
+    expect(r.head.split('\n')).toHaveLength(3);
+  }, 120_000);
 });
