@@ -21,6 +21,8 @@
  *                   `depmod -n -e -E Module.symvers` on the same tree and symvers; the failing tree's full
  *                   check too;
  *   matrix          `ksymcheck matrix` of the same tree against four kernel builds (modules read once);
+ *   6.12 xz tree    Debian 13's 4,230 .ko.xz (scripts/fetch-trixie) against their own headers, beside
+ *                   `xz -dc` of the same files with one process per core;
  *   debug vmlinux   `ksymcheck exports -k <600 MB debug vmlinux>`: the index built from it.
  *
  * Options: --runs N (default 7), --quick (3 runs, no warm-up of the slow ones).
@@ -213,6 +215,27 @@ const failFull = measure('full tree', `ksymcheck check (failing tree: ${ABI} on 
 // pair's headers, and the CRC pair image's own Module.symvers), modules read once.
 const fourKernels = [OLD, env.CRC_HEADERS, HEADERS, env.CRC_IMAGE_SYMVERS].filter((k) => k && existsSync(k));
 const matrix4 = measure('matrix', `ksymcheck matrix (${fourKernels.length} kernels)`, ['node', CLI, 'matrix', '-q', '--format', 'json', ...fourKernels.flatMap((k) => ['-k', k]), MODULES]);
+// Debian 13's 6.12 tree (scripts/fetch-trixie): 4,230 .ko.xz against their own headers, beside `xz -dc`
+// of the same files run with one process per core (the decompressor's all-core floor).
+let xzTree;
+let xzFloor;
+const TRIXIE_ENV = join(CACHE, 'trixie', 'trixie.env');
+spawnSync('bash', [join(ROOT, 'scripts', 'fetch-trixie')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KSYMCHECK_CACHE: CACHE } });
+if (existsSync(TRIXIE_ENV)) {
+  const t = Object.fromEntries(readFileSync(TRIXIE_ENV, 'utf8').trim().split('\n').map((l) => l.split('=')));
+  const xzList = join(OUT, 'ko-xz.list');
+  const xzs = [];
+  (function walk(d) {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ko.xz')) xzs.push(p);
+    }
+  })(t.TRIXIE_MODULES);
+  writeFileSync(xzList, xzs.join('\n') + '\n');
+  xzTree = measure('6.12 .ko.xz tree', `ksymcheck check (${xzs.length} .ko.xz)`, ['node', CLI, 'check', '-q', '--format', 'json', '-k', t.TRIXIE_HEADERS, t.TRIXIE_MODULES]);
+  xzFloor = measure('6.12 .ko.xz tree', `xz -dc, ${cpus().length} processes`, ['sh', '-c', `xargs -a '${xzList}' -P ${cpus().length} -n 64 xz -dc >/dev/null`]);
+}
 const oneKs = measure('one module', 'ksymcheck check (headers dir)', ['node', CLI, 'check', '-k', HEADERS, join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
 measure('one module', 'ksymcheck check (Module.symvers)', ['node', CLI, 'check', '-k', join(HEADERS, 'Module.symvers'), join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
 writeFileSync(join(ONE, 'modpost.list'), 'abi_new_symbol.o\n');
@@ -237,6 +260,7 @@ lines.push(`full tree: ksymcheck / readelf -sW = ${ratio(full.median, readelf.me
 lines.push(`failing tree / passing tree: check ${ratio(failFull.median, full.median)}×, load stage ${ratio(failLoad.median, cleanLoad.median)}× (target ≤ 1.2); peak RSS ${mb(failFull.peakRss)} (target ≤ the passing tree's and ≤ 250 MB)`);
 lines.push(`load stage / depmod -e -E: passing tree ${ratio(cleanLoad.median, depmodClean.median)}×, failing tree ${ratio(failLoad.median, depmodFail.median)}× (target ≤ 1.0)`);
 lines.push(`matrix of ${fourKernels.length} kernels / one check: ${ratio(matrix4.median, full.median)}× (target ≤ 1.5)`);
+if (xzTree) lines.push(`6.12 .ko.xz tree: ksymcheck / xz -dc on every core = ${ratio(xzTree.median, xzFloor.median)}× (target ≤ 1.2), peak RSS ${mb(xzTree.peakRss)} (target ≤ 250 MB)`);
 lines.push(`one module: ksymcheck / modpost = ${ratio(oneKs.median, oneMp.median)}× (target ≤ 1.0)`);
 if (vm) lines.push(`debug vmlinux: ${ms(vm.median)}, ${mb(vm.peakRss)} (targets ≤ 1 s, ≤ 100 MB)`);
 else lines.push('debug vmlinux: skipped (KSYMCHECK_BENCH_NO_DBG=1 or the -dbg package could not be fetched)');

@@ -18,8 +18,10 @@
 import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
 import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { readDeb } from '../package/deb.js';
+import { isRpm, readRpm } from '../package/rpm.js';
 import type { VersionSource } from './types.js';
 import { parseKconfig, parseUtsRelease } from './config.js';
 
@@ -125,32 +127,66 @@ function setRelease(out: KernelInputs, krText: string | undefined, utsText: stri
   }
 }
 
-/** What a kernel headers package (`linux-headers-<release>-<flavour>.deb`) offers, read in memory. */
-async function locateDeb(path: string): Promise<KernelInputs> {
-  const WANTED = /^usr\/src\/(linux-headers-[^/]+)\/(Module\.symvers|\.config|include\/config\/kernel\.release|include\/config\/auto\.conf|include\/generated\/utsrelease\.h)$/;
-  const { files } = await readDeb(path, (p) => WANTED.test(p));
-  const dirs = [...new Set(files.filter((f) => f.path.endsWith('/Module.symvers')).map((f) => f.path.split('/')[2]))];
-  if (dirs.length === 0) {
+/**
+ * Where kernel packages keep what a check needs: a build tree's top (Debian's
+ * `usr/src/linux-headers-<release>/`, RPM kernel-devel's `usr/src/kernels/<release>/`) with Module.symvers,
+ * .config and the release files; or, in RPM kernel-core / kernel packages, `lib/modules/<release>/symvers.gz`
+ * with `config` beside it, or `boot/symvers-<release>.gz` with `boot/config-<release>` (usr/ merged or not).
+ */
+const TREE_FILE = /^usr\/src\/(?:linux-headers-[^/]+|kernels\/[^/]+)\/(?:Module\.symvers|\.config|include\/config\/kernel\.release|include\/config\/auto\.conf|include\/generated\/utsrelease\.h)$/;
+const MODULES_FILE = /^(?:usr\/)?lib\/modules\/[^/]+\/(?:symvers\.gz|config)$/;
+const BOOT_FILE = /^boot\/(?:symvers|config)-[^/]+$/;
+
+/** What a kernel package (`.deb` headers; `.rpm` kernel-devel, kernel-core, kernel) offers, read in memory. */
+async function locatePackage(path: string, read: typeof readDeb): Promise<KernelInputs> {
+  const { files } = await read(path, (p) => TREE_FILE.test(p) || MODULES_FILE.test(p) || BOOT_FILE.test(p));
+  const file = (p: string) => files.find((x) => x.path === p);
+  const text = (p: string) => file(p)?.data.toString('utf8');
+  const out: KernelInputs = { kind: 'package' };
+  const trees = files.filter((f) => TREE_FILE.test(f.path) && f.path.endsWith('/Module.symvers'));
+  const symgz = files.filter((f) => /(?:^|\/)symvers(?:-[^/]+)?\.gz$/.test(f.path) && !f.path.startsWith('usr/src/'));
+  let base: string;
+  if (trees.length + symgz.length === 0) {
     throw new InputError(
       path,
-      'no usr/src/linux-headers-*/Module.symvers in this package: pass the headers package of a flavour ' +
-        '(linux-headers-<release>-amd64, not -common, which has the headers without the symbols), or an unpacked build or headers directory',
+      'no Module.symvers in this package (usr/src/linux-headers-*/ or usr/src/kernels/*/, or a lib/modules/*/symvers.gz or boot/symvers-*.gz): ' +
+        'pass the headers package of a flavour (Debian: linux-headers-<release>-amd64, not -common, which has the headers without the ' +
+        'symbols; RPM: kernel-devel or kernel-core), or an unpacked build or headers directory',
     );
   }
-  if (dirs.length > 1) throw new InputError(path, `Module.symvers of several kernels in one package (${dirs.join(', ')}): unpack it and name one`);
-  const base = `usr/src/${dirs[0]}/`;
-  const text = (rel: string) => {
-    const f = files.find((x) => x.path === base + rel);
-    return f === undefined ? undefined : f.data.toString('utf8');
-  };
-  const out: KernelInputs = { kind: 'package', dir: `${path}:${base.slice(0, -1)}` };
-  const symvers = files.find((x) => x.path === base + 'Module.symvers')!;
-  out.symversData = { name: `${path}:${symvers.path}`, data: symvers.data };
-  setRelease(out, text('include/config/kernel.release'), text('include/generated/utsrelease.h'));
-  for (const rel of ['.config', 'include/config/auto.conf']) {
-    const t = text(rel);
+  const all = [...trees, ...symgz].map((f) => f.path);
+  if (trees.length > 1 || (trees.length === 0 && symgz.length > 1)) throw new InputError(path, `Module.symvers of several kernels in one package (${all.join(', ')}): unpack it and name one`);
+  let symvers;
+  if (trees.length === 1) {
+    symvers = trees[0];
+    base = symvers.path.slice(0, -'Module.symvers'.length);
+    out.dir = `${path}:${base.slice(0, -1)}`;
+    setRelease(out, text(base + 'include/config/kernel.release'), text(base + 'include/generated/utsrelease.h'));
+    // RPM kernel-devel has no include/config/kernel.release: the tree's directory is named after the release
+    if (!out.release && base.startsWith('usr/src/kernels/')) {
+      out.release = base.split('/')[3];
+      out.releaseSource = 'Module.symvers path';
+    }
+  } else {
+    symvers = symgz[0];
+    base = symvers.path.replace(/symvers(?:-[^/]+)?\.gz$/, '');
+    out.release = releaseFromSymversName(`/${symvers.path}`);
+    if (out.release) out.releaseSource = 'Module.symvers path';
+  }
+  let data = symvers.data;
+  if (data[0] === 0x1f && data[1] === 0x8b) {
+    try {
+      data = gunzipSync(data, { maxOutputLength: 256 << 20 });
+    } catch (e) {
+      throw new InputError(`${path}:${symvers.path}`, `corrupt gzip data: ${(e as Error).message}`);
+    }
+  }
+  out.symversData = { name: `${path}:${symvers.path}`, data };
+  const configs = [base + '.config', base + 'include/config/auto.conf', base + 'config', out.release ? `${base}config-${out.release}` : ''];
+  for (const c of configs) {
+    const t = c ? text(c) : undefined;
     if (t !== undefined) {
-      out.configFile = `${path}:${base}${rel}`;
+      out.configFile = `${path}:${c}`;
       out.config = parseKconfig(t, out.configFile);
       break;
     }
@@ -238,7 +274,8 @@ export async function locateKernel(path: string): Promise<KernelInputs> {
     throw new InputError(path, describeFsError(e));
   }
   if (isElf(b)) return { kind: 'vmlinux', vmlinux: path };
-  if (b.toString('latin1', 0, 4) === '!<ar') return locateDeb(path);
+  if (b.toString('latin1', 0, 4) === '!<ar') return locatePackage(path, readDeb);
+  if (isRpm(b)) return locatePackage(path, readRpm);
 
   const out: KernelInputs = { kind: 'symvers', symvers: path };
   const rel = releaseFromSymversName(path);

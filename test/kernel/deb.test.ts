@@ -79,8 +79,9 @@ describe('a headers .deb as the kernel', () => {
     await expect(loadKernel(pkg)).rejects.toThrow(
       new InputError(
         pkg,
-        'no usr/src/linux-headers-*/Module.symvers in this package: pass the headers package of a flavour ' +
-          '(linux-headers-<release>-amd64, not -common, which has the headers without the symbols), or an unpacked build or headers directory',
+        'no Module.symvers in this package (usr/src/linux-headers-*/ or usr/src/kernels/*/, or a lib/modules/*/symvers.gz or boot/symvers-*.gz): ' +
+          'pass the headers package of a flavour (Debian: linux-headers-<release>-amd64, not -common, which has the headers without the ' +
+          'symbols; RPM: kernel-devel or kernel-core), or an unpacked build or headers directory',
       ),
     );
   });

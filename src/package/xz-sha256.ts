@@ -1,0 +1,156 @@
+/**
+ * xz files whose integrity check is SHA-256 — what rpm writes for its xz payloads (rpmio's
+ * `lzma_easy_encoder(…, LZMA_CHECK_SHA256)`), and what the xz decoders this project uses (xz-embedded, as
+ * the kernel's own) do not take. `withoutSha256()` rewrites the container as the same stream with check
+ * type "none" (each block's 32-byte check cut, the index's unpadded sizes and every CRC32 redone) and
+ * hands back the checks; `verifySha256()` then compares them with the decoded blocks. Container layout:
+ * the .xz file format, sections 2 (stream header, footer), 3 (blocks) and 4 (index).
+ */
+import { createHash } from 'node:crypto';
+import { InputError } from '../errors.js';
+
+const MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+const FOOTER_MAGIC = Buffer.from([0x59, 0x5a]);
+const SHA256 = 0x0a;
+
+let table: Uint32Array | undefined;
+function crc32(b: Uint8Array): number {
+  if (!table) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < b.length; i++) c = table[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function readVarint(b: Buffer, at: number, file: string): [number, number] {
+  let v = 0;
+  for (let i = 0; i < 9; i++) {
+    if (at + i >= b.length) throw new InputError(file, 'xz index cut short', { offset: at });
+    const byte = b[at + i];
+    v += (byte & 0x7f) * 2 ** (7 * i);
+    if ((byte & 0x80) === 0) return [v, at + i + 1];
+  }
+  throw new InputError(file, 'xz index: a number longer than 9 bytes', { offset: at });
+}
+
+function varint(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
+
+const u32le = (v: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v >>> 0);
+  return b;
+};
+
+/** An xz file's first stream uses SHA-256 checks. */
+export function isXzSha256(b: Uint8Array): boolean {
+  return b.length >= 12 && MAGIC.every((v, i) => b[i] === v) && b[6] === 0 && b[7] === SHA256;
+}
+
+export interface Sha256Blocks {
+  /** Each block's uncompressed size and SHA-256, in file order over all streams. */
+  blocks: Array<{ size: number; sha256: Buffer }>;
+}
+
+/** One stream, `start`..`end` (footer included): the rewritten bytes and its blocks' checks. */
+function rewriteStream(b: Buffer, start: number, end: number, file: string, out: Buffer[], blocks: Sha256Blocks['blocks']): void {
+  if (b[start + 7] !== SHA256) {
+    out.push(b.subarray(start, end)); // a stream with another check: taken as it is
+    return;
+  }
+  const footer = end - 12;
+  if (!FOOTER_MAGIC.equals(b.subarray(footer + 10, footer + 12))) throw new InputError(file, 'xz stream footer magic missing', { offset: footer + 10 });
+  const indexSize = (b.readUInt32LE(footer + 4) + 1) * 4;
+  const index = footer - indexSize;
+  if (index < start + 12 || b[index] !== 0) throw new InputError(file, 'xz index not where the footer says', { offset: footer + 4 });
+  const [count, first] = readVarint(b, index + 1, file);
+  let at = first;
+  const records: Array<[number, number]> = [];
+  for (let i = 0; i < count; i++) {
+    let unpadded: number;
+    let size: number;
+    [unpadded, at] = readVarint(b, at, file);
+    [size, at] = readVarint(b, at, file);
+    records.push([unpadded, size]);
+  }
+  const header = Buffer.from(b.subarray(start, start + 12));
+  header[7] = 0;
+  header.writeUInt32LE(crc32(header.subarray(6, 8)), 8);
+  out.push(header);
+  let block = start + 12;
+  const newIndex: number[] = [0, ...varint(count)];
+  for (const [unpadded, size] of records) {
+    const total = Math.ceil(unpadded / 4) * 4;
+    if (unpadded < 33 || block + total > index) throw new InputError(file, 'xz block runs past the index', { offset: block });
+    out.push(b.subarray(block, block + total - 32));
+    blocks.push({ size, sha256: Buffer.from(b.subarray(block + total - 32, block + total)) });
+    newIndex.push(...varint(unpadded - 32), ...varint(size));
+    block += total;
+  }
+  if (block !== index) throw new InputError(file, 'xz blocks and index disagree', { offset: block });
+  while (newIndex.length % 4 !== 0) newIndex.push(0);
+  const idx = Buffer.from(newIndex);
+  out.push(idx, u32le(crc32(idx)));
+  const tail = Buffer.alloc(6);
+  tail.writeUInt32LE((idx.length + 4) / 4 - 1, 0);
+  tail[4] = 0;
+  tail[5] = 0;
+  out.push(u32le(crc32(tail)), tail, FOOTER_MAGIC);
+}
+
+/** The same xz file with check type none, and the SHA-256 checks it carried. */
+export function withoutSha256(b: Buffer, file: string): { xz: Buffer } & Sha256Blocks {
+  // streams from the end, as xz reads them: stream padding (zeros, 4-byte units), footer, index, blocks, header
+  const streams: Array<[number, number]> = [];
+  let end = b.length;
+  while (end > 0) {
+    while (end >= 4 && b.readUInt32LE(end - 4) === 0) end -= 4;
+    if (end === 0) break;
+    if (end < 24) throw new InputError(file, 'xz stream cut short', { offset: 0 });
+    const footer = end - 12;
+    const indexSize = (b.readUInt32LE(footer + 4) + 1) * 4;
+    const index = footer - indexSize;
+    if (index < 12) throw new InputError(file, 'xz index not where the footer says', { offset: footer + 4 });
+    const [count, first] = readVarint(b, index + 1, file);
+    let at = first;
+    let blocksSize = 0;
+    for (let i = 0; i < count; i++) {
+      let unpadded: number;
+      [unpadded, at] = readVarint(b, at, file);
+      [, at] = readVarint(b, at, file);
+      blocksSize += Math.ceil(unpadded / 4) * 4;
+    }
+    const start = index - blocksSize - 12;
+    if (start < 0 || !MAGIC.equals(b.subarray(start, start + 6))) throw new InputError(file, 'xz stream header not where the index says', { offset: Math.max(start, 0) });
+    streams.unshift([start, end]);
+    end = start;
+  }
+  const out: Buffer[] = [];
+  const blocks: Sha256Blocks['blocks'] = [];
+  for (const [s, e] of streams) rewriteStream(b, s, e, file, out, blocks);
+  return { xz: Buffer.concat(out), blocks };
+}
+
+/** The decoded data against the blocks' SHA-256 checks (an InputError at the first that differs). */
+export function verifySha256(data: Buffer, checks: Sha256Blocks, file: string): void {
+  let at = 0;
+  for (const { size, sha256 } of checks.blocks) {
+    const got = createHash('sha256').update(data.subarray(at, at + size)).digest();
+    if (!got.equals(sha256)) throw new InputError(file, `xz: SHA-256 of the block at uncompressed offset ${at} differs from its check`);
+    at += size;
+  }
+  if (at !== data.length) throw new InputError(file, `xz: ${data.length} bytes decoded, the index records ${at}`);
+}
