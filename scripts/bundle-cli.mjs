@@ -3,12 +3,13 @@
  * Bundle the CLI with esbuild, over tsc's dist/cli/main.js: one file
  * instead of ~40 ES modules (yargs' included) loads faster — see docs/performance.md ("Start-up").
  *   dist/cli/main.js          the command line (bin)
+ *   dist/report/*.js etc.     tsc's output, which the CLI imports at run time where it imports dynamically
  * The library (dist/index.js and the rest) stays tsc's output. The compressed-module decoders are
  * loaded at run time from node_modules (native binary / WebAssembly), not bundled.
  */
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,5 +48,27 @@ const lazyHelpText = {
     }));
   },
 };
-await build({ ...common, plugins: [lazyHelpText], entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli/main.js') });
+/**
+ * What the CLI imports dynamically (the report formatters but text, `merge`) stays out of the bundle: the
+ * import is left to run time and loads tsc's output of that file (dist/report/*.js) when its format or
+ * command is used, so a text or JSON run loads and compiles none of it. (esbuild's code splitting was
+ * tried: the code shared with the formatters became chunks that main.js imports statically, one ES
+ * module each, and a one-module run got slower.)
+ */
+const lazyImports = {
+  name: 'lazy-imports',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (!args.importer.startsWith(join(root, 'src') + sep)) return undefined;
+      const target = join(args.resolveDir, args.path); // …/src/report/sarif.js
+      // src/errors.ts too, from every importer: the CLI tells input errors from internal ones with
+      // `instanceof InputError`, so the bundle and the modules it loads at run time share one class
+      if (args.kind !== 'dynamic-import' && target !== join(root, 'src', 'errors.js')) return undefined;
+      const fromDist = relative(join(root, 'dist', 'cli'), join(root, 'dist', relative(join(root, 'src'), target)));
+      return { path: fromDist.split(sep).join('/').replace(/^(?!\.)/, './'), external: true };
+    });
+  },
+};
+rmSync(join(root, 'dist/cli/chunks'), { recursive: true, force: true }); // an earlier build's chunks
+await build({ ...common, plugins: [lazyHelpText, lazyImports], entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli/main.js') });
 rmSync(join(root, 'dist/cli/main.js.map'), { force: true }); // tsc's map of the unbundled file

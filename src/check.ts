@@ -34,6 +34,22 @@ export interface CheckRequest {
   concurrency?: number;
   /** Called as module files are read: `done` of `total` (for a progress display). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Report only shard `index` of `count` (1-based) of the module set, split by path (shardOf). Every
+   * module is still read, as their exports resolve each other's imports; `ksymcheck merge` joins the
+   * shards' reports into the single run's.
+   */
+  shard?: { index: number; count: number };
+}
+
+/**
+ * Which shard (1-based, of `count`) a path belongs to: FNV-1a of the path's UTF-8 bytes, modulo count.
+ * Stable: a path's shard depends on nothing but the path, so adding a module moves no other.
+ */
+export function shardOf(path: string, count: number): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(path, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return (h % count) + 1;
 }
 
 export function stagesOf(choice: StageChoice = 'both'): Stage[] {
@@ -119,7 +135,14 @@ export function ownerOf(m: ModuleFacts): string {
  * with `references: 'lazy'` are read from its file when a finding first shows them). The modules' exports
  * and names resolve each other's imports, as in one modpost invocation.
  */
-export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], options: Partial<CheckOptions> & { stage?: StageChoice } = {}): ModuleReport[] {
+export function checkModules(
+  kernel: KernelBuild,
+  modules: ModuleFacts[],
+  options: Partial<CheckOptions> & { stage?: StageChoice; only?: ReadonlySet<ModuleFacts> } = {},
+): ModuleReport[] {
+  // The modules reported (a shard's); the others only resolve imports, and are decided when one of
+  // the reported modules depends on them.
+  const reported = options.only ? modules.filter((m) => options.only!.has(m)) : modules;
   const opts: CheckOptions = {
     modpostWarn: options.modpostWarn ?? false,
     missingCrc: options.missingCrc ?? 'warn',
@@ -207,17 +230,17 @@ export function checkModules(kernel: KernelBuild, modules: ModuleFacts[], option
   };
   if (stages.includes('load')) {
     try {
-      for (const m of modules) if (!refusal.has(m)) decideLoad(m);
+      for (const m of reported) if (!refusal.has(m)) decideLoad(m);
     } catch (e) {
       if (!(e instanceof DeepChain)) throw e;
       // The modules decided before the throw stand (their dependencies were decided); nothing of the
       // interrupted ones was kept (findingsOf and the walks store a result only when it is complete).
       ordered = true;
-      for (const m of dependencyOrder(modules, (x) => runOwners(contextOf(x)))) if (!refusal.has(m)) decideLoad(m);
+      for (const m of dependencyOrder(reported, (x) => runOwners(contextOf(x)))) if (!refusal.has(m)) decideLoad(m);
       ordered = false;
     }
   }
-  return modules.map((m) => {
+  return reported.map((m) => {
     settle(m);
     const findings: Finding[] = [];
     for (const stage of STAGE_ORDER) if (stages.includes(stage)) findings.push(...findingsOf(m, stage));
@@ -282,8 +305,19 @@ export async function check(req: CheckRequest): Promise<Report> {
   const note = versionNote(kernel);
   if (note) notes.push(note);
   const { modules, errors } = await readModules(req.modules, kernel, req);
-  const reports = checkModules(kernel, modules, { ...req });
-  return assemble(req, kernel, notes, reports, errors);
+  const shard = req.shard;
+  if (!shard) return assemble(req, kernel, notes, checkModules(kernel, modules, { ...req }), errors);
+  // A shard: its modules, their places in the whole run's order (merge restores it), its errors.
+  const only = new Set<ModuleFacts>();
+  const positions: number[] = [];
+  modules.forEach((m, i) => {
+    if (shardOf(m.path, shard.count) === shard.index) {
+      only.add(m);
+      positions.push(i);
+    }
+  });
+  const mine = errors.filter((e) => shardOf(e.path, shard.count) === shard.index);
+  return { ...assemble(req, kernel, notes, checkModules(kernel, modules, { ...req, only }), mine), shard: { ...shard, positions } };
 }
 
 /** The note a report carries when the build does not tell its version. */

@@ -11,4 +11,4 @@ export type { ExportType, Export, KernelBuild, KernelVersion } from './kernel/ty
 export type { ModuleFacts, Import, Reference } from './module/types.js';
 export type { Finding, RuleId, Stage, Severity, Rule } from './rules/types.js';
 export { ruleDocs, RULE_IDS } from './rules/index.js';
-export type { RuleInfo, VersionRow } from './rules/docs.js';
+export type { RuleInfo, VersionRow } from './rules/info.js';

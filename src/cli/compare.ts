@@ -11,6 +11,7 @@ import { InputError } from '../errors.js';
 import { formatDiffText, formatMatrixText } from '../report/compare-text.js';
 import { formatJsonChunks } from '../report/json.js';
 import { progressDisplay } from './progress.js';
+import { writeFileAtomic } from './write-atomic.js';
 
 const GLOB = /[*?[]/;
 
@@ -121,7 +122,7 @@ function writeJson(out: Out, r: unknown): void {
   for (const piece of formatJsonChunks(r as object)) out(piece);
 }
 
-export function matrixCommand(out: Out, result: CommandResult, usage: (msg: string) => Error) {
+export function matrixCommand(out: Out, result: CommandResult, usage: (msg: string) => Error, toolVersion = '') {
   return {
     command: 'matrix [modules..]',
     describe: 'check modules against several kernel builds: one verdict per module, kernel and stage',
@@ -130,14 +131,24 @@ export function matrixCommand(out: Out, result: CommandResult, usage: (msg: stri
         y
           .positional('modules', { type: 'string', array: true, describe: '.ko / .o files or directories of them' })
           .option('kernel', { alias: 'k', type: 'string', array: true, nargs: 1, demandOption: true, describe: 'a kernel build (as for check), a glob of them, or a file listing them; repeat for each' }),
-      ),
+      )
+        // html: the module × kernel grid (one column per kernel), as `check --format html` draws one
+        .option('format', { choices: ['text', 'json', 'html'] as const, default: 'text' as const })
+        .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file (whole or not at all) instead of stdout' }),
     handler: async (a: Record<string, unknown>) => {
       const modules = modulesOf(a as { modules?: string[] });
       if (modules.length === 0) throw usage('no modules given: name .ko/.o files or directories');
+      if (Array.isArray(a.output)) throw usage('--output: give one file (it was given more than once)');
       const kernels = expandKernels(a.kernel as string[]);
       const r = await matrix({ kernels, modules, ...checkRequestOf(a) });
-      if (a.format === 'json') writeJson(out, r);
-      else out(formatMatrixText(r));
+      const pieces =
+        a.format === 'html'
+          ? await import('../report/html.js').then((html) => [html.formatHtml(html.matrixReports(r), { toolVersion })])
+          : a.format === 'json'
+            ? formatJsonChunks(r)
+            : [formatMatrixText(r)];
+      if (a.output !== undefined) writeFileAtomic(String(a.output), pieces);
+      else for (const piece of pieces) out(piece);
       result.exitCode = r.errors.length ? 2 : r.cells.some((c) => c.verdict === 'fail') ? 1 : 0;
     },
   };

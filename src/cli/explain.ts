@@ -1,6 +1,6 @@
 /** `ksymcheck explain [rule]`: a rule's own metadata (src/rules/docs.ts) as text for a terminal. */
 import { RULE_IDS, ruleDocs } from '../rules/index.js';
-import type { RuleInfo } from '../rules/docs.js';
+import type { RuleInfo } from '../rules/info.js';
 import type { RuleId } from '../rules/types.js';
 
 export function isRuleId(id: string): id is RuleId {

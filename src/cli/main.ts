@@ -12,8 +12,9 @@ import { loadKernel } from '../kernel/load.js';
 import { runningKernel } from '../kernel/locate.js';
 import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
-import { formatJsonChunks } from '../report/json.js';
-import { DETAIL_THRESHOLD, formatText } from '../report/text.js';
+import { FORMATS, render, type FormatName } from '../report/formats.js';
+import type { Report } from '../report/schema.js';
+import { DETAIL_THRESHOLD } from '../report/text.js';
 import { RULE_IDS, ruleDocs } from '../rules/index.js';
 import { dkmsVerdict, formatDkmsText } from '../report/dkms.js';
 import { checkDkms } from '../dkms.js';
@@ -21,14 +22,29 @@ import { diffCommand, matrixCommand, type CommandResult } from './compare.js';
 import { formatRuleInfo, formatRuleList, isRuleId } from './explain.js';
 import { closablePipe } from './output.js';
 import { progressDisplay } from './progress.js';
+import { writeFileAtomic } from './write-atomic.js';
 
 class UsageError extends Error {}
 
-/** package.json's version, read where the bin runs from (dist/cli/ of the package). */
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+/** package.json's version (and homepage), read where the bin runs from (dist/cli/ of the package). */
+const PACKAGE = createRequire(import.meta.url)('../../package.json') as { version: string; homepage?: string };
+const VERSION = PACKAGE.version;
+/** Where to learn about ksymcheck: the package's homepage, else its README where it is installed. */
+const INFORMATION_URI = PACKAGE.homepage ?? new URL('../../README.md', import.meta.url).href;
 
 function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+}
+
+/** --shard i/n → { index, count }, 1 ≤ i ≤ n. */
+function shardOption(v: unknown): { index: number; count: number } | undefined {
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) throw new UsageError('--shard: give one i/n (it was given more than once)');
+  const m = /^(\d+)\/(\d+)$/.exec(String(v));
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard: '${String(v)}' is not i/n with 1 <= i <= n (e.g. --shard 2/4)`);
+  return { index, count };
 }
 
 function checkVersionOption(v: unknown): void {
@@ -61,6 +77,14 @@ function asDefaultCommand(argv: string[]): string[] {
   return rest.some((a) => a === '--help' || a === '-h' || a === 'check') ? argv : rest;
 }
 
+/** Write a report in a format to --output or stdout; the exit status it calls for. */
+async function emit(report: Report, format: FormatName, output: string | undefined, write: (s: string) => void, verbose = false): Promise<number> {
+  const rendered = await render(report, format, { color: useColor() && output === undefined, toolVersion: VERSION, informationUri: INFORMATION_URI, verbose });
+  if (output !== undefined) writeFileAtomic(output, rendered);
+  else for (const piece of rendered) write(piece);
+  return report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const compared: CommandResult = { exitCode: 0 };
@@ -88,13 +112,17 @@ export async function main(argv: string[]): Promise<number> {
           .option('stage', { choices: ['build', 'load', 'both'] as const, default: 'both' as const, describe: 'build = modpost, load = the module loader' })
           .option('modpost-warn', { type: 'boolean', default: false, describe: 'KBUILD_MODPOST_WARN=1: unresolved symbols are warnings' })
           .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
-          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
+          .option('format', { choices: FORMATS, default: 'text' as const, describe: 'text, json (the report schema: docs/report.schema.json), sarif, junit, markdown, html' })
+          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file (whole or not at all) instead of stdout' })
+          .option('shard', { type: 'string', requiresArg: true, describe: "report shard i of n (e.g. 2/4) of the modules, split by path; join the shards' --format json reports with `ksymcheck merge`" })
           .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' })
           .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: `text: every finding of every module (the default above ${DETAIL_THRESHOLD} modules is one line per failing module)` })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
         checkExtraSymbols(a.extraSymbols as string[]);
+        if (Array.isArray(a.output)) throw new UsageError('--output: give one file (it was given more than once)');
+        const shard = shardOption(a.shard);
         // files after `--` (names that start with a dash) are modules too
         const modules = [...(a.modules ?? []), ...((a['--'] as unknown[] | undefined) ?? []).map(String)];
         if (modules.length === 0) throw new UsageError('no modules given: name .ko/.o files or directories');
@@ -108,11 +136,25 @@ export async function main(argv: string[]): Promise<number> {
           missingCrc: a.missingCrc,
           external: !a.inTree,
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
+          shard,
         });
-        if (a.format === 'json') for (const piece of formatJsonChunks(report)) out(piece);
-        else out(formatText(report, { color: useColor(), verbose: a.verbose }));
-        for (const n of report.notes) if (a.format === 'json') process.stderr.write(`ksymcheck: note: ${n}\n`);
-        exitCode = report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
+        exitCode = await emit(report, a.format, a.output, out, a.verbose);
+        for (const n of report.notes) if (a.format !== 'text') process.stderr.write(`ksymcheck: note: ${n}\n`);
+      },
+    )
+    .command(
+      'merge <reports..>',
+      "join the --format json reports of a run's shards (--shard i/n) into the whole run's report",
+      (y) =>
+        y
+          .positional('reports', { type: 'string', array: true, describe: "the shards' JSON reports" })
+          .option('format', { choices: FORMATS, default: 'json' as const, describe: 'as for check' })
+          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file (whole or not at all) instead of stdout' }),
+      async (a) => {
+        if (Array.isArray(a.output)) throw new UsageError('--output: give one file (it was given more than once)');
+        const { mergeReports, readReport } = await import('../report/merge.js');
+        const report = mergeReports((a.reports ?? []).map(readReport));
+        exitCode = await emit(report, a.format, a.output, out);
       },
     )
     .command(
@@ -134,7 +176,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
-    .command(matrixCommand(out, compared, (m) => new UsageError(m)))
+    .command(matrixCommand(out, compared, (m) => new UsageError(m), VERSION))
     .command(diffCommand(out, compared))
     // One value per occurrence of a repeatable option: yargs' greedy arrays took every file after
     // `--extra-symbols F` as another symbols file, so `--extra-symbols F foo.ko` checked nothing.

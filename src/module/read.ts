@@ -11,6 +11,7 @@ import {
   SHF_ALLOC,
   SHF_EXECINSTR,
   SHN_UNDEF,
+  SHT_NOBITS,
   SHT_REL,
   SHT_RELA,
   SHT_STRTAB,
@@ -414,14 +415,16 @@ class FunctionLocator {
     const start = this.elf.header.type === ET_REL ? 0n : target.addr;
     const place = offset - start;
     const fn = this.containing(target.index, offset);
+    // the bytes the relocation patches, in the file (a section without file bytes has none)
+    const at = target.type === SHT_NOBITS ? {} : { fileOffset: target.offset + Number(place) };
     if (fn && fn.value >= start && (isExec || fn.type === STT_FUNC || fn.size > 0n)) {
-      return { section: target.name, function: fn.name, offset: Number(offset - fn.value) };
+      return { section: target.name, function: fn.name, offset: Number(offset - fn.value), ...at };
     }
     if (!isExec) {
       const site = this.codeSiteOfEntry(relocs, i);
-      if (site) return { section: target.name, function: site.function, offset: site.offset };
+      if (site) return { section: target.name, function: site.function, offset: site.offset, ...at };
     }
-    return { section: target.name, offset: Number(place) };
+    return { section: target.name, offset: Number(place), ...at };
   }
 
   /**

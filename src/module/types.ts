@@ -11,6 +11,11 @@ export interface Reference {
   function?: string;
   /** Offset from the start of `function` when set, else from the start of `section`. */
   offset: number;
+  /**
+   * Where the bytes the relocation patches are in the ELF file (of a compressed module: in the
+   * decompressed image); absent for a section without file bytes (SHT_NOBITS).
+   */
+  fileOffset?: number;
 }
 
 export interface Import {

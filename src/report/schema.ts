@@ -9,6 +9,8 @@ export const referenceSchema = z.object({
   section: z.string(),
   function: z.string().optional(),
   offset: z.number().int().nonnegative(),
+  /** The relocated bytes' offset in the ELF file (of a .ko.gz/.xz/.zst: in the decompressed image). */
+  fileOffset: z.number().int().nonnegative().optional(),
 });
 
 export const findingSchema = z.object({
@@ -45,6 +47,17 @@ export const reportSchema = z.object({
   notes: z.array(z.string()),
   modules: z.array(moduleReportSchema),
   errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  /**
+   * A shard's report (--shard i/n): which shard, and each module's place in the whole run's module
+   * order (positions[k] is modules[k]'s). Absent from a whole run's report and from a merged one.
+   */
+  shard: z
+    .object({
+      index: z.number().int().min(1),
+      count: z.number().int().min(1),
+      positions: z.array(z.number().int().nonnegative()),
+    })
+    .optional(),
 });
 
 export type Report = z.infer<typeof reportSchema>;

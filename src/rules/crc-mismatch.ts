@@ -13,7 +13,7 @@ import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
 import { finding, hex8, kernelHasModversions, loaderName, loaderVersions } from './shared.js';
 import { loaderWalk, unknownSymbolLine } from './loader.js';
-import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const CRC_MISMATCH_MESSAGES: readonly MessageEntry[] = [
   { severity: 'error', template: '%s: disagrees about version of symbol %s' },

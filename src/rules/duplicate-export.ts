@@ -22,7 +22,7 @@ import {
   ownerModule,
   sameModuleName,
 } from './shared.js';
-import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const EXPORTED_TWICE_MESSAGES: readonly MessageEntry[] = [
   { until: '5.7', severity: 'warning', template: "WARNING: %s: '%s' exported twice. Previous export was in %s%s" },

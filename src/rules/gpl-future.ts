@@ -11,7 +11,7 @@ import { message, type MessageEntry } from './versioned.js';
 import { finding, firstIncompatibleLicense, modpostBasename, modpostGplCompatible } from './shared.js';
 import { modpostWalk } from './modpost.js';
 import { loaderWalk } from './loader.js';
-import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 /** ≤5.6 "modpost: " was part of the format, 5.7+ part of the prefix: same text. */
 export const GPL_FUTURE_BUILD_MESSAGES: readonly MessageEntry[] = [

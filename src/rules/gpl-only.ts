@@ -26,7 +26,7 @@ import {
 import { modpostWalk } from './modpost.js';
 import { loaderWalk, notFoundErrno, unknownSymbolLine, unknownSymbolRows } from './loader.js';
 import { SYMBOL_NOTES } from './notes.js';
-import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 /**
  * ≤5.6 the format string itself began with "modpost: " and fatal() added "FATAL: "; 5.7 moved the

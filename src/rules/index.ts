@@ -6,7 +6,7 @@
  * `Rule.stage` is a single Stage in the contract (types.ts).
  */
 import { RULE_IDS, type Finding, type Rule, type RuleContext, type RuleId, type Stage } from './types.js';
-import type { RuleInfo } from './docs.js';
+import type { RuleInfo } from './info.js';
 import { gplOnlyBuild, gplOnlyLoad, gplOnlyInfo } from './gpl-only.js';
 import { gplFutureBuild, gplFutureLoad, gplFutureInfo } from './gpl-future.js';
 import { unusedSymbolBuild, unusedSymbolLoad, unusedSymbolInfo } from './unused-symbol.js';
@@ -148,4 +148,4 @@ export function runRules(ctx: RuleContext, stages: Stage[]): Finding[] {
 }
 
 export type { Finding, Rule, RuleContext, RuleId, Stage } from './types.js';
-export type { RuleInfo, VersionRow } from './docs.js';
+export type { RuleInfo, VersionRow } from './info.js';

@@ -32,7 +32,7 @@ import {
   loaderVersions,
   ownerModule,
 } from './shared.js';
-import { rangeText, type VersionRow } from './docs.js';
+import { rangeText, type VersionRow } from './info.js';
 
 export type ResolveStatus =
   /** `__this_module`, and in a `.o` the arch helpers modpost ignores: defined by the final link. */

@@ -20,7 +20,7 @@ import { message, type MessageEntry } from './versioned.js';
 import { configEnabled, finding, kernelHasModversions, loaderName, loaderVersions } from './shared.js';
 import { loaderWalk, unknownSymbolLine } from './loader.js';
 import { moduleLayoutExport } from './crc-mismatch.js';
-import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const NO_SYMBOL_VERSION: readonly MessageEntry[] = [{ severity: 'warning', template: '%s: no symbol version for %s' }];
 /** CONFIG_EXTENDED_MODVERSIONS (`__version_ext_crcs`/`__version_ext_names`, 6.14+): its own text. */

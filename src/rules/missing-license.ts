@@ -11,7 +11,7 @@
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, pickValue, type MessageEntry, type Versioned } from './versioned.js';
 import { finding, GPL_COMPATIBLE_LICENSES, modpostObjectPath } from './shared.js';
-import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const MISSING_LICENSE_MESSAGES: readonly MessageEntry[] = [
   { until: '5.7', severity: 'warning', template: 'WARNING: modpost: missing MODULE_LICENSE() in %s' },

@@ -18,7 +18,7 @@ import { configEnabled, finding, modpostBasename } from './shared.js';
 import { modpostWalk } from './modpost.js';
 import { hasModuleNamespaces, loaderWalk, moduleNamespaceMatches, MODULE_NS_PREFIX, unknownSymbolLine } from './loader.js';
 import { loaderName } from './shared.js';
-import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const NS_BUILD_ERROR: readonly MessageEntry[] = [
   { since: '5.4', until: '5.7', severity: 'warning', template: 'WARNING: module %s uses symbol %s from namespace %s, but does not import it.' },

@@ -17,7 +17,7 @@ import type { Finding, Rule, RuleContext } from './types.js';
 import { inRange, message, type MessageEntry, type VersionRange } from './versioned.js';
 import { finding, loaderName } from './shared.js';
 import { loaderWalk, unknownSymbolLine } from './loader.js';
-import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const PROPRIETARY_REFUSE: readonly MessageEntry[] = [
   { since: '5.4.118', until: '5.5', severity: 'error', template: '%s: module using GPL-only symbols uses symbols from proprietary module %s.' },

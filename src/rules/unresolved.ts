@@ -16,7 +16,7 @@ import { finding, modpostModName } from './shared.js';
 import { modpostWalk } from './modpost.js';
 import { loaderWalk, notFoundErrno, unknownSymbolLine, unknownSymbolRows } from './loader.js';
 import { SYMBOL_NOTES } from './notes.js';
-import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const UNDEFINED_ERROR: readonly MessageEntry[] = [
   { until: '5.7', severity: 'error', template: 'ERROR: "%s" [%s.ko] undefined!' },

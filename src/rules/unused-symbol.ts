@@ -11,7 +11,7 @@ import { message, type MessageEntry } from './versioned.js';
 import { finding, modpostBasename } from './shared.js';
 import { modpostWalk } from './modpost.js';
 import { loaderWalk } from './loader.js';
-import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const UNUSED_BUILD_MESSAGES: readonly MessageEntry[] = [
   { until: '5.7', severity: 'warning', template: "WARNING: modpost: module %s.ko uses symbol '%s' marked UNUSED" },

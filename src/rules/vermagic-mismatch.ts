@@ -12,7 +12,7 @@ import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
 import { configEnabled, finding, kernelHasModversions, loaderName, loaderVersions } from './shared.js';
 import { FORCED_LOAD, INSMOD_ENOEXEC } from './missing-crc.js';
-import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const VERMAGIC_MESSAGES: readonly MessageEntry[] = [
   { severity: 'error', template: "%s: version magic '%s' should be '%s'" },

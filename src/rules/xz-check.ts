@@ -19,7 +19,7 @@
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
 import { configEnabled, finding } from './shared.js';
-import { rowsOf, rulesDocSection, type RuleInfo } from './docs.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 /** XZ_OPTIONS_ERROR in include/linux/xz.h's enum xz_ret. */
 export const XZ_OPTIONS_ERROR = 6;

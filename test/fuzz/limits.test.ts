@@ -214,8 +214,8 @@ describe('hostile shapes cost linear time and memory', () => {
     expect(r.error).toBeUndefined();
     // offsets 0..2 are covered by a sized symbol at 0 (functions first); beyond, no symbol covers them
     expect(r.value!.imports[0].refs.slice(0, 2)).toEqual([
-      { section: '.text', offset: 8 },
-      { section: '.text', offset: 9 },
+      { section: '.text', offset: 8, fileOffset: 72 },
+      { section: '.text', offset: 9, fileOffset: 73 },
     ]);
     expect(r.ms).toBeLessThan(10_000);
   });
@@ -298,8 +298,8 @@ describe('defects found by fuzzing stay fixed', () => {
     });
     const facts = moduleFactsFromBuffer(buf, 'site.ko');
     expect(facts.imports[0].refs).toEqual([
-      { section: '__jump_table', offset: 8 },
-      { section: '__jump_table', offset: 24 },
+      { section: '__jump_table', offset: 8, fileOffset: 104 },
+      { section: '__jump_table', offset: 24, fileOffset: 120 },
     ]);
     for (const r of facts.imports[0].refs) expect(moduleReportSchema.shape.findings.element.shape.references.element.safeParse(r).success).toBe(true);
   });

@@ -35,6 +35,13 @@ function readelfRefs(file: string, sym: string): Array<{ section: string; offset
 }
 
 /** readelf's function symbols: name → [section index, value, size]. */
+/** Section name → sh_offset, from `readelf -SW`. */
+function readelfSectionOffsets(file: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of run('readelf', ['-SW', file]).matchAll(/\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+([0-9a-f]+)\s/g)) out.set(m[1], parseInt(m[2], 16));
+  return out;
+}
+
 function readelfFunctions(file: string): Map<string, { ndx: number; value: number; size: number }> {
   const out = new Map<string, { ndx: number; value: number; size: number }>();
   for (const line of run('readelf', ['-sW', file]).split('\n')) {
@@ -84,10 +91,12 @@ describe('readModule on the x86_64 OpenAFS-like module', () => {
     expect(calls.map((r) => `${r.function} in ${r.section}`).sort()).toEqual(
       ['afs_init in .init.text', 'afs_linux_put_page in .text', 'afs_linux_writepage_sync in .text', 'afs_linux_writepage_sync in .text'].sort(),
     );
-    // Offsets agree with readelf's r_offset minus the function's start.
+    // Offsets agree with readelf's r_offset minus the function's start; the file offset is the section's
+    // sh_offset plus r_offset.
+    const shOffset = readelfSectionOffsets(KO);
     const expected = readelfRefs(KO, '__put_devmap_managed_page').map((r) => {
       const fn = [...fns].find(([name, f]) => r.offset >= f.value && r.offset < f.value + f.size && calls.some((c) => c.function === name && c.section === r.section));
-      return { section: r.section, function: fn![0], offset: r.offset - fn![1].value };
+      return { section: r.section, function: fn![0], offset: r.offset - fn![1].value, fileOffset: shOffset.get(r.section)! + r.offset };
     });
     expect(calls).toEqual(expected);
     // devmap_managed_key: the static key, referenced from __jump_table entries whose code site is in the function.

@@ -100,3 +100,18 @@ describe('a module whose dependency the loader refuses', () => {
     ]);
   });
 });
+
+describe('a shard (checkModules only:): its modules decided against the whole run', () => {
+  test('top alone is still refused through mid and core, which it does not report', () => {
+    const { core, mid, top } = tree(0x9999);
+    const whole = checkModules(K(), [top, mid, core], { stage: 'both' });
+    for (const only of [[top], [mid], [core], [top, core], [mid, top]]) {
+      const part = checkModules(K(), [top, mid, core], { stage: 'both', only: new Set(only) });
+      // in run order, exactly the whole run's reports of those modules
+      expect(part).toEqual(whole.filter((r) => only.some((m) => m.path === r.path)));
+    }
+    expect(checkModules(K(), [top, mid, core], { stage: 'load', only: new Set([top]) }).map(brief)).toEqual([
+      { name: 'top', verdict: 'fail', findings: ['load unresolved mid_fn top: Unknown symbol mid_fn (err -2)'] },
+    ]);
+  });
+});
