@@ -35,7 +35,9 @@ describe('ruleDocs', () => {
       { stage: 'build', versions: '5.5 to before 5.7', severity: 'warning', message: "WARNING: %s: '%s' exported twice. Previous export was in %s%s" },
       { stage: 'build', versions: '5.7 to before 5.19', severity: 'warning', message: "WARNING: modpost: %s: '%s' exported twice. Previous export was in %s%s" },
       { stage: 'build', versions: '5.19 and later', severity: 'error', message: "ERROR: modpost: %s: '%s' exported twice. Previous export was in %s%s" },
+      { stage: 'load', versions: '2.6.16 and later', severity: 'error', message: '%s: exports duplicate symbol %s (owned by %s)' },
     ]);
+    expect(ruleDocs['duplicate-export'].stages).toEqual(['build', 'load']);
   });
 });
 
