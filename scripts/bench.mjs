@@ -20,7 +20,8 @@
  *                   headers (fails: every module refused at module_layout), beside kmod's
  *                   `depmod -n -e -E Module.symvers` on the same tree and symvers; the failing tree's full
  *                   check too;
- *   matrix          `ksymcheck matrix` of the same tree against four kernel builds (modules read once);
+ *   matrix          `ksymcheck matrix` of the same tree against four kernel builds (modules read once), and
+ *                   `exports` of the newest headers from their .deb beside their unpacked directory;
  *   6.12 xz tree    Debian 13's 4,230 .ko.xz (scripts/fetch-trixie) against their own headers, beside
  *                   `xz -dc` of the same files with one process per core;
  *   debug vmlinux   `ksymcheck exports -k <600 MB debug vmlinux>`: the index built from it.
@@ -288,6 +289,13 @@ if (wanted('load stage')) {
 // The matrix: the same tree against four kernel builds (the suite's oldest and newest headers, the CRC
 // pair's headers, and the CRC pair image's own Module.symvers), modules read once.
 const fourKernels = [OLD, env.CRC_HEADERS, HEADERS, env.CRC_IMAGE_SYMVERS].filter((k) => k && existsSync(k));
+// A headers package read in memory against its unpacked directory (the same exports): `exports` of each.
+let debRead, dirRead;
+const HEADERS_DEB = readdirSync(join(CACHE, 'debs')).find((f) => f.startsWith(`linux-headers-${RELEASE}_`) && f.endsWith('.deb'));
+if (wanted('matrix') && HEADERS_DEB) {
+  dirRead = measure('matrix', 'ksymcheck exports (headers dir)', ['node', CLI, 'exports', '-k', HEADERS], { runs: Math.max(RUNS, 10), warmup: 2 });
+  debRead = measure('matrix', 'ksymcheck exports (headers .deb)', ['node', CLI, 'exports', '-k', join(CACHE, 'debs', HEADERS_DEB)], { runs: Math.max(RUNS, 10), warmup: 2 });
+}
 if (wanted('matrix')) matrix4 = measure('matrix', `ksymcheck matrix (${fourKernels.length} kernels)`, ['node', CLI, 'matrix', '-q', '--format', 'json', ...fourKernels.flatMap((k) => ['-k', k]), MODULES]);
 // Debian 13's 6.12 tree (scripts/fetch-trixie): 4,230 .ko.xz against their own headers, beside `xz -dc`
 // of the same files run with one process per core (the decompressor's all-core floor).
@@ -357,6 +365,7 @@ if (failLoad) {
   if (full) lines.push(`failing tree / passing tree (both stages): ${ratio(failFull.median, full.median)}×, peak RSS ${mb(failFull.peakRss)} vs ${mb(full.peakRss)}`);
   lines.push(`load stage / depmod -e -E: passing tree ${ratio(cleanLoad.median, depmodClean.median)}×, failing tree ${ratio(failLoad.median, depmodFail.median)}× (target ≤ 1.0)`);
 }
+if (debRead) lines.push(`headers .deb / unpacked directory (exports): ${ratio(debRead.median, dirRead.median)}× (target ≤ 1.5)`);
 if (matrix4 && full) lines.push(`matrix of ${fourKernels.length} kernels / one check: ${ratio(matrix4.median, full.median)}× (target ≤ 1.5)`);
 if (xzTree) lines.push(`6.12 .ko.xz tree: ksymcheck / xz -dc on every core = ${ratio(xzTree.median, xzFloor.median)}× (target ≤ 1.2), peak RSS ${mb(xzTree.peakRss)} (target ≤ 250 MB)`);
 if (oneKs) lines.push(`one module: ksymcheck / modpost = ${ratio(oneKs.median, oneMp.median)}× (target ≤ 1.0)`);

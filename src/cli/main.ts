@@ -14,7 +14,13 @@ import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
 import { FORMATS, render, type FormatName } from '../report/formats.js';
 import type { Report } from '../report/schema.js';
+import { DETAIL_THRESHOLD } from '../report/text.js';
+import { RULE_IDS, ruleDocs } from '../rules/index.js';
+import { dkmsVerdict, formatDkmsText } from '../report/dkms.js';
+import { checkDkms } from '../dkms.js';
 import { diffCommand, matrixCommand, type CommandResult } from './compare.js';
+import { formatRuleInfo, formatRuleList, isRuleId } from './explain.js';
+import { closablePipe } from './output.js';
 import { progressDisplay } from './progress.js';
 import { writeFileAtomic } from './write-atomic.js';
 
@@ -80,17 +86,18 @@ function asDefaultCommand(argv: string[]): string[] {
 }
 
 /** Write a report in a format to --output or stdout; the exit status it calls for. */
-async function emit(report: Report, format: FormatName, output: string | undefined): Promise<number> {
-  const rendered = await render(report, format, { color: useColor() && output === undefined, toolVersion: VERSION, informationUri: INFORMATION_URI });
+async function emit(report: Report, format: FormatName, output: string | undefined, write: (s: string) => void, verbose = false): Promise<number> {
+  const rendered = await render(report, format, { color: useColor() && output === undefined, toolVersion: VERSION, informationUri: INFORMATION_URI, verbose });
   if (output !== undefined) writeFileAtomic(output, rendered);
-  else for (const piece of rendered) process.stdout.write(piece);
+  else for (const piece of rendered) write(piece);
   return report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const compared: CommandResult = { exitCode: 0 };
-  const out = (s: string) => process.stdout.write(s);
+  const out = closablePipe(process.stdout);
+  closablePipe(process.stderr); // `2>&1 | head`: the progress line and notes go quietly too
   const parser = yargs(asDefaultCommand(argv))
     .scriptName('ksymcheck')
     // the same usage lines as the README's (test/cli/usage.test.ts runs both as written)
@@ -117,6 +124,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file (whole or not at all) instead of stdout' })
           .option('shard', { type: 'string', requiresArg: true, describe: "report shard i of n (e.g. 2/4) of the modules, split by path; join the shards' --format json reports with `ksymcheck merge`" })
           .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: `text: every finding of every module (the default above ${DETAIL_THRESHOLD} modules is one line per failing module)` })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' })
           .option('max-module-size', { type: 'string', describe: 'largest decompressed .ko.gz/.ko.xz/.ko.zst accepted (bytes, or with K/M/G; default 512M)' })
           .option('debug-dir', { type: 'string', nargs: 1, requiresArg: true, describe: 'where separate debug files of stripped modules are (repeatable; default /usr/lib/debug)' }),
@@ -142,7 +150,7 @@ export async function main(argv: string[]): Promise<number> {
           shard,
           debugDirs: a.debugDir === undefined ? undefined : ([] as string[]).concat(a.debugDir),
         });
-        exitCode = await emit(report, a.format, a.output);
+        exitCode = await emit(report, a.format, a.output, out, a.verbose);
         for (const n of report.notes) if (a.format !== 'text') process.stderr.write(`ksymcheck: note: ${n}\n`);
       },
     )
@@ -158,7 +166,7 @@ export async function main(argv: string[]): Promise<number> {
         if (Array.isArray(a.output)) throw new UsageError('--output: give one file (it was given more than once)');
         const { mergeReports, readReport } = await import('../report/merge.js');
         const report = mergeReports((a.reports ?? []).map(readReport));
-        exitCode = await emit(report, a.format, a.output);
+        exitCode = await emit(report, a.format, a.output, out);
       },
     )
     .command(
@@ -184,6 +192,42 @@ export async function main(argv: string[]): Promise<number> {
     .command(diffCommand(out, compared))
     // One value per occurrence of a repeatable option: yargs' greedy arrays took every file after
     // `--extra-symbols F` as another symbols file, so `--extra-symbols F foo.ko` checked nothing.
+    .command(
+      'dkms [which]',
+      'check what DKMS built (<tree>/<module>/<version>/<release>/<arch>/module/, or a failed build\'s objects) against the kernel each was built for',
+      (y) =>
+        y
+          .positional('which', { type: 'string', describe: '<module> or <module>/<version> (default: every build)' })
+          .option('k', { alias: 'kernel-release', type: 'string', describe: 'only the builds for this kernel release' })
+          .option('dkms-tree', { type: 'string', default: '/var/lib/dkms', describe: "DKMS's tree" })
+          .option('stage', { choices: ['build', 'load', 'both'] as const, default: 'both' as const, describe: 'for kept builds (a failed build is checked at build)' })
+          .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const })
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false }),
+      async (a) => {
+        const r = await checkDkms({ which: a.which, release: a.k, tree: a.dkmsTree, stage: a.stage as StageChoice, missingCrc: a.missingCrc });
+        if (r.builds.length === 0) throw new UsageError(`no DKMS build in ${a.dkmsTree}${a.which ? ` for ${a.which}` : ''}${a.k ? ` for kernel ${a.k}` : ''}`);
+        if (a.format === 'json') out(JSON.stringify(r, null, 2) + '\n');
+        else out(formatDkmsText(r, { color: useColor(), verbose: a.verbose }));
+        const v = r.builds.map(dkmsVerdict);
+        exitCode = v.includes('error') ? 2 : v.includes('fail') ? 1 : 0;
+      },
+    )
+    .command(
+      'explain [rule]',
+      'what a rule checks, the kernel versions it applies to and how to fix it (no rule: list the rules)',
+      (y) => y.positional('rule', { type: 'string', describe: 'a rule id, as in the report' }),
+      (a) => {
+        if (a.rule === undefined) out(formatRuleList());
+        else if (isRuleId(a.rule)) out(formatRuleInfo(ruleDocs[a.rule]));
+        else throw new UsageError(`explain: unknown rule '${a.rule}'; the rules are: ${RULE_IDS.join(', ')}`);
+      },
+    )
+    .completion('completion', 'print a bash/zsh completion script (ksymcheck completion >> ~/.bashrc)', (current: string, argv: { _: Array<string | number> }, defaultCompletion: () => void, done: (completions: string[]) => void) => {
+      // `explain <TAB>`: the rule ids (yargs completes commands and options, not free positionals)
+      if (argv._.includes('explain')) done(RULE_IDS.filter((id) => id.startsWith(current)));
+      else defaultCompletion();
+    })
     .parserConfiguration({ 'greedy-arrays': false, 'populate--': true })
     .strict()
     .help()
@@ -192,10 +236,14 @@ export async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     });
+  // yargs writes the completion script or the completions, and with exitProcess(false) goes on to
+  // validate the words as the default command: what it then finds missing is no error of the user's
+  const completing = argv[0] === 'completion' || argv.includes('--get-yargs-completions');
   try {
     await parser.parseAsync();
     exitCode = Math.max(exitCode, compared.exitCode);
   } catch (e) {
+    if (completing) return 0;
     if (e instanceof UsageError) {
       process.stderr.write(`ksymcheck: ${e.message}\nRun 'ksymcheck --help' for usage.\n`);
       return 2;

@@ -17,13 +17,15 @@ export interface RenderOptions {
   toolVersion: string;
   /** Where to learn about the tool: an absolute URI (SARIF's tool.driver.informationUri). */
   informationUri: string;
+  /** Text: every finding of every module, however many were checked (text.ts, DETAIL_THRESHOLD). */
+  verbose?: boolean;
 }
 
 /** The whole report in one format, as the pieces of text to write (JSON: one per module; SARIF: one per result). */
 export async function render(report: Report, format: FormatName, opts: RenderOptions): Promise<Iterable<string>> {
   switch (format) {
     case 'text':
-      return [formatText(report, { color: opts.color })];
+      return [formatText(report, { color: opts.color, verbose: opts.verbose })];
     case 'json':
       return formatJsonChunks(report);
     case 'sarif':

@@ -65,19 +65,23 @@ function sentence(s: string): string {
  * run's peak memory over 2 GB.
  */
 export function* formatSarifChunks(report: Report, opts: SarifOptions): Generator<string> {
+  // The rules' own metadata (src/rules/info.ts, what `ksymcheck explain` prints): descriptions only.
   const descriptions = ruleDescriptions();
-  const ruleIndex = new Map(descriptions.map((d, i) => [d.id, i]));
-  const rules = descriptions.map((d) => ({
-    id: d.id,
-    ...pascal(d.id),
-    shortDescription: { text: sentence(d.stages[0].summary) },
-    fullDescription: { text: d.stages.map((s) => `${STAGE_NAMES[s.stage]}: ${sentence(s.summary)}`).join(' ') },
+  const ruleIndex = new Map(descriptions.map((d, i) => [d.info.id, i]));
+  const rules = descriptions.map(({ info, defaultSeverity }) => ({
+    id: info.id,
+    ...pascal(info.id),
+    shortDescription: { text: sentence(info.summary) },
+    fullDescription: { text: info.description },
     help: {
-      text: d.stages.map((s) => `${STAGE_NAMES[s.stage]}, mirrors ${s.source}.`).join(' '),
-      markdown: d.stages.map((s) => `**${STAGE_NAMES[s.stage]}**: ${s.summary}\n\nMirrors \`${s.source}\`.`).join('\n\n'),
+      text: `${info.description} Mirrors ${info.source}. Fix: ${info.fix}`,
+      markdown:
+        `${info.description}\n\nMirrors \`${info.source}\`.\n\n| stage | kernel versions | severity | message |\n|---|---|---|---|\n` +
+        info.versions.map((v) => `| ${STAGE_NAMES[v.stage]} | ${v.versions}${v.condition ? ` (${v.condition})` : ''} | ${v.severity} | \`${v.message.replace(/\|/g, '\\|')}\` |`).join('\n') +
+        `\n\n**Fix:** ${info.fix}`,
     },
-    defaultConfiguration: { level: d.defaultSeverity },
-    properties: { stages: d.stages.map((s) => s.stage) },
+    defaultConfiguration: { level: defaultSeverity },
+    properties: { stages: info.stages },
   }));
 
   // Every module checked is an artifact, with or without findings (a forge shows what was analysed),

@@ -6,6 +6,8 @@ import type { FindingJson, Report } from './schema.js';
 
 export interface TextOptions {
   color: boolean;
+  /** Every finding of every module, however many were checked (default: only up to DETAIL_THRESHOLD modules). */
+  verbose?: boolean;
 }
 
 const codes = { red: 31, yellow: 33, green: 32, dim: 2, bold: 1 } as const;
@@ -42,15 +44,56 @@ function evidenceLine(f: FindingJson): string {
   return parts.join(', ');
 }
 
-export function formatText(report: Report, opts: TextOptions): string {
-  const p = painter(opts.color);
+/** Up to this many modules the text report gives every finding of every module; above, one line per failing module. */
+export const DETAIL_THRESHOLD = 10;
+
+/** The modules (their labels) each distinct hint applies to, in the order the hints were first met. */
+function hintGroups(items: Array<{ module: number; hint: string | undefined }>, label: (i: number) => string): Map<string, string[]> {
+  const groups = new Map<string, number[]>();
+  for (const { module, hint } of items) {
+    if (!hint) continue;
+    const g = groups.get(hint);
+    if (!g) groups.set(hint, [module]);
+    else if (g[g.length - 1] !== module) g.push(module);
+  }
+  return new Map([...groups].map(([h, ms]) => [h, ms.map(label)]));
+}
+
+/**
+ * How the report names module i in lists: its name, or, when several modules of the run share that
+ * name (copies of one module in several folders), its path below the folder all modules share.
+ */
+function moduleLabels(report: Report, folder: string): (i: number) => string {
+  const count = new Map<string, number>();
+  for (const m of report.modules) count.set(m.name, (count.get(m.name) ?? 0) + 1);
+  return (i) => {
+    const m = report.modules[i];
+    return count.get(m.name) === 1 ? m.name : m.path.slice(folder.length);
+  };
+}
+
+/** `a, b, c, d, e and 12 more` */
+export function nameList(names: readonly string[], max = 5): string {
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/** The folder every module path lies in (with its trailing slash), or '' when they share none. */
+export function commonFolder(paths: readonly string[]): string {
+  if (paths.length === 0) return '';
+  let prefix = paths[0].slice(0, paths[0].lastIndexOf('/') + 1);
+  for (const p of paths) while (prefix && !p.startsWith(prefix)) prefix = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
+  return prefix;
+}
+
+/** Every finding of every module: the verdict line, message, evidence, references and hint. */
+function detailLines(report: Report, p: ReturnType<typeof painter>): string[] {
   const lines: string[] = [];
-  const k = report.kernel;
-  lines.push(
-    `kernel ${k.release ?? '(release unknown)'} from ${k.source}: rules of ${k.version} (${k.versionSource}), ${k.exports} exports, modversions ${k.modversions === null ? 'unknown' : k.modversions ? 'on' : 'off'}; stages: ${report.stages.join('+')}`,
-  );
-  for (const n of report.notes) lines.push(p('yellow', `note: ${n}`));
-  for (const m of report.modules) {
+  // A hint several modules share is said once, at its first module, with the others named there.
+  const label = moduleLabels(report, commonFolder(report.modules.map((m) => m.path)));
+  const shared = hintGroups(report.modules.flatMap((m, i) => m.findings.map((f) => ({ module: i, hint: f.hint }))), label);
+  const said = new Set<string>();
+  report.modules.forEach((m, mi) => {
     lines.push('');
     const verdict = m.verdict === 'pass' ? p('green', 'PASS') : p('red', 'FAIL');
     const lic = m.licenses.length ? m.licenses.map((l) => `"${l}"`).join(', ') : 'none';
@@ -71,10 +114,65 @@ export function formatText(report: Report, opts: TextOptions): string {
         lines.push(`    referenced at: ${seenRefs.has(text) ? p('dim', '(as above)') : text}`);
         seenRefs.add(text);
       }
-      if (f.hint && !seenHints.has(f.hint)) lines.push(`    hint: ${f.hint}`);
+      if (f.hint && !seenHints.has(f.hint)) {
+        const modules = shared.get(f.hint)!;
+        if (said.has(f.hint)) lines.push(p('dim', `    hint: as for ${modules[0]}`));
+        else {
+          const others = modules.filter((n) => n !== label(mi));
+          lines.push(`    hint: ${f.hint}${others.length ? p('dim', ` (also for ${nameList(others)})`) : ''}`);
+        }
+        said.add(f.hint);
+      }
       if (f.hint) seenHints.add(f.hint);
     }
+  });
+  return lines;
+}
+
+/**
+ * One line per failing module: verdict, module (its path below the folder all modules share), the first
+ * error and how many findings follow it; then each distinct hint of those first errors once, with the
+ * modules it applies to. Passing modules are counted in the summary only.
+ */
+function compactLines(report: Report, p: ReturnType<typeof painter>): string[] {
+  const lines: string[] = [];
+  const failing = report.modules.filter((m) => m.verdict === 'fail');
+  const folder = commonFolder(report.modules.map((m) => m.path));
+  if (folder) lines.push(p('dim', `modules under ${folder}`));
+  const label = moduleLabels(report, folder);
+  const firsts: Array<{ module: number; hint: string | undefined }> = [];
+  if (failing.length) lines.push('');
+  report.modules.forEach((m, i) => {
+    if (m.verdict !== 'fail') return;
+    // the first error the kernel prints (an old modpost stops at a later symbol of its walk)
+    const errors = m.findings.filter((f) => f.severity === 'error');
+    const first = errors.find((f) => f.evidence.modpostPrints !== false) ?? errors[0];
+    const rest = m.findings.length - 1;
+    const more = rest ? p('dim', ` (+${rest} more)`) : '';
+    lines.push(`${p('red', 'FAIL')} ${m.path.slice(folder.length)}: ${first.stage} [${first.rule}] ${first.message}${more}`);
+    firsts.push({ module: i, hint: first.hint });
+  });
+  const groups = [...hintGroups(firsts, label)].sort((a, b) => b[1].length - a[1].length);
+  const MAX_HINTS = 10;
+  if (groups.length) lines.push('');
+  for (const [hint, modules] of groups.slice(0, MAX_HINTS)) {
+    lines.push(`hint (${modules.length === 1 ? modules[0] : `${modules.length} modules: ${nameList(modules)}`}): ${hint}`);
   }
+  if (groups.length > MAX_HINTS) lines.push(p('dim', `… ${groups.length - MAX_HINTS} more distinct hints (--verbose)`));
+  if (failing.length) lines.push(p('dim', `(${report.modules.length} modules: one line per failing module; --verbose for every finding)`));
+  return lines;
+}
+
+export function formatText(report: Report, opts: TextOptions): string {
+  const p = painter(opts.color);
+  const lines: string[] = [];
+  const k = report.kernel;
+  lines.push(
+    `kernel ${k.release ?? '(release unknown)'} from ${k.source}: rules of ${k.version} (${k.versionSource}), ${k.exports} exports, modversions ${k.modversions === null ? 'unknown' : k.modversions ? 'on' : 'off'}; stages: ${report.stages.join('+')}`,
+  );
+  for (const n of report.notes) lines.push(p('yellow', `note: ${n}`));
+  const detailed = opts.verbose === true || report.modules.length <= DETAIL_THRESHOLD;
+  lines.push(...(detailed ? detailLines(report, p) : compactLines(report, p)));
   if (report.errors.length) {
     lines.push('');
     for (const e of report.errors) lines.push(p('red', `error: ${e.message}`));

@@ -13,6 +13,7 @@ import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
 import { finding, hex8, kernelHasModversions, loaderName, loaderVersions } from './shared.js';
 import { loaderWalk, unknownSymbolLine } from './loader.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const CRC_MISMATCH_MESSAGES: readonly MessageEntry[] = [
   { severity: 'error', template: '%s: disagrees about version of symbol %s' },
@@ -88,6 +89,21 @@ export const crcMismatch: Rule = {
     source: 'kernel/module: check_modstruct_version(), check_version() (module.c ≤5.18, module/version.c ≥5.19)',
   },
   check,
+};
+
+export const crcMismatchInfo: RuleInfo = {
+  id: 'crc-mismatch',
+  stages: ['load'],
+  summary: "A symbol's CRC in the module's __versions differs from the kernel's (CONFIG_MODVERSIONS).",
+  description:
+    'modpost records in __versions the CRC of every symbol the module resolved at build time. The loader ' +
+    'compares module_layout first (a mismatch stops the load before anything else) and then each resolved ' +
+    'symbol\'s CRC with the running kernel\'s: a difference means the module was built against other ' +
+    'headers, and the symbol is refused.',
+  source: 'kernel/module: check_modstruct_version(), check_version() (module.c before 5.19, module/version.c from 5.19)',
+  versions: rowsOf('load', CRC_MISMATCH_MESSAGES),
+  fix: "Rebuild the module against this kernel's own headers or build tree (its Module.symvers).",
+  docs: rulesDocSection('crc-mismatch'),
 };
 
 export default [crcMismatch];

@@ -36,6 +36,7 @@ import {
   ownerModule,
   sameModuleName,
 } from './shared.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const EXPORTED_TWICE_MESSAGES: readonly MessageEntry[] = [
   { until: '5.7', severity: 'warning', template: "WARNING: %s: '%s' exported twice. Previous export was in %s%s" },
@@ -197,6 +198,25 @@ export const duplicateExportLoad: Rule = {
     source: 'kernel/module/main.c: complete_formation() → verify_exported_symbols() (kernel/module.c verify_export_symbols() before)',
   },
   check: checkLoad,
+};
+
+export const duplicateExportInfo: RuleInfo = {
+  id: 'duplicate-export',
+  stages: ['build', 'load'],
+  summary: "The module exports a symbol that vmlinux or another module already exports ('exported twice').",
+  description:
+    'modpost keeps one owner per exported symbol. From 5.5 a second export of the same name warns (for an ' +
+    'external module only against vmlinux\'s exports), from 5.19 it is an error; before 5.5 an export read ' +
+    'from Module.symvers was silently overridden. At load time the loader refuses a module exporting a symbol ' +
+    'the kernel, or a module loaded before it, already exports: verify_exported_symbols() in complete_formation(), ' +
+    'ENOEXEC.',
+  source: 'scripts/mod/modpost.c: sym_add_exported(); kernel/module/main.c: complete_formation() → verify_exported_symbols() (kernel/module.c before 5.19)',
+  versions: [
+    ...rowsOf('build', EXPORTED_TWICE_MESSAGES).map((r) => (r.versions === 'before 5.7' ? { ...r, versions: '5.5 to before 5.7' } : r)),
+    ...rowsOf('load', EXPORTS_DUPLICATE_MESSAGES),
+  ],
+  fix: 'Rename the module\'s symbol (or make it static), or drop the export if the kernel already provides it.',
+  docs: rulesDocSection('duplicate-export'),
 };
 
 export default [duplicateExport, duplicateExportLoad];

@@ -11,6 +11,7 @@ import { message, type MessageEntry } from './versioned.js';
 import { finding, firstIncompatibleLicense, modpostBasename, modpostGplCompatible } from './shared.js';
 import { modpostWalk } from './modpost.js';
 import { loaderWalk } from './loader.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 /** ≤5.6 "modpost: " was part of the format, 5.7+ part of the prefix: same text. */
 export const GPL_FUTURE_BUILD_MESSAGES: readonly MessageEntry[] = [
@@ -99,6 +100,20 @@ export const gplFutureLoad: Rule = {
     source: 'kernel/module.c: find_symbol() → check_symbol()/check_exported_symbol(), WILL_BE_GPL_ONLY',
   },
   check: loadCheck,
+};
+
+export const gplFutureInfo: RuleInfo = {
+  id: 'gpl-future',
+  stages: ['build', 'load'],
+  summary: 'A GPL-incompatible module uses an EXPORT_SYMBOL_GPL_FUTURE symbol (kernels before 5.12).',
+  description:
+    'EXPORT_SYMBOL_GPL_FUTURE marked exports meant to become GPL-only. modpost warns when a module with a ' +
+    'GPL-incompatible licence uses one, and the loader warns when a module tainted proprietary resolves ' +
+    'one. The export type was removed in 5.12.',
+  source: 'scripts/mod/modpost.c: check_for_gpl_usage() (export_gpl_future); kernel/module.c: find_symbol() → check_symbol()',
+  versions: [...rowsOf('build', GPL_FUTURE_BUILD_MESSAGES), ...rowsOf('load', GPL_FUTURE_LOAD_MESSAGES)],
+  fix: 'Stop using the symbol, or use a GPL-compatible MODULE_LICENSE(): it is meant to become GPL-only.',
+  docs: rulesDocSection('gpl-future'),
 };
 
 export default [gplFutureBuild, gplFutureLoad];

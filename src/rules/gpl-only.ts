@@ -24,8 +24,9 @@ import {
   modpostGplCompatible,
 } from './shared.js';
 import { modpostWalk } from './modpost.js';
-import { loaderWalk, notFoundErrno, unknownSymbolLine } from './loader.js';
+import { loaderWalk, notFoundErrno, unknownSymbolLine, unknownSymbolRows } from './loader.js';
 import { SYMBOL_NOTES } from './notes.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 /**
  * ≤5.6 the format string itself began with "modpost: " and fatal() added "FATAL: "; 5.7 moved the
@@ -154,6 +155,28 @@ export const gplOnlyLoad: Rule = {
     source: 'kernel/module (main.c ≥5.19, module.c before): resolve_symbol() → find_symbol() with gplok',
   },
   check: loadCheck,
+};
+
+export const gplOnlyInfo: RuleInfo = {
+  id: 'gpl-only',
+  stages: ['build', 'load'],
+  summary: 'A GPL-incompatible module uses a GPL-only export (EXPORT_SYMBOL_GPL).',
+  description:
+    'At build time modpost tests every MODULE_LICENSE() entry of the module: if any is not one of the ' +
+    `strings the kernel accepts as GPL-compatible (${LIST}), each EXPORT_SYMBOL_GPL symbol the module uses ` +
+    'is an error (up to 5.10 modpost stops at the first one it meets). At load time the loader looks at ' +
+    'the first licence only: a module tainted proprietary does not see GPL-only exports at all, so each ' +
+    'one is an "Unknown symbol".',
+  source: 'scripts/mod/modpost.c: check_exports() → check_for_gpl_usage(), read_symbols(); kernel/module: resolve_symbol() → find_symbol() with gplok',
+  versions: [
+    ...rowsOf('build', GPL_ONLY_MESSAGES),
+    ...rowsOf('build', GPL_ONLY_UNUSED_MESSAGES, 'EXPORT_UNUSED_SYMBOL_GPL'),
+    ...unknownSymbolRows('first licence GPL-incompatible'),
+  ],
+  fix:
+    `Use a GPL-compatible MODULE_LICENSE() (exactly one of ${LIST}) if the module's licence allows it; ` +
+    'otherwise stop using the GPL-only symbol (a non-GPL alternative), or target a kernel where it is EXPORT_SYMBOL.',
+  docs: rulesDocSection('gpl-only'),
 };
 
 export default [gplOnlyBuild, gplOnlyLoad];

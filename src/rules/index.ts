@@ -5,19 +5,20 @@
  * namespace-not-imported) is registered as two Rule objects with the same id, one per stage, because
  * `Rule.stage` is a single Stage in the contract (types.ts).
  */
-import type { Finding, Rule, RuleContext, Stage } from './types.js';
-import { gplOnlyBuild, gplOnlyLoad } from './gpl-only.js';
-import { gplFutureBuild, gplFutureLoad } from './gpl-future.js';
-import { unusedSymbolBuild, unusedSymbolLoad } from './unused-symbol.js';
-import { unresolvedBuild, unresolvedLoad } from './unresolved.js';
-import { namespaceBuild, namespaceLoad } from './namespace-not-imported.js';
-import { missingLicense } from './missing-license.js';
-import { duplicateExport, duplicateExportLoad } from './duplicate-export.js';
-import { crcMismatch } from './crc-mismatch.js';
-import { missingCrc, missingCrcSymbols } from './missing-crc.js';
-import { vermagicMismatch } from './vermagic-mismatch.js';
-import { proprietaryImport } from './proprietary-import.js';
-import { xzCheck } from './xz-check.js';
+import { RULE_IDS, type Finding, type Rule, type RuleContext, type RuleId, type Stage } from './types.js';
+import type { RuleInfo } from './info.js';
+import { gplOnlyBuild, gplOnlyLoad, gplOnlyInfo } from './gpl-only.js';
+import { gplFutureBuild, gplFutureLoad, gplFutureInfo } from './gpl-future.js';
+import { unusedSymbolBuild, unusedSymbolLoad, unusedSymbolInfo } from './unused-symbol.js';
+import { unresolvedBuild, unresolvedLoad, unresolvedInfo } from './unresolved.js';
+import { namespaceBuild, namespaceLoad, namespaceInfo } from './namespace-not-imported.js';
+import { missingLicense, missingLicenseInfo } from './missing-license.js';
+import { duplicateExport, duplicateExportInfo, duplicateExportLoad } from './duplicate-export.js';
+import { crcMismatch, crcMismatchInfo } from './crc-mismatch.js';
+import { missingCrc, missingCrcInfo, missingCrcSymbols } from './missing-crc.js';
+import { vermagicMismatch, vermagicMismatchInfo } from './vermagic-mismatch.js';
+import { proprietaryImport, proprietaryImportInfo } from './proprietary-import.js';
+import { xzCheck, xzCheckInfo } from './xz-check.js';
 
 export const ALL_RULES: Rule[] = [
   gplOnlyBuild,
@@ -40,6 +41,16 @@ export const ALL_RULES: Rule[] = [
   xzCheck,
   duplicateExportLoad,
 ];
+
+/**
+ * What each rule id checks, the kernel versions it applies to and how to fix it, in RULE_IDS order:
+ * `ksymcheck explain <rule>` and the report formats that describe their rules read it from here.
+ */
+export const ruleDocs: Readonly<Record<RuleId, RuleInfo>> = Object.fromEntries(
+  [gplOnlyInfo, gplFutureInfo, unusedSymbolInfo, unresolvedInfo, namespaceInfo, missingLicenseInfo, duplicateExportInfo, crcMismatchInfo, missingCrcInfo, vermagicMismatchInfo, proprietaryImportInfo, xzCheckInfo].map((d) => [d.id, d]),
+) as Record<RuleId, RuleInfo>;
+
+export { RULE_IDS };
 
 export const STAGE_ORDER: readonly Stage[] = ['build', 'load'];
 
@@ -141,4 +152,5 @@ export function runRules(ctx: RuleContext, stages: Stage[]): Finding[] {
   return out;
 }
 
-export type { Finding, Rule, RuleContext, Stage } from './types.js';
+export type { Finding, Rule, RuleContext, RuleId, Stage } from './types.js';
+export type { RuleInfo, VersionRow } from './info.js';

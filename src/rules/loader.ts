@@ -32,6 +32,7 @@ import {
   loaderVersions,
   ownerModule,
 } from './shared.js';
+import { rangeText, type VersionRow } from './info.js';
 
 export type ResolveStatus =
   /** `__this_module`, and in a `.o` the arch helpers modpost ignores: defined by the final link. */
@@ -116,7 +117,7 @@ export function notFoundErrno(ctx: RuleContext): number {
   return pickValue(NOT_FOUND_ERRNO, ctx.version, -2);
 }
 
-const UNKNOWN_SYMBOL: readonly MessageEntry[] = [{ severity: 'error', template: '%s: Unknown symbol %s (err %d)' }];
+export const UNKNOWN_SYMBOL: readonly MessageEntry[] = [{ severity: 'error', template: '%s: Unknown symbol %s (err %d)' }];
 
 /** The loader's line for a failed symbol; `errno` undefined or -2 = not found (version-dependent). */
 export function unknownSymbolLine(ctx: RuleContext, symbol: string, errno?: number): string {
@@ -349,4 +350,17 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
   const walk: LoaderWalk = { symbols };
   cache.set(ctx, walk);
   return walk;
+}
+
+/** The rows of `ruleDocs` for the loader's "Unknown symbol" line, with its errno per version. */
+export function unknownSymbolRows(condition?: string): VersionRow[] {
+  return NOT_FOUND_ERRNO.map((e) => e.value)
+    .concat(-2)
+    .map((errno, i) => ({
+      stage: 'load' as const,
+      versions: i < NOT_FOUND_ERRNO.length ? rangeText(NOT_FOUND_ERRNO[i]) : `${NOT_FOUND_ERRNO[NOT_FOUND_ERRNO.length - 1].until} and later`,
+      ...(condition ? { condition } : {}),
+      severity: 'error' as const,
+      message: UNKNOWN_SYMBOL[0].template.replace('%d', String(errno)),
+    }));
 }

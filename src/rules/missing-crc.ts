@@ -20,6 +20,7 @@ import { message, type MessageEntry } from './versioned.js';
 import { configEnabled, finding, kernelHasModversions, loaderName, loaderVersions } from './shared.js';
 import { loaderWalk, unknownSymbolLine } from './loader.js';
 import { moduleLayoutExport } from './crc-mismatch.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const NO_SYMBOL_VERSION: readonly MessageEntry[] = [{ severity: 'warning', template: '%s: no symbol version for %s' }];
 /** CONFIG_EXTENDED_MODVERSIONS (`__version_ext_crcs`/`__version_ext_names`, 6.14+): its own text. */
@@ -128,6 +129,27 @@ function checkSymbols(ctx: RuleContext): Finding[] {
 const docs = {
   summary: 'A resolved symbol has no CRC in __versions (warn once upstream, refused by Debian), or there is no __versions at all.',
   source: 'kernel/module: check_version(), check_modstruct_version(), try_to_force_load()',
+};
+
+export const missingCrcInfo: RuleInfo = {
+  id: 'missing-crc',
+  stages: ['load'],
+  summary: 'A resolved symbol has no CRC in __versions, or the module has no __versions at all.',
+  description:
+    'On a CONFIG_MODVERSIONS kernel the loader expects a CRC for each symbol it resolves. A missing one is a ' +
+    'warning printed once per boot upstream, and a refusal on Debian\'s kernels (--missing-crc=error). A ' +
+    'module with no __versions at all loads only with CONFIG_MODULE_FORCE_LOAD (tainting the kernel); ' +
+    'otherwise the load fails and the kernel prints nothing.',
+  source: 'kernel/module: check_version(), check_modstruct_version(), try_to_force_load()',
+  versions: [
+    ...rowsOf('load', NO_SYMBOL_VERSION),
+    ...rowsOf('load', NO_SYMBOL_VERSION.map((e) => ({ ...e, severity: 'error' as const })), 'Debian kernels (--missing-crc=error)'),
+    ...rowsOf('load', NO_EXTENDED_SYMBOL_VERSION, 'extended modversions'),
+    ...rowsOf('load', FORCED_LOAD, 'no __versions, CONFIG_MODULE_FORCE_LOAD=y'),
+    ...rowsOf('load', INSMOD_ENOEXEC, 'no __versions (the kernel prints nothing; insmod says this)'),
+  ],
+  fix: REBUILD.charAt(0).toUpperCase() + REBUILD.slice(1) + '.',
+  docs: rulesDocSection('missing-crc'),
 };
 
 /**

@@ -11,6 +11,7 @@
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, pickValue, type MessageEntry, type Versioned } from './versioned.js';
 import { finding, GPL_COMPATIBLE_LICENSES, modpostObjectPath } from './shared.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const MISSING_LICENSE_MESSAGES: readonly MessageEntry[] = [
   { until: '5.7', severity: 'warning', template: 'WARNING: modpost: missing MODULE_LICENSE() in %s' },
@@ -52,6 +53,20 @@ export const missingLicense: Rule = {
     source: 'scripts/mod/modpost.c: read_symbols()',
   },
   check,
+};
+
+export const missingLicenseInfo: RuleInfo = {
+  id: 'missing-license',
+  stages: ['build'],
+  summary: 'The module has no MODULE_LICENSE(): a modpost warning before 5.11, an error from 5.11.',
+  description:
+    'modpost reads the license= entries of .modinfo; a module without any gets a warning (with a second ' +
+    'line pointing to include/linux/module.h before 5.9) and, from 5.11, an error. The loader then treats ' +
+    'the module as proprietary: it taints the kernel and hides GPL-only exports.',
+  source: 'scripts/mod/modpost.c: read_symbols()',
+  versions: rowsOf('build', MISSING_LICENSE_MESSAGES),
+  fix: `Add MODULE_LICENSE("…") with the module's real licence; one of ${GPL_COMPATIBLE_LICENSES.map((l) => `"${l}"`).join(', ')} makes it GPL-compatible.`,
+  docs: rulesDocSection('missing-license'),
 };
 
 export default [missingLicense];

@@ -18,6 +18,7 @@ import { configEnabled, finding, modpostBasename } from './shared.js';
 import { modpostWalk } from './modpost.js';
 import { hasModuleNamespaces, loaderWalk, moduleNamespaceMatches, MODULE_NS_PREFIX, unknownSymbolLine } from './loader.js';
 import { loaderName } from './shared.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const NS_BUILD_ERROR: readonly MessageEntry[] = [
   { since: '5.4', until: '5.7', severity: 'warning', template: 'WARNING: module %s uses symbol %s from namespace %s, but does not import it.' },
@@ -185,6 +186,31 @@ export const namespaceLoad: Rule = {
     source: 'kernel/module: resolve_symbol() → verify_namespace_is_imported()',
   },
   check: loadCheck,
+};
+
+export const namespaceInfo: RuleInfo = {
+  id: 'namespace-not-imported',
+  stages: ['build', 'load'],
+  summary: 'A namespaced export is used without MODULE_IMPORT_NS() (5.4+), or a module-only export by another module (6.16+).',
+  description:
+    'Exports can live in a symbol namespace (EXPORT_SYMBOL_NS*); a module using one must import the ' +
+    'namespace with MODULE_IMPORT_NS(), which records import_ns= in .modinfo. modpost warns (5.4–5.6) or ' +
+    'fails (5.7+, unless CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS), and the loader refuses the symbol. ' +
+    'From 6.16 EXPORT_SYMBOL_GPL_FOR_MODULES exports (namespace module:<patterns>) are refused to every ' +
+    'module whose name does not match.',
+  source: 'scripts/mod/modpost.c: check_exports() (namespace block), module_match(); kernel/module: resolve_symbol() → verify_namespace_is_imported()',
+  versions: [
+    ...rowsOf('build', NS_BUILD_ERROR),
+    ...rowsOf('build', NS_BUILD_ALLOWED.filter((e) => e.since !== '5.4'), 'CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=y'),
+    ...rowsOf('build', MODULE_NS_BUILD, 'a module: namespace'),
+    ...rowsOf('load', NS_LOAD_ERROR),
+    ...rowsOf('load', NS_LOAD_ALLOWED, 'CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=y'),
+    ...rowsOf('load', MODULE_NS_LOAD, 'a module: namespace'),
+  ],
+  fix:
+    'Add MODULE_IMPORT_NS(NS); to the module (MODULE_IMPORT_NS("NS"); from 6.13); `make nsdeps` writes ' +
+    'them. An export for named modules only (module:…) cannot be imported: only those modules may use it.',
+  docs: rulesDocSection('namespace-not-imported'),
 };
 
 export default [namespaceBuild, namespaceLoad];

@@ -17,6 +17,7 @@ import type { Finding, Rule, RuleContext } from './types.js';
 import { inRange, message, type MessageEntry, type VersionRange } from './versioned.js';
 import { finding, loaderName } from './shared.js';
 import { loaderWalk, unknownSymbolLine } from './loader.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const PROPRIETARY_REFUSE: readonly MessageEntry[] = [
   { since: '5.4.118', until: '5.5', severity: 'error', template: '%s: module using GPL-only symbols uses symbols from proprietary module %s.' },
@@ -78,6 +79,20 @@ export const proprietaryImport: Rule = {
     source: 'kernel/module: resolve_symbol() → inherit_taint()',
   },
   check,
+};
+
+export const proprietaryImportInfo: RuleInfo = {
+  id: 'proprietary-import',
+  stages: ['load'],
+  summary: 'The module imports from a proprietary-tainted module: refused if it already used GPL-only symbols, else it inherits the taint.',
+  description:
+    'Since 5.9 (and 5.4.118) the loader passes the proprietary taint on: a module resolving a symbol ' +
+    'exported by a module tainted proprietary is refused if it has already used GPL-only symbols, and is ' +
+    'otherwise tainted itself, so GPL-only symbols it resolves later are hidden from it.',
+  source: 'kernel/module: resolve_symbol() → inherit_taint()',
+  versions: [...rowsOf('load', PROPRIETARY_REFUSE, 'already used GPL-only symbols'), ...rowsOf('load', PROPRIETARY_INHERIT)],
+  fix: 'Do not mix a GPL-only-symbol user with symbols of a proprietary module: give the exporting module a GPL-compatible licence, or stop importing from it.',
+  docs: rulesDocSection('proprietary-import'),
 };
 
 export default [proprietaryImport];

@@ -14,8 +14,9 @@ import type { Finding, Rule, RuleContext } from './types.js';
 import { message, pick, pickValue, type MessageEntry, type Versioned } from './versioned.js';
 import { finding, modpostModName } from './shared.js';
 import { modpostWalk } from './modpost.js';
-import { loaderWalk, notFoundErrno, unknownSymbolLine } from './loader.js';
+import { loaderWalk, notFoundErrno, unknownSymbolLine, unknownSymbolRows } from './loader.js';
 import { SYMBOL_NOTES } from './notes.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const UNDEFINED_ERROR: readonly MessageEntry[] = [
   { until: '5.7', severity: 'error', template: 'ERROR: "%s" [%s.ko] undefined!' },
@@ -139,6 +140,30 @@ export const unresolvedLoad: Rule = {
     source: 'kernel/module: simplify_symbols() → resolve_symbol_wait(), ignore_undef_symbol()',
   },
   check: loadCheck,
+};
+
+export const unresolvedInfo: RuleInfo = {
+  id: 'unresolved',
+  stages: ['build', 'load'],
+  summary: 'A global, non-weak undefined symbol that nothing exports.',
+  description:
+    'modpost resolves each undefined symbol of the module against vmlinux, the kernel\'s modules, ' +
+    'KBUILD_EXTRA_SYMBOLS and the other modules of the build; one nothing exports is an error (a warning ' +
+    'with KBUILD_MODPOST_WARN=1, and for external modules before 5.2). From 5.13 modpost prints only the ' +
+    'first 10. The loader refuses the module with "Unknown symbol", also for a symbol exported by a ' +
+    'module it refuses itself. Weak undefined symbols are never reported.',
+  source: 'scripts/mod/modpost.c: check_exports() (add_versions() in 4.x), ignore_undef_symbol(); kernel/module: simplify_symbols() → resolve_symbol_wait()',
+  versions: [
+    ...rowsOf('build', UNDEFINED_ERROR),
+    ...rowsOf('build', UNDEFINED_WARNING, 'KBUILD_MODPOST_WARN=1, or an external module before 5.2'),
+    ...rowsOf('build', SUPPRESSED_LINE, 'more than 10 unresolved symbols'),
+    ...unknownSymbolRows(),
+  ],
+  fix:
+    'Build against the kernel configuration that provides the symbol, or pass the Module.symvers of the ' +
+    'module that exports it (--extra-symbols, like KBUILD_EXTRA_SYMBOLS); a symbol the kernel stopped ' +
+    'exporting needs the module ported.',
+  docs: rulesDocSection('unresolved'),
 };
 
 export default [unresolvedBuild, unresolvedLoad];

@@ -11,6 +11,7 @@ import { message, type MessageEntry } from './versioned.js';
 import { finding, modpostBasename } from './shared.js';
 import { modpostWalk } from './modpost.js';
 import { loaderWalk } from './loader.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const UNUSED_BUILD_MESSAGES: readonly MessageEntry[] = [
   { until: '5.7', severity: 'warning', template: "WARNING: modpost: module %s.ko uses symbol '%s' marked UNUSED" },
@@ -97,6 +98,19 @@ export const unusedSymbolLoad: Rule = {
     source: 'kernel/module.c: find_symbol() → check_symbol()/check_exported_symbol(), syms->unused',
   },
   check: loadCheck,
+};
+
+export const unusedSymbolInfo: RuleInfo = {
+  id: 'unused-symbol',
+  stages: ['build', 'load'],
+  summary: 'The module uses a symbol exported with EXPORT_UNUSED_SYMBOL(_GPL) (kernels before 5.12).',
+  description:
+    'With CONFIG_UNUSED_SYMBOLS, exports nobody in the tree used were kept in UNUSED export tables: modpost ' +
+    'and the loader warn when a module uses one, since it is due to go away. The tables were removed in 5.12.',
+  source: 'scripts/mod/modpost.c: check_exports() → check_for_unused(); kernel/module.c: find_symbol() → check_symbol()',
+  versions: [...rowsOf('build', UNUSED_BUILD_MESSAGES), ...rowsOf('load', UNUSED_LOAD_MESSAGES)],
+  fix: 'Stop using the symbol: it is gone in later kernels (and from 5.12 the whole UNUSED mechanism is).',
+  docs: rulesDocSection('unused-symbol'),
 };
 
 export default [unusedSymbolBuild, unusedSymbolLoad];

@@ -12,6 +12,7 @@ import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
 import { configEnabled, finding, kernelHasModversions, loaderName, loaderVersions } from './shared.js';
 import { FORCED_LOAD, INSMOD_ENOEXEC } from './missing-crc.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const VERMAGIC_MESSAGES: readonly MessageEntry[] = [
   { severity: 'error', template: "%s: version magic '%s' should be '%s'" },
@@ -100,6 +101,24 @@ export const vermagicMismatch: Rule = {
     source: 'kernel/module: check_modinfo() → same_magic(), try_to_force_load()',
   },
   check,
+};
+
+export const vermagicMismatchInfo: RuleInfo = {
+  id: 'vermagic-mismatch',
+  stages: ['load'],
+  summary: "The module's vermagic string differs from the kernel's.",
+  description:
+    'The loader compares the module\'s vermagic= (release, SMP, preempt, mod_unload, modversions…) with ' +
+    'its own; when the kernel has CONFIG_MODVERSIONS and the module has __versions, the release token is ' +
+    'ignored and the CRCs decide instead. A difference stops the load. Without vermagic= the module loads ' +
+    'only with CONFIG_MODULE_FORCE_LOAD.',
+  source: 'kernel/module: check_modinfo() → same_magic(), try_to_force_load()',
+  versions: [
+    ...rowsOf('load', VERMAGIC_MESSAGES),
+    { stage: 'load', versions: 'all versions', condition: 'no vermagic=, CONFIG_MODULE_FORCE_LOAD=y', severity: 'warning', message: '%s: bad vermagic: kernel tainted.' },
+  ],
+  fix: "Rebuild the module against this kernel's build tree, with the same configuration (SMP, preemption, modversions).",
+  docs: rulesDocSection('vermagic-mismatch'),
 };
 
 export default [vermagicMismatch];

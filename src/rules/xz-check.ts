@@ -19,6 +19,7 @@
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
 import { configEnabled, finding } from './shared.js';
+import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 /** XZ_OPTIONS_ERROR in include/linux/xz.h's enum xz_ret. */
 export const XZ_OPTIONS_ERROR = 6;
@@ -60,6 +61,21 @@ export const xzCheck: Rule = {
     source: 'kernel/module/decompress.c: module_xz_decompress(); lib/xz/xz_dec_stream.c: dec_stream_header()',
   },
   check,
+};
+
+export const xzCheckInfo: RuleInfo = {
+  id: 'xz-check',
+  stages: ['load'],
+  summary: 'A .ko.xz with a CRC64 or SHA-256 integrity check, which the in-kernel XZ decoder cannot decompress.',
+  description:
+    'With in-kernel module decompression (5.17+, CONFIG_MODULE_DECOMPRESS and CONFIG_MODULE_COMPRESS_XZ) ' +
+    'kmod hands the compressed file to the kernel, whose XZ decoder knows only the CRC32 and "none" ' +
+    'integrity checks: any other fails with status 6 (XZ_OPTIONS_ERROR) and the load with -EINVAL. xz\'s ' +
+    'default check is CRC64; kbuild compresses with --check=crc32.',
+  source: 'kernel/module/decompress.c: module_xz_decompress(); lib/xz/xz_dec_stream.c: dec_stream_header()',
+  versions: rowsOf('load', XZ_DECOMPRESS_FAILED, 'CONFIG_MODULE_DECOMPRESS=y and CONFIG_MODULE_COMPRESS_XZ=y, or no .config known'),
+  fix: 'Recompress as kbuild does: xz -d foo.ko.xz && xz --check=crc32 --lzma2=dict=1MiB foo.ko.',
+  docs: rulesDocSection('xz-check'),
 };
 
 export default [xzCheck];

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BUILD = join(ROOT, 'samples', 'build');
 export const SEED = join(BUILD, 'seed');
-export const CORPUS = resolve(ROOT, '..', 'shared', 'corpora', 'symvers');
+/** Real `Module.symvers` files from public repositories (test/data/symvers/MANIFEST.md says where each came from). */
+export const CORPUS = join(ROOT, 'test', 'data', 'symvers');
 
 export function sample(...parts: string[]): string {
   const p = join(BUILD, ...parts);

@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { InputError, ParseError } from '../../src/errors.js';
@@ -14,9 +13,8 @@ import {
   type SymversFile,
 } from '../../src/kernel/symvers.js';
 import type { Export } from '../../src/kernel/types.js';
+import { CORPUS } from '../helpers/fixtures.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CORPUS = path.resolve(repoRoot, '..', 'shared', 'corpora', 'symvers');
 const corpus = (name: string) => path.join(CORPUS, name);
 
 function exp(file: string, line: number, crc: number, name: string, owner: string, type: Export['type'], namespace = ''): Export {

@@ -14,6 +14,7 @@ import { check } from '../../src/check.js';
 import { RULE_IDS } from '../../src/rules/types.js';
 import type { Report } from '../../src/report/schema.js';
 import { formatSarif, formatSarifChunks } from '../../src/report/sarif.js';
+import { ruleDocs } from '../../src/rules/index.js';
 import { CLI, ROOT, run, sample } from '../helpers/fixtures.js';
 import { variedReport } from './reports.js';
 
@@ -72,7 +73,9 @@ describe('SARIF content', () => {
     expect(ns.defaultConfiguration.level).toBe('error');
     expect(ns.help.text).toContain('scripts/mod/modpost.c: check_exports()');
     expect(ns.help.text).toContain('verify_namespace_is_imported()');
-    expect(ns.fullDescription.text).toMatch(/^At build time \(modpost\): .*At load time \(the module loader\): /);
+    expect(ns.fullDescription.text).toBe(ruleDocs['namespace-not-imported'].description);
+    expect(ns.help.text).toContain(`Fix: ${ruleDocs['namespace-not-imported'].fix}`);
+    expect(ns.properties.stages).toEqual(['build', 'load']);
     expect(rules.find((r: Sarif) => r.id === 'missing-crc').defaultConfiguration.level).toBe('warning');
   });
 

@@ -1,0 +1,31 @@
+/**
+ * The text of `ksymcheck dkms` (its JSON shape: dkms-schema.ts): each build's ordinary text report under
+ * a line saying which build it is, and a summary line last. Knows the reports' shape only, no rule.
+ */
+import type { DkmsBuildReport, DkmsReport } from './dkms-schema.js';
+import type { Report } from './schema.js';
+import { formatText, type TextOptions } from './text.js';
+
+export type { DkmsBuildReport, DkmsReport } from './dkms-schema.js';
+
+/** A build's verdict: fail when its report has a failing module, error when it could not be checked. */
+export function dkmsVerdict(b: DkmsBuildReport): 'pass' | 'fail' | 'error' {
+  if (!b.report || b.error) return 'error';
+  return b.report.modules.some((m) => m.verdict === 'fail') ? 'fail' : b.report.errors.length ? 'error' : 'pass';
+}
+
+export function formatDkmsText(r: DkmsReport, opts: TextOptions): string {
+  const out: string[] = [];
+  for (const b of r.builds) {
+    const what = b.state === 'built' ? 'built' : 'build FAILED, its module objects checked';
+    out.push(`=== dkms ${b.module}/${b.version} for ${b.release} (${b.arch}): ${what}${b.kernel ? `, against ${b.kernel}` : ''}`);
+    if (b.log) out.push(`make.log: ${b.log}`);
+    if (b.error) out.push(`error: ${b.error}`);
+    if (b.report) out.push(formatText(b.report as Report, opts).trimEnd());
+    out.push('');
+  }
+  const v = r.builds.map(dkmsVerdict);
+  const n = (x: string) => v.filter((y) => y === x).length;
+  out.push(`${r.builds.length} DKMS build(s) in ${r.tree} checked: ${n('fail')} fail, ${n('pass')} pass; ${n('error')} not checked`);
+  return out.join('\n') + '\n';
+}
