@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { locateKernel, type KernelInputs } from './locate.js';
-import { decodeUtf8Text, parseSymvers, readSymversFile } from './symvers.js';
+import { readSymversFile, symversFromBytes } from './symvers.js';
 import { deriveVermagic } from './vermagic.js';
 import { parseKernelVersion } from './version.js';
 import { readVmlinux } from './vmlinux.js';
@@ -36,7 +36,7 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
   };
 
   if (inputs.symvers) addAll((await readSymversFile(inputs.symvers)).exports, false);
-  else if (inputs.symversData) addAll(parseSymvers(decodeUtf8Text(inputs.symversData.data, inputs.symversData.name), inputs.symversData.name).exports, false);
+  else if (inputs.symversData) addAll(symversFromBytes(inputs.symversData.data, inputs.symversData.name).exports, false);
   let vmlinuxSections: string[] | undefined;
   if (inputs.vmlinux) {
     const v = readVmlinux(inputs.vmlinux);

@@ -18,7 +18,6 @@
 import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
 import { basename, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { readDeb } from '../package/deb.js';
 import { isRpm, readRpm } from '../package/rpm.js';
@@ -173,15 +172,8 @@ async function locatePackage(path: string, read: typeof readDeb): Promise<Kernel
     out.release = releaseFromSymversName(`/${symvers.path}`);
     if (out.release) out.releaseSource = 'Module.symvers path';
   }
-  let data = symvers.data;
-  if (data[0] === 0x1f && data[1] === 0x8b) {
-    try {
-      data = gunzipSync(data, { maxOutputLength: 256 << 20 });
-    } catch (e) {
-      throw new InputError(`${path}:${symvers.path}`, `corrupt gzip data: ${(e as Error).message}`);
-    }
-  }
-  out.symversData = { name: `${path}:${symvers.path}`, data };
+  // plain or gzip: loadKernel's symversFromBytes() reads either
+  out.symversData = { name: `${path}:${symvers.path}`, data: symvers.data };
   const configs = [base + '.config', base + 'include/config/auto.conf', base + 'config', out.release ? `${base}config-${out.release}` : ''];
   for (const c of configs) {
     const t = c ? text(c) : undefined;

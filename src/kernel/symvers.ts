@@ -377,16 +377,21 @@ export async function readSymversFile(path: string): Promise<SymversFile> {
   } catch (e) {
     throw new InputError(path, describeFsError(e));
   }
+  return symversFromBytes(buf, path);
+}
+
+/** A Module.symvers's bytes (plain, or gzip by name or magic, as a package holds it) → its exports. */
+export function symversFromBytes(buf: Buffer, name: string): SymversFile {
   const magic = buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
-  if (magic || path.endsWith('.gz')) {
+  if (magic || name.endsWith('.gz')) {
     try {
       buf = gunzipSync(buf, { maxOutputLength: MAX_GUNZIP });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      throw new InputError(path, `corrupt gzip data: ${why}`);
+      throw new InputError(name, `corrupt gzip data: ${why}`);
     }
   }
-  return parseSymvers(decodeUtf8Text(buf, path), path);
+  return parseSymvers(decodeUtf8Text(buf, name), name);
 }
 
 function hex8(crc: number | null): string {

@@ -4,24 +4,12 @@
  */
 import type { DiffBreak, DiffReport, MatrixReport } from './compare-schema.js';
 import type { Report } from './schema.js';
+import { commonFolder } from './text.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
 function kernelLine(k: Report['kernel']): string {
   return `${k.release ?? 'release unknown'} (${k.source}): rules of ${k.version}, ${n(k.exports)} exports`;
-}
-
-/** Paths below the folder every module shares (the whole path when there is one module). */
-function shortPaths(paths: string[]): Map<string, string> {
-  const dirs = paths.map((p) => p.split('/').slice(0, -1));
-  let common = dirs[0] ?? [];
-  for (const d of dirs) {
-    let i = 0;
-    while (i < common.length && i < d.length && common[i] === d[i]) i++;
-    common = common.slice(0, i);
-  }
-  const cut = paths.length > 1 && common.length > 0 ? common.join('/').length + 1 : 0;
-  return new Map(paths.map((p) => [p, p.slice(cut)]));
 }
 
 const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - s.length));
@@ -31,7 +19,10 @@ export function formatMatrixText(r: MatrixReport): string {
   r.kernels.forEach((k, i) => lines.push(`  [${i + 1}] ${kernelLine(k)}`));
   lines.push(`stages: ${r.stages.join('+')}`, '');
   const col = new Map(r.kernels.map((k, i) => [k.source, i]));
-  const label = shortPaths(r.modules.map((m) => m.path));
+  // paths below the folder the modules share (the whole path for one module)
+  const paths = r.modules.map((m) => m.path);
+  const cut = paths.length > 1 ? commonFolder(paths).length : 0;
+  const label = new Map(paths.map((p) => [p, p.slice(cut)]));
   // verdict per (module, kernel): the stages that fail
   const failing = new Map<string, string[][]>();
   for (const m of r.modules) failing.set(m.path, r.kernels.map(() => []));
