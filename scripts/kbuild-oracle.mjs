@@ -1,17 +1,24 @@
 #!/usr/bin/env node
-// scripts/kbuild-oracle.mjs — run the REAL kbuild/modpost of the Debian 6.1 header trees installed by
-// scripts/fetch-kernels on every sample module (samples/modules/<case>/), once normally and once with
-// KBUILD_MODPOST_WARN=1, and record what modpost said as JSON:
+// scripts/kbuild-oracle.mjs — run the REAL kbuild/modpost on every sample module (samples/modules/<case>/),
+// once normally and once with KBUILD_MODPOST_WARN=1, and record what modpost said as JSON. Two targets:
 //
-//   $CACHE/oracle/<abi>/<case>.<normal|warn>.json   (findings, raw stderr/stdout, exit status, .o/.ko paths)
-//   $CACHE/oracle/summary.json                        (all runs, timings)
-//   $CACHE/oracle-build/<abi>/<case>.<mode>/          (scratch copy of the case = the build directory)
+//  - 6.1 (default): the Debian 12 header trees installed by scripts/fetch-kernels, ABIs OLD_ABI/NEW_ABI:
+//      $CACHE/oracle/<abi>/<case>.<normal|warn>.json   (findings, raw stderr/stdout, exit status, .o/.ko paths)
+//      $CACHE/oracle/summary.json                        (all runs, timings)
+//      $CACHE/oracle-build/<abi>/<case>.<mode>/          (scratch copy of the case = the build directory)
+//  - 6.12: Debian 13's header trees of the two ABIs in the trixie chroot (scripts/trixie-chroot; trixie's
+//    gcc-14 and modpost need its glibc), `make` run through `scripts/trixie-chroot run`:
+//      $CACHE/oracle/<release>/<case>.<mode>.json        (<release> e.g. 6.12.117+deb13-amd64)
+//      $CACHE/oracle/summary-6.12.json
+//      $TRIXIE_CHROOT/ksymcheck-oracle/<release>/<case>.<mode>/   (the build directory, inside the chroot)
+//    modpost prints the paths it sees inside the chroot; `line` (and `stderr`) give them as seen from the
+//    host (the chroot's path prefixed), `stderrAsPrinted` keeps the bytes.
 //
 // Samples are copied first; nothing is ever written into samples/. At most --jobs (default 2) builds run at
 // once. A run whose inputs (case files, header package version, kbuild version, this script) have not
 // changed since its JSON was written is skipped unless --force.
 //
-// Usage: node scripts/kbuild-oracle.mjs [--force] [--jobs N] [--abi 47,56] [--case a,b] [--quiet]
+// Usage: node scripts/kbuild-oracle.mjs [--target 6.1|6.12] [--force] [--jobs N] [--abi 47,56] [--case a,b] [--quiet]
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -53,7 +60,14 @@ const PATTERNS = [
 ];
 const PREFIX = /^(?<sev>WARNING|ERROR|FATAL): modpost: (?<text>.*)$/;
 /** Lines that are not modpost's: make's own complaints, Makefile.modfinal's BTF note (no vmlinux in headers). */
-const NOISE = [/^make(\[\d+\])?: /, /^Skipping BTF generation for .* due to unavailability of vmlinux$/];
+const NOISE = [
+  /^make(\[\d+\])?: /,
+  /^Skipping BTF generation for .* due to unavailability of vmlinux$/,
+  // gcc's own diagnostics (6.12's Kbuild turns on -Wmissing-prototypes): `file:line:col: warning: …`, the
+  // `In function …` header and the quoted source with its caret line.
+  /^\S+:(\d+:\d+: (warning|note): | In function )/,
+  /^\s*\d* \| /,
+];
 
 export function moduleName(s) {
   return s
@@ -102,25 +116,25 @@ export function parseModpostStderr(stderr) {
 
 // ------------------------------------------------------------------------------------------- helpers ---
 function parseArgs(argv) {
-  const o = { force: false, jobs: 2, abis: null, cases: null, quiet: false };
+  const o = { target: '6.1', force: false, jobs: 2, abis: null, cases: null, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--force') o.force = true;
     else if (a === '--quiet') o.quiet = true;
     else if (a === '--jobs') o.jobs = Math.max(1, Number(argv[++i]));
     else if (a === '--abi') o.abis = argv[++i].split(',').filter(Boolean);
+    else if (a === '--target') o.target = argv[++i];
     else if (a === '--case') o.cases = argv[++i].split(',').filter(Boolean);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node scripts/kbuild-oracle.mjs [--force] [--jobs N] [--abi 47,56] [--case a,b] [--quiet]');
+      console.log('usage: node scripts/kbuild-oracle.mjs [--target 6.1|6.12] [--force] [--jobs N] [--abi 47,56] [--case a,b] [--quiet]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   return o;
 }
 
-function readAbisEnv() {
-  const f = join(CACHE, 'abis.env');
-  if (!existsSync(f)) throw new Error(`${f} missing: run scripts/fetch-kernels first`);
+function readEnvFile(f, script) {
+  if (!existsSync(f)) throw new Error(`${f} missing: run ${script} first`);
   const env = {};
   for (const l of readFileSync(f, 'utf8').split('\n')) {
     const m = /^(\w+)=(.*)$/.exec(l);
@@ -129,9 +143,13 @@ function readAbisEnv() {
   return env;
 }
 
-function dpkgVersion(pkg) {
+/** dpkg's version of an installed package, on the host or inside `chroot`. */
+function dpkgVersion(pkg, chroot) {
+  const query = ['dpkg-query', '-W', '-f=${Version}', pkg];
   try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' }).trim();
+    return chroot
+      ? execFileSync('chroot', [chroot, ...query], { encoding: 'utf8' }).trim()
+      : execFileSync(query[0], query.slice(1), { encoding: 'utf8' }).trim();
   } catch {
     return null;
   }
@@ -183,7 +201,45 @@ async function pool(items, n, fn) {
 }
 
 // ------------------------------------------------------------------------------------------ one run ---
-async function oracleRun({ abi, headers, release, caseName, mode, inputs, headersVersion, kbuildVersion, force, quiet }) {
+/**
+ * The header trees a target builds against: `abi` (the oracle/ folder's name), `release`, `headers` (as make
+ * sees it), `hostHeaders` (as ksymcheck on the host reads it), `buildRoot` (host path of the build folders),
+ * and for 6.12 `chroot`.
+ */
+function targetTrees(target, abis) {
+  if (target === '6.1') {
+    const env = readEnvFile(join(CACHE, 'abis.env'), 'scripts/fetch-kernels');
+    return (abis ?? [env.OLD_ABI, env.NEW_ABI]).filter((a, i, all) => all.indexOf(a) === i).map((abi) => {
+      const release = `6.1.0-${abi}-amd64`;
+      const headers = `/usr/src/linux-headers-${release}`;
+      if (!existsSync(join(headers, 'Module.symvers'))) throw new Error(`${headers} not installed: run scripts/fetch-kernels`);
+      return {
+        abi, release, headers, hostHeaders: headers, buildRoot: join(CACHE, 'oracle-build', abi), chroot: null,
+        headersVersion: dpkgVersion(`linux-headers-${release}`), kbuildVersion: dpkgVersion('linux-kbuild-6.1'),
+      };
+    });
+  }
+  if (target === '6.12') {
+    const env = readEnvFile(join(CACHE, 'trixie', 'trixie.env'), 'scripts/fetch-trixie and scripts/trixie-chroot');
+    if (!env.TRIXIE_CHROOT || !env.TRIXIE_ABIS) throw new Error(`no TRIXIE_CHROOT in ${join(CACHE, 'trixie', 'trixie.env')}: run scripts/trixie-chroot`);
+    const chroot = env.TRIXIE_CHROOT;
+    return (abis ?? env.TRIXIE_ABIS.split(',')).filter((a, i, all) => all.indexOf(a) === i).map((release) => {
+      const headers = `/usr/src/linux-headers-${release}`;
+      const hostHeaders = join(chroot, headers);
+      if (!existsSync(join(hostHeaders, 'Module.symvers'))) throw new Error(`${hostHeaders} missing: run scripts/trixie-chroot`);
+      const abi = release.replace(/^6\.12\.(\d+)\+deb13.*$/, '$1');
+      return {
+        abi: release, release, headers, hostHeaders, buildRoot: join(chroot, 'ksymcheck-oracle', release), chroot,
+        headersVersion: dpkgVersion(`linux-headers-${release}`, chroot),
+        kbuildVersion: dpkgVersion(`linux-kbuild-6.12.${abi}+deb13`, chroot),
+      };
+    });
+  }
+  throw new Error(`unknown target ${target} (6.1 or 6.12)`);
+}
+
+async function oracleRun({ tree, caseName, mode, inputs, force, quiet }) {
+  const { abi, headers, release, headersVersion, kbuildVersion, chroot } = tree;
   const outDir = join(CACHE, 'oracle', abi);
   const outFile = join(outDir, `${caseName}.${mode}.json`);
   const inputHash = createHash('sha256')
@@ -199,20 +255,26 @@ async function oracleRun({ abi, headers, release, caseName, mode, inputs, header
     }
   }
   const src = join(SAMPLES, caseName);
-  const work = join(CACHE, 'oracle-build', abi, `${caseName}.${mode}`);
+  const work = join(tree.buildRoot, `${caseName}.${mode}`);
+  // The build folder as make sees it (inside the chroot for 6.12).
+  const makeWork = chroot ? work.slice(chroot.length) : work;
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   for (const f of inputs.files) await cp(join(src, f), join(work, f));
   const modules = kbuildModules(await readFile(join(work, 'Kbuild'), 'utf8'));
 
-  const args = ['-C', headers, `M=${work}`, 'modules'];
+  const args = ['-C', headers, `M=${makeWork}`, 'modules'];
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
   delete env.KBUILD_MODPOST_WARN;
   delete env.KBUILD_EXTRA_SYMBOLS;
   delete env.MAKEFLAGS;
   delete env.MFLAGS;
   if (mode === 'warn') env.KBUILD_MODPOST_WARN = '1';
-  const r = await run('make', args, { cwd: work, env });
+  const r = chroot
+    ? await run('bash', [join(REPO, 'scripts', 'trixie-chroot'), 'run', 'make', ...args], { cwd: work, env: { ...env, KSYMCHECK_CACHE: CACHE } })
+    : await run('make', args, { cwd: work, env });
+  const stderrAsPrinted = r.stderr;
+  if (chroot) r.stderr = r.stderr.split(makeWork).join(work);
 
   const mods = [];
   for (const name of modules) {
@@ -225,14 +287,15 @@ async function oracleRun({ abi, headers, release, caseName, mode, inputs, header
     oracleVersion: ORACLE_VERSION,
     inputHash,
     case: caseName,
-    abi: Number(abi),
+    abi: chroot ? abi : Number(abi),
     release,
-    headers,
+    headers: tree.hostHeaders,
+    chroot,
     headersPackageVersion: headersVersion,
     kbuildPackageVersion: kbuildVersion,
     mode,
     modpostWarn: mode === 'warn',
-    command: `${mode === 'warn' ? 'KBUILD_MODPOST_WARN=1 ' : ''}make ${args.join(' ')}`,
+    command: `${chroot ? `chroot ${chroot} ` : ''}${mode === 'warn' ? 'KBUILD_MODPOST_WARN=1 ' : ''}make ${args.join(' ')}`,
     exitCode: r.code,
     signal: r.signal,
     seconds: Math.round(r.seconds * 100) / 100,
@@ -242,6 +305,7 @@ async function oracleRun({ abi, headers, release, caseName, mode, inputs, header
     findings,
     ignoredStderrLines: ignored,
     stderr: r.stderr,
+    ...(chroot ? { stderrAsPrinted } : {}),
     stdout: r.stdout,
     createdAt: new Date().toISOString(),
   };
@@ -259,25 +323,18 @@ async function oracleRun({ abi, headers, release, caseName, mode, inputs, header
 
 // --------------------------------------------------------------------------------------------- main ---
 export async function runOracle(opts = {}) {
-  const o = { force: false, jobs: 2, abis: null, cases: null, quiet: false, ...opts };
-  const env = readAbisEnv();
-  const abis = o.abis ?? [env.OLD_ABI, env.NEW_ABI].filter((a, i, all) => all.indexOf(a) === i);
+  const o = { target: '6.1', force: false, jobs: 2, abis: null, cases: null, quiet: false, ...opts };
+  const trees = targetTrees(o.target, o.abis);
   const allCases = (await readdir(SAMPLES, { withFileTypes: true }))
     .filter((d) => d.isDirectory() && existsSync(join(SAMPLES, d.name, 'Kbuild')))
     .map((d) => d.name)
     .sort();
   const cases = o.cases ?? allCases;
-  const kbuildVersion = dpkgVersion('linux-kbuild-6.1');
   const jobs = [];
-  for (const abi of abis) {
-    const release = `6.1.0-${abi}-amd64`;
-    const headers = `/usr/src/linux-headers-${release}`;
-    if (!existsSync(join(headers, 'Module.symvers'))) throw new Error(`${headers} not installed: run scripts/fetch-kernels`);
-    const headersVersion = dpkgVersion(`linux-headers-${release}`);
+  for (const tree of trees) {
     for (const caseName of cases) {
       const inputs = await caseInputs(join(SAMPLES, caseName));
-      for (const mode of ['normal', 'warn'])
-        jobs.push({ abi, headers, release, caseName, mode, inputs, headersVersion, kbuildVersion, force: o.force, quiet: o.quiet });
+      for (const mode of ['normal', 'warn']) jobs.push({ tree, caseName, mode, inputs, force: o.force, quiet: o.quiet });
     }
   }
   const t0 = Date.now();
@@ -285,8 +342,9 @@ export async function runOracle(opts = {}) {
   const seconds = (Date.now() - t0) / 1000;
   const summary = {
     oracleVersion: ORACLE_VERSION,
-    abis: abis.map(Number),
-    kbuildPackageVersion: kbuildVersion,
+    target: o.target,
+    abis: trees.map((t) => (t.chroot ? t.abi : Number(t.abi))),
+    kbuildPackageVersion: [...new Set(trees.map((t) => t.kbuildVersion))].join(', '),
     jobs: o.jobs,
     runs: results.length,
     rebuilt: results.filter((r) => !r.cached).length,
@@ -303,7 +361,7 @@ export async function runOracle(opts = {}) {
   };
   if (!o.cases && !o.abis) {
     await mkdir(join(CACHE, 'oracle'), { recursive: true });
-    await writeFile(join(CACHE, 'oracle', 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    await writeFile(join(CACHE, 'oracle', o.target === '6.1' ? 'summary.json' : `summary-${o.target}.json`), JSON.stringify(summary, null, 2) + '\n');
   }
   return summary;
 }

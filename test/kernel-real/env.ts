@@ -50,6 +50,36 @@ export function headersOf(abi: string): string {
   return `/usr/src/linux-headers-6.1.0-${abi}-amd64`;
 }
 
+/** $CACHE/trixie/trixie.env, written by scripts/fetch-trixie and completed by scripts/trixie-chroot. */
+export interface TrixieEnv {
+  TRIXIE_RELEASE: string;
+  TRIXIE_HEADERS: string;
+  TRIXIE_MODULES: string;
+  TRIXIE_HEADERS_DEB: string;
+  TRIXIE_IMAGE_DEB: string;
+  TRIXIE_CHROOT: string;
+  /** `<other release>,<TRIXIE_RELEASE>`: the two 6.12 ABIs whose headers are installed in the chroot. */
+  TRIXIE_ABIS: string;
+  TRIXIE_OTHER_RELEASE: string;
+}
+
+export function readTrixieEnv(): TrixieEnv {
+  const f = join(CACHE, 'trixie', 'trixie.env');
+  if (!existsSync(f)) throw new Error(`${f} missing: run scripts/fetch-trixie and scripts/trixie-chroot (npm run test:kernel does)`);
+  const env: Record<string, string> = {};
+  for (const l of readFileSync(f, 'utf8').split('\n')) {
+    const m = /^(\w+)=(.*)$/.exec(l);
+    if (m) env[m[1]] = m[2];
+  }
+  if (!env.TRIXIE_CHROOT) throw new Error(`${f}: no TRIXIE_CHROOT: run scripts/trixie-chroot (npm run test:kernel does)`);
+  return env as unknown as TrixieEnv;
+}
+
+/** A 6.12 header tree of the trixie chroot, as the host sees it. */
+export function trixieHeadersOf(env: TrixieEnv, release: string): string {
+  return join(env.TRIXIE_CHROOT, 'usr', 'src', `linux-headers-${release}`);
+}
+
 export function listCases(): string[] {
   return readdirSync(SAMPLES, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(SAMPLES, d.name, 'Kbuild')))
@@ -73,7 +103,8 @@ export interface OracleFinding {
 
 export interface OracleRun {
   case: string;
-  abi: number;
+  /** 6.1: the ABI number; 6.12: the release (the oracle/ folder's name). */
+  abi: number | string;
   release: string;
   headers: string;
   mode: OracleMode;

@@ -1,27 +1,44 @@
 /**
- * Differential test against the REAL modpost of Debian's 6.1 kernels.
+ * Differential test against the REAL modpost of Debian's 6.1 and 6.12 kernels.
  *
- * For every sample (samples/modules/<case>) × ABI (oldest and newest 6.1 ABI apt offers) × mode
- * (normal, KBUILD_MODPOST_WARN=1), scripts/kbuild-oracle.mjs (run by this suite's globalSetup) built the
- * case with the real kbuild and recorded modpost's messages. Here ksymcheck checks the same `<mod>.o`
+ * For every sample (samples/modules/<case>) × header tree (the oldest and newest 6.1 ABI apt offers; the
+ * two 6.12 ABIs of the trixie chroot, scripts/trixie-chroot) × mode (normal, KBUILD_MODPOST_WARN=1),
+ * scripts/kbuild-oracle.mjs (run by this suite's globalSetup) built the case with the real kbuild and
+ * recorded modpost's messages. Here ksymcheck checks the same `<mod>.o`
  * files modpost read (and the `.ko` where one was produced) against the same header tree, and the sets
  * of (rule, severity, symbol, module) must be equal: no miss, no extra.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { check } from '../../src/index.js';
+import { readModule } from '../../src/module/read.js';
 import {
   diffKeys,
   formatDiff,
   headersOf,
   key,
   listCases,
+  normModule,
   readAbisEnv,
   readOracle,
+  readSymvers,
+  readTrixieEnv,
+  trixieHeadersOf,
   type OracleMode,
   type OracleRun,
 } from './env.js';
 
 const env = readAbisEnv();
-const ABIS = [...new Set([env.OLD_ABI, env.NEW_ABI])];
+const trixie = readTrixieEnv();
+/** `abi` names the oracle/ folder; `headers` is the tree ksymcheck reads (for 6.12, inside the chroot). */
+const TREES = [
+  ...[...new Set([env.OLD_ABI, env.NEW_ABI])].map((abi) => ({ name: `linux-headers-6.1.0-${abi}-amd64`, abi, headers: headersOf(abi) })),
+  ...[...new Set(trixie.TRIXIE_ABIS.split(','))].map((release) => ({
+    name: `linux-headers-${release}`,
+    abi: release,
+    headers: trixieHeadersOf(trixie, release),
+  })),
+];
 const CASES = listCases();
 const MODES: OracleMode[] = ['normal', 'warn'];
 
@@ -46,9 +63,7 @@ function context(o: OracleRun): string {
   return [`$ ${o.command}  (exit ${o.exitCode})`, 'modpost stderr:', ...o.stderr.trimEnd().split('\n').map((l) => `  | ${l}`)].join('\n');
 }
 
-describe.each(ABIS)('modpost of linux-headers-6.1.0-%s-amd64', (abi) => {
-  const headers = headersOf(abi);
-
+describe.each(TREES)('modpost of $name', ({ abi, headers }) => {
   test('the oracle understood every line modpost printed (no rule "unknown")', () => {
     const unknown = CASES.flatMap((c) =>
       MODES.flatMap((m) =>
@@ -81,9 +96,40 @@ describe.each(ABIS)('modpost of linux-headers-6.1.0-%s-amd64', (abi) => {
     expect(result.modules.some((m) => m.verdict === 'fail')).toBe(modpostFailed);
   });
 
+  // The exports ksymcheck reads from each module modpost wrote to the build's Module.symvers (written only
+  // when modpost passes): from the `.o` (6.1: __ksymtab* entries; 6.12: only `.export_symbol` markers,
+  // no CRC yet) and from the `.ko` (__ksymtab* from the generated .mod.c, CRCs in __kcrctab*).
+  // (Every passing run writes one, empty when nothing is exported: those runs are left out.)
+  const exporting = CASES.flatMap((caseName) =>
+    MODES.map((mode) => ({ caseName, mode, o: readOracle(abi, caseName, mode) })).filter(
+      ({ o }) => o.exitCode === 0 && existsSync(join(o.buildDir, 'Module.symvers')) && readSymvers(join(o.buildDir, 'Module.symvers')).size > 0,
+    ),
+  );
+  test('the passing runs with exports are those of the exporting samples', () => {
+    expect([...new Set(exporting.map((r) => r.caseName))]).toEqual(['dup-base', 'dup-user', 'export-marker-clean', 'prop-pair']);
+  });
+  test.each(exporting.map(({ caseName, mode }) => ({ caseName, mode })))('$caseName ($mode): exports of .o and .ko = the Module.symvers modpost wrote', async ({ caseName, mode }) => {
+    const o = readOracle(abi, caseName, mode);
+    const symvers = [...readSymvers(join(o.buildDir, 'Module.symvers')).values()];
+    const theirs = (crc: boolean) =>
+      symvers.map((r) => `${normModule(r.owner)} ${r.name} ${r.type} ${r.namespace || '-'} ${crc ? r.crc.toString(16) : '-'}`).sort();
+    for (const kind of ['o', 'ko'] as const) {
+      const ours: string[] = [];
+      for (const m of o.modules) {
+        const path = kind === 'o' ? m.o : m.ko;
+        expect(path).not.toBeNull();
+        const facts = await readModule(path!);
+        for (const e of facts.exports)
+          ours.push(`${m.name} ${e.name} ${e.type} ${e.namespace || '-'} ${kind === 'ko' && e.crc !== null ? e.crc.toString(16) : '-'}`);
+      }
+      expect({ kind, exports: ours.sort() }).toEqual({ kind, exports: theirs(kind === 'ko') });
+    }
+  });
+
   // Finding.message is "the exact line modpost prints": given the very `<mod>.o` paths modpost read, the
-  // texts must match too (6.1 prints the bare `name.ko` in the GPL and namespace messages, but the full
-  // path in the unresolved, missing-licence and exported-twice ones). Prefixes `ERROR: modpost: ` are
+  // texts must match too (6.1 and 6.12 print the bare `name.ko` in the GPL and namespace messages, but the
+  // full path in the unresolved, missing-licence and exported-twice ones; for 6.12 the oracle gives the
+  // paths modpost printed inside the chroot as the host sees them). Prefixes `ERROR: modpost: ` are
   // ignored on both sides; modpost's `suppressed N…` line is expected as a finding's message too.
   const PREFIX = /^(WARNING|ERROR|FATAL): modpost: /;
   test.each(rowsFor(abi).filter((r) => r.kind === 'o'))('$caseName ($mode, .o): message text', async ({ caseName, mode }) => {
