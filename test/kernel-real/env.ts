@@ -289,17 +289,22 @@ function parseReadelf(text: string, files: string[], out: Map<string, RawKo>): v
   flush();
 }
 
-export function findKos(dir: string): string[] {
+/** The files under `dir` whose name matches `re`, sorted. */
+export function findFiles(dir: string, re: RegExp): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ko')) out.push(p);
+      else if (re.test(e.name)) out.push(p);
     }
   };
   walk(dir);
   return out.sort();
+}
+
+export function findKos(dir: string): string[] {
+  return findFiles(dir, /\.ko$/);
 }
 
 export interface UndefinedSymbol {

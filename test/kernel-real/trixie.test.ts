@@ -5,11 +5,11 @@
  * check against. Counts come from the file system and readelf, not from ksymcheck.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check } from '../../src/check.js';
 import { xzCheckOf } from '../../src/module/decompress.js';
-import { CACHE, REPO } from './env.js';
+import { CACHE, REPO, findFiles } from './env.js';
 
 const envFile = join(CACHE, 'trixie', 'trixie.env');
 if (!existsSync(envFile)) throw new Error(`${envFile} missing: run scripts/fetch-trixie (npm run test:kernel does)`);
@@ -21,18 +21,9 @@ const env = Object.fromEntries(
 );
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
 
-function files(dir: string, re: RegExp): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...files(p, re));
-    else if (re.test(e.name)) out.push(p);
-  }
-  return out.sort();
-}
 
 describe(`Debian 13's ${env.TRIXIE_RELEASE}`, () => {
-  const kos = files(env.TRIXIE_MODULES, /\.ko(\.(gz|xz|zst))?$/);
+  const kos = findFiles(env.TRIXIE_MODULES, /\.ko(\.(gz|xz|zst))?$/);
 
   test('every module of the image is a .ko.xz with a CRC32 check (what the kernel’s own XZ decoder takes)', () => {
     expect(kos.length).toBeGreaterThan(4000);
