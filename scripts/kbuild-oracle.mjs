@@ -227,11 +227,11 @@ function targetTrees(target, abis) {
       const headers = `/usr/src/linux-headers-${release}`;
       const hostHeaders = join(chroot, headers);
       if (!existsSync(join(hostHeaders, 'Module.symvers'))) throw new Error(`${hostHeaders} missing: run scripts/trixie-chroot`);
-      const abi = release.replace(/^6\.12\.(\d+)\+deb13.*$/, '$1');
       return {
         abi: release, release, headers, hostHeaders, buildRoot: join(chroot, 'ksymcheck-oracle', release), chroot,
         headersVersion: dpkgVersion(`linux-headers-${release}`, chroot),
-        kbuildVersion: dpkgVersion(`linux-kbuild-6.12.${abi}+deb13`, chroot),
+        // one linux-kbuild-<abi> per ABI in trixie (6.12.117+deb13-amd64 → linux-kbuild-6.12.117+deb13)
+        kbuildVersion: dpkgVersion(`linux-kbuild-${release.replace(/-amd64$/, '')}`, chroot),
       };
     });
   }

@@ -75,6 +75,32 @@ describe('6.1: namespaces', () => {
   });
 });
 
+describe('6.16: a 6.5+ exporter (.export_symbol markers in the .o, __ksymtab* from its .mod.c in the .ko) and a Proprietary user', () => {
+  const MARKER = (ext: string) => sample('v6', 'markers', 'export-marker', `export-marker.${ext}`);
+  const USER = (ext: string) => sample('v6', 'markers', 'marker-user', `marker-user.${ext}`);
+  // modpost's check_exports(): per imported symbol, the namespace first, then the GPL check; the plain
+  // marker_plain_fn is fine. Its .symtab order: marker_plain_fn, marker_gpl_fn, marker_ns_fn.
+  const WANT = [
+    'marker-user build error gpl-only marker_gpl_fn',
+    'marker-user build error namespace-not-imported marker_ns_fn',
+    'marker-user build error gpl-only marker_ns_fn',
+  ];
+  test.each([
+    ['.o', 'o'],
+    ['.ko', 'ko'],
+  ])('exporter and user as %s: the two GPL-only symbols and the namespace, nothing on the plain export', async (_how, ext) => {
+    const r = await check({ kernel: K616(), modules: [MARKER(ext), USER(ext)], stage: 'build' });
+    expect(reportSchema.parse(r)).toEqual(r);
+    expect(r.errors).toEqual([]);
+    // the .o is named after its file, the .ko by its .modinfo name= (export_marker)
+    expect(r.modules.map((m) => `${m.name.replace(/_/g, '-')} ${m.verdict}`)).toEqual(['export-marker pass', 'marker-user fail']);
+    const got = r.modules.flatMap((m) => m.findings.map((f) => `${m.name.replace(/_/g, '-')} ${f.stage} ${f.severity} ${f.rule} ${f.symbol}`));
+    expect(got.sort()).toEqual([...WANT].sort());
+    const ns = r.modules[1].findings.find((f) => f.rule === 'namespace-not-imported')!;
+    expect(ns.evidence).toMatchObject({ namespace: 'MARKER_NS', exportType: 'EXPORT_SYMBOL_GPL' });
+  });
+});
+
 describe('6.1: the ZFS story (inline kernel_fpu_begin() → GPL-only kernel_fpu_begin_mask)', () => {
   test('fpu-user ("Dual CDDL/GPL"): gpl-only for kernel_fpu_begin_mask and kernel_fpu_end, build and load', async () => {
     const r = await checkOne(K61(), KO('fpu-user'));

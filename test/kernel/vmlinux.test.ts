@@ -189,7 +189,7 @@ describe('exports recorded in modules', () => {
   });
 
   test('export-marker.o (6.5+): the .export_symbol markers, licence and namespace', async () => {
-    const m = await readModule(MOD('export-marker', 'export-marker.o'));
+    const m = await readModule(sample('v6', 'markers', 'export-marker', 'export-marker.o'));
     // the GPL marker is at offset 0 of .export_symbol
     expect(m.exports).toEqual([
       { name: 'marker_gpl_fn', type: 'EXPORT_SYMBOL_GPL', namespace: '', crc: null },
@@ -197,6 +197,27 @@ describe('exports recorded in modules', () => {
       { name: 'marker_ns_fn', type: 'EXPORT_SYMBOL_GPL', namespace: 'MARKER_NS', crc: null },
     ]);
     expect(m.licenses).toEqual(['GPL']);
+  });
+
+  test('export-marker.ko (6.5+): the __ksymtab*/__kcrctab* of its .mod.c = the Module.symvers written for it; no .export_symbol left', async () => {
+    const o = sample('v6', 'markers', 'export-marker', 'export-marker.o');
+    const ko = sample('v6', 'markers', 'export-marker', 'export-marker.ko');
+    expect(sectionSizes(o).has('.export_symbol')).toBe(true);
+    expect(sectionSizes(o).has('__ksymtab')).toBe(false);
+    expect(sectionSizes(ko).has('.export_symbol')).toBe(false);
+    expect(sectionSizes(ko).get('__ksymtab_gpl')).toBe(2 * 12);
+    const m = await readModule(ko);
+    // Module.symvers as build-samples' modpost stand-in wrote it (its owner is the module, not vmlinux)
+    const symvers = readFileSync(sample('v6', 'markers', 'export-marker', 'Module.symvers'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.split('\t'))
+      .map(([crc, name, , type, namespace]): Row => ({ name, type: type as Row['type'], namespace, crc: parseInt(crc, 16) }))
+      .sort(byName);
+    expect(symvers.map((r) => r.name)).toEqual(['marker_gpl_fn', 'marker_ns_fn', 'marker_plain_fn']);
+    expect(rows(m.exports)).toEqual(symvers);
+    // the .o: the same exports from the markers, without CRCs
+    expect(rows((await readModule(o)).exports)).toEqual(symvers.map((r) => ({ ...r, crc: null })));
   });
 
   test('ext-versions.ko: __version_ext_crcs/__version_ext_names, no __versions', async () => {

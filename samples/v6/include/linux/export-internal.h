@@ -17,6 +17,30 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 
+/*
+ * KSYMTAB_FUNC()/KSYMTAB_DATA(): as in 6.12 (6.5+, ddb5cdbafaaa), what modpost
+ * writes into <mod>.mod.c for every .export_symbol marker of the module: the
+ * __ksymtab_strings name and namespace and the PREL32 struct kernel_symbol
+ * in ___ksymtab[_gpl]+<name> (x86_64: KSYM_FUNC(name) is the name itself).
+ */
+#define __KSYMTAB(name, sym, sec, ns)						\
+	asm("	.section \"__ksymtab_strings\",\"aMS\",%progbits,1"	"\n"	\
+	    "__kstrtab_" #name ":"					"\n"	\
+	    "	.asciz \"" #name "\""					"\n"	\
+	    "__kstrtabns_" #name ":"					"\n"	\
+	    "	.asciz \"" ns "\""					"\n"	\
+	    "	.previous"						"\n"	\
+	    "	.section \"___ksymtab" sec "+" #name "\", \"a\""	"\n"	\
+	    "	.balign	4"						"\n"	\
+	    "__ksymtab_" #name ":"					"\n"	\
+	    "	.long	" #sym "- ."					"\n"	\
+	    "	.long	__kstrtab_" #name "- ."			"\n"	\
+	    "	.long	__kstrtabns_" #name "- ."			"\n"	\
+	    "	.previous"						"\n")
+
+#define KSYMTAB_FUNC(name, sec, ns)	__KSYMTAB(name, name, sec, ns)
+#define KSYMTAB_DATA(name, sec, ns)	__KSYMTAB(name, name, sec, ns)
+
 #define SYMBOL_CRC(sym, crc, sec)   \
 	asm(".section \"___kcrctab" sec "+" #sym "\",\"a\""	"\n" \
 	    ".balign 4"						"\n" \
