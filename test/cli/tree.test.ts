@@ -50,7 +50,8 @@ d('module trees', () => {
   });
 
   test('check(): compressed modules read like plain ones; the CRC64 .ko.xz fails xz-check on a 6.6 kernel', async () => {
-    const r = await check({ kernel: SYMVERS, kernelVersion: '6.6', modules: [tree], stage: 'load' });
+    // (a kmod with every decompressor: rule kmod-decompress has nothing to say, below it has)
+    const r = await check({ kernel: SYMVERS, kernelVersion: '6.6', modules: [tree], stage: 'load', kmodFeatures: '+ZSTD +XZ +ZLIB' });
     expect(reportSchema.parse(r)).toEqual(r);
     expect(r.errors).toEqual([]);
     expect(r.modules).toHaveLength(5);
@@ -88,6 +89,28 @@ d('module trees', () => {
     for (const f of ['.config', join('include', 'config', 'auto.conf')]) appendFileSync(join(kdir, f), '# CONFIG_MODULE_COMPRESS_XZ is not set\nCONFIG_MODULE_COMPRESS_ZSTD=y\n');
     const zstdKernel = await check({ kernel: kdir, kernelVersion: '6.6', modules: [crc64], stage: 'load' });
     expect(zstdKernel.modules[0].findings.filter((f) => f.rule === 'xz-check')).toEqual([]);
+  });
+
+  test('kmod-decompress follows the kernel and kmod: the format the kernel decompresses, or the libraries kmod has', async () => {
+    const gz = join(DIR, 'gz', 'libafs.ko.gz');
+    const zst = join(DIR, 'zst', 'libafs.ko.zst');
+    const xz32 = join(DIR, 'xz-crc32', 'libafs.ko.xz');
+    const kmod = (r: Awaited<ReturnType<typeof check>>) => r.modules.map((m) => m.findings.filter((f) => f.rule === 'kmod-decompress').map((f) => [f.severity, f.evidence.errno, f.evidence.stopsLoad]));
+    const noDecompress = join(SEED, 'kernels', '4.18'); // a .config without module decompression
+    // kmod unknown: a .ko.gz is a warning (Debian's kmod has no zlib), .ko.xz and .ko.zst nothing
+    expect(kmod(await check({ kernel: noDecompress, kernelVersion: '6.6', modules: [gz, zst, xz32], stage: 'load' }))).toEqual([[['warning', -38, false]], [], []]);
+    // Debian's kmod (+ZSTD +XZ -ZLIB), kernel without in-kernel decompression: the .ko.gz fails with ENOSYS, and nothing else is found
+    const debian = await check({ kernel: noDecompress, kernelVersion: '6.6', modules: [gz, zst], stage: 'load', kmodFeatures: '+ZSTD +XZ -ZLIB +OPENSSL' });
+    expect(kmod(debian)).toEqual([[['error', -38, true]], []]);
+    expect(debian.modules[0].findings).toHaveLength(1);
+    expect(debian.modules[0].findings[0].message).toBe(`insmod: ERROR: could not insert module ${gz}: Function not implemented`);
+    expect(kmod(await check({ kernel: noDecompress, kernelVersion: '6.6', modules: [zst], stage: 'load', kmodFeatures: '-ZSTD +XZ' }))).toEqual([[['error', -38, true]]]);
+    // a kernel that decompresses gzip itself: kmod's libraries do not matter (from 5.17 on)
+    const kdir = join(tree, 'kernel-gzip');
+    cpSync(noDecompress, kdir, { recursive: true });
+    for (const f of ['.config', join('include', 'config', 'auto.conf')]) appendFileSync(join(kdir, f), 'CONFIG_MODULE_DECOMPRESS=y\nCONFIG_MODULE_COMPRESS_GZIP=y\n');
+    expect(kmod(await check({ kernel: kdir, kernelVersion: '6.6', modules: [gz], stage: 'load', kmodFeatures: '-ZLIB' }))).toEqual([[]]);
+    expect(kmod(await check({ kernel: kdir, kernelVersion: '5.16', modules: [gz], stage: 'load', kmodFeatures: '-ZLIB' }))).toEqual([[['error', -38, true]]]);
   });
 
   test('CLI: a tree with compressed modules; no progress output on a pipe, with or without --quiet', () => {
