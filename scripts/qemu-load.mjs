@@ -4,7 +4,7 @@
  * module with finit_module(2), and report the errno and what the kernel logged.
  *
  *   node scripts/qemu-load.mjs setup
- *       apt-get installs qemu-system-x86 and busybox-static when missing; builds the guest's /init
+ *       apt-get installs qemu-system-x86, busybox-static (and xz-utils, zstd, gzip) when missing; builds the guest's /init
  *       (scripts/qemu/finit.c, gcc -static) into $KSYMCHECK_CACHE/qemu/.
  *   node scripts/qemu-load.mjs build <case> <headers dir> [--extra-symbols F] [--edit drop:SYM | --edit type:SYM=TYPE | --edit ns:SYM=NS]...
  *       builds samples/modules/<case> with the real kbuild of <headers dir> into
@@ -68,6 +68,10 @@ export function setup() {
   if (!has('qemu-system-x86_64')) missing.push('qemu-system-x86');
   if (!has('busybox') || !existsSync('/bin/busybox')) missing.push('busybox-static');
   if (!has('gcc')) missing.push('gcc', 'libc6-dev');
+  // the compression tools that make the compressed cases (test/kernel-real/qemu-kmod.test.ts)
+  if (!has('xz')) missing.push('xz-utils');
+  if (!has('zstd')) missing.push('zstd');
+  if (!has('gzip')) missing.push('gzip');
   if (missing.length) aptInstall(missing);
   mkdirSync(OUT, { recursive: true });
   return buildInit('finit', join(OUT, 'init'));

@@ -41,6 +41,8 @@ export interface Decompressed {
   data: Buffer;
   compression: Compression;
   xzCheck?: XzCheck;
+  /** zstd: the Frame_Content_Size of the first frame, null when not recorded. */
+  zstdContentSize?: number | null;
 }
 
 /**
@@ -504,6 +506,7 @@ async function decodeInto(kind: Compression, input: Buffer, path: string, limit:
 }
 
 function result(kind: Compression, input: Buffer, data: Buffer): Decompressed {
+  if (kind === 'zstd') return { data, compression: kind, zstdContentSize: zstdFrames(input)?.[0]?.contentSize ?? null };
   return { data, compression: kind, ...(kind === 'xz' ? { xzCheck: xzCheckOf(input) } : {}) };
 }
 

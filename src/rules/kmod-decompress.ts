@@ -14,10 +14,14 @@
  * `+ZSTD +XZ -ZLIB`, so a `.ko.gz` on a kernel whose own format is not gzip (Debian's: none in 6.1, xz in
  * 6.12) cannot be loaded there (test/kernel-real/qemu-kmod.test.ts).
  *
- * kmod is user space, not part of the kernel build: `CheckOptions.kmodFeatures` (--kmod-features, the
- * feature line of `kmod --version`) says which libraries it has. Unknown, a `.ko.gz` that kmod would
- * decompress gets a warning (the zlib-less kmod is the common one); xz and zstd, which every
- * distribution's kmod has, get nothing.
+ * kmod 34 ("libkmod: use bufferless zstd decompression") decompresses zstd in one call into a buffer of
+ * the first frame's Frame_Content_Size and refuses a file whose first frame records none (zstd writing to a
+ * pipe; kbuild's `zstd -T0 --rm -f -q` of a file records it): `zstd: Failed to determine decompression size`,
+ * EINVAL ("Invalid parameters"); kmod up to 33 streamed and took it. The kernel's own zstd decoder streams.
+ *
+ * kmod is user space, not part of the kernel build: `CheckOptions.kmod` (--kmod "$(kmod --version)") says
+ * its version and libraries. Unknown, a `.ko.gz` that kmod would decompress, and such a `.ko.zst`, get a
+ * warning (the zlib-less kmod and kmod 34 are the common ones); xz and other zstd files get nothing.
  */
 import type { Compression } from '../module/decompress.js';
 import type { Finding, Rule, RuleContext } from './types.js';
@@ -43,14 +47,53 @@ export function kernelDecompresses(ctx: RuleContext, format: Compression): boole
   return configEnabled(ctx, 'CONFIG_MODULE_DECOMPRESS') && configEnabled(ctx, CONFIG_OF[format]);
 }
 
-/** Whether kmod has each format's decompressor, from the feature line of `kmod --version` (`+ZSTD +XZ -ZLIB +OPENSSL`). */
-export function parseKmodFeatures(line: string): Partial<Record<Compression, boolean>> {
-  const out: Partial<Record<Compression, boolean>> = {};
+/** EINVAL: what libkmod 34 returns for a zstd frame of unknown size. */
+const EINVAL = 22;
+
+/** What `kmod --version` says: the version (`kmod version 34.2`) and, per format, whether it has the decompressor (`+ZSTD +XZ -ZLIB`). */
+export function parseKmodVersion(text: string): { version?: number; has: Partial<Record<Compression, boolean>> } {
+  const has: Partial<Record<Compression, boolean>> = {};
   for (const [format, name] of Object.entries(KMOD_FEATURE) as Array<[Compression, string]>) {
-    const m = new RegExp(`(^|\\s)([+-])${name}(\\s|$)`).exec(line);
-    if (m) out[format] = m[2] === '+';
+    const m = new RegExp(`(^|\\s)([+-])${name}(\\s|$)`).exec(text);
+    if (m) has[format] = m[2] === '+';
   }
-  return out;
+  const v = /kmod version (\d+)/.exec(text);
+  return { ...(v ? { version: Number(v[1]) } : {}), has };
+}
+
+interface Failure {
+  sure: boolean;
+  errno: number;
+  message: string;
+  alsoPrints?: string;
+  why: string;
+}
+
+/** Why kmod cannot decompress the module in user space (sure: an error; else a warning), or undefined. */
+function userSpaceFailure(ctx: RuleContext, format: Compression, inKernel: boolean | undefined): Failure | undefined {
+  const given = ctx.options.kmod;
+  const kmod = given === undefined ? undefined : parseKmodVersion(given);
+  const has = kmod?.has[format];
+  const insmod = (what: string) => `insmod: ERROR: could not insert module ${ctx.module.path}: ${what}`;
+  if (has === false || (has === undefined && format === 'gzip')) {
+    return {
+      sure: has === false && inKernel === false,
+      errno: -ENOSYS,
+      message: insmod('Function not implemented'),
+      why: has === false ? `kmod has no ${KMOD_FEATURE[format]} (kmod --version: -${KMOD_FEATURE[format]})` : `a kmod built without ${KMOD_FEATURE[format]} (Debian's and Ubuntu's: \`kmod --version\` says -${KMOD_FEATURE[format]}) cannot`,
+    };
+  }
+  const size = ctx.module.zstdContentSize;
+  if (format === 'zstd' && (size === null || size === 0) && (kmod?.version === undefined || kmod.version >= 34)) {
+    return {
+      sure: kmod?.version !== undefined && inKernel === false,
+      errno: -EINVAL,
+      message: 'insmod: ERROR: zstd: Failed to determine decompression size',
+      alsoPrints: insmod('Invalid parameters'),
+      why: `its first zstd frame records no content size, which kmod 34 and later need (${kmod?.version !== undefined ? `kmod ${kmod.version}` : 'kmod version unknown'}; up to 33 kmod streamed)`,
+    };
+  }
+  return undefined;
 }
 
 function check(ctx: RuleContext): Finding[] {
@@ -58,27 +101,26 @@ function check(ctx: RuleContext): Finding[] {
   if (!format) return [];
   const inKernel = kernelDecompresses(ctx, format);
   if (inKernel === true) return [];
-  const features = ctx.options.kmodFeatures;
-  const has = features === undefined ? undefined : parseKmodFeatures(features)[format];
-  if (has === true || (has === undefined && format !== 'gzip')) return [];
-  const sure = has === false && inKernel === false;
+  const fail = userSpaceFailure(ctx, format, inKernel);
+  if (!fail) return [];
   const kernelSays = inKernel === false ? `the kernel does not decompress ${format} (${atLeast(ctx.version, '5.17') ? `no CONFIG_MODULE_DECOMPRESS=y with ${CONFIG_OF[format]}=y` : 'in-kernel module decompression came in 5.17'})` : 'no .config tells whether the kernel decompresses it';
-  const kmodSays = has === false ? `kmod has no ${KMOD_FEATURE[format]} (kmod --version: -${KMOD_FEATURE[format]})` : `a kmod built without ${KMOD_FEATURE[format]} (Debian's and Ubuntu's: \`kmod --version\` says -${KMOD_FEATURE[format]}) cannot`;
+  const fix = format === 'zstd' && fail.errno === -EINVAL ? 'recompress from a file, as kbuild does (zstd -T0 --rm -f -q foo.ko), so that the frame records its size' : format === 'gzip' ? "recompress with the kernel's own format (/sys/module/compression) or xz --check=crc32 --lzma2=dict=1MiB" : `use a kmod built with ${KMOD_FEATURE[format]}`;
   return [
     finding(ctx, {
       rule: 'kmod-decompress',
       stage: 'load',
-      severity: sure ? 'error' : 'warning',
-      message: `insmod: ERROR: could not insert module ${ctx.module.path}: Function not implemented`,
-      hint: `${kernelSays}, so kmod decompresses it in user space; ${kmodSays}: ${format === 'gzip' ? 'recompress with the kernel\'s own format (/sys/module/compression) or xz --check=crc32 --lzma2=dict=1MiB' : `use a kmod built with ${KMOD_FEATURE[format]}`}`,
+      severity: fail.sure ? 'error' : 'warning',
+      message: fail.message,
+      hint: `${kernelSays}, so kmod decompresses it in user space; ${fail.why}: ${fix}`,
       evidence: {
         compression: format,
         kernelDecompresses: inKernel === undefined ? 'unknown (no .config)' : inKernel,
-        kmodFeatures: features ?? 'unknown (--kmod-features)',
+        kmod: ctx.options.kmod?.replace(/\s*\n\s*/g, ' ') ?? 'unknown (--kmod)',
         decompressedBy: 'kmod (user space)',
-        errno: -ENOSYS,
+        ...(fail.alsoPrints ? { alsoPrints: fail.alsoPrints } : {}),
+        errno: fail.errno,
         kernelPrints: false,
-        stopsLoad: sure,
+        stopsLoad: fail.sure,
       },
       references: [],
     }),
@@ -106,12 +148,14 @@ export const kmodDecompressInfo: RuleInfo = {
     'otherwise it decompresses it itself and calls init_module(). A kmod built without the library ' +
     '(`kmod --version`: -ZLIB, -XZ, -ZSTD) fails with ENOSYS and the kernel never sees the module. ' +
     'Debian\'s kmod is built without zlib: a .ko.gz does not load on Debian\'s kernels. Error when ' +
-    '--kmod-features says the library is missing and the .config says the kernel does not decompress the ' +
-    'format; a warning for a .ko.gz when either is unknown.',
+    '--kmod says the library is missing and the .config says the kernel does not decompress the ' +
+    'format; a warning for a .ko.gz when either is unknown. kmod 34+ also refuses a .ko.zst whose first ' +
+    'frame records no content size (EINVAL), which kmod up to 33 and the kernel took.',
   source: 'kernel/module/decompress.c: compression_show() (/sys/module/compression); kmod libkmod/libkmod-module.c: do_finit_module(), do_init_module(); libkmod/libkmod-internal-file.h',
   versions: [
-    { stage: 'load', versions: 'all versions', condition: 'the kernel does not decompress the format and --kmod-features lacks it', severity: 'error', message: 'insmod: ERROR: could not insert module %s: Function not implemented' },
+    { stage: 'load', versions: 'all versions', condition: 'the kernel does not decompress the format and --kmod lacks its library', severity: 'error', message: 'insmod: ERROR: could not insert module %s: Function not implemented' },
     { stage: 'load', versions: 'all versions', condition: '.ko.gz, and the kmod or the .config unknown', severity: 'warning', message: 'insmod: ERROR: could not insert module %s: Function not implemented' },
+    { stage: 'load', versions: 'all versions', condition: 'kmod 34+, a .ko.zst whose first frame records no content size, the kernel not decompressing zstd', severity: 'error', message: 'insmod: ERROR: zstd: Failed to determine decompression size' },
   ],
   fix: 'Compress the module as the kernel does (/sys/module/compression; kbuild: xz --check=crc32 --lzma2=dict=1MiB, or zstd), or install it uncompressed.',
   docs: rulesDocSection('kmod-decompress'),

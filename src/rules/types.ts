@@ -53,10 +53,11 @@ export interface CheckOptions {
   /** The module is built out of tree (M=): ≤5.1 undefined symbols are warnings. Default true. */
   external: boolean;
   /**
-   * The feature line of the kmod that loads the modules (`kmod --version`: `+ZSTD +XZ -ZLIB +OPENSSL`): which
-   * formats it can decompress in user space (rule kmod-decompress). Undefined: unknown.
+   * What `kmod --version` says of the kmod that loads the modules (`kmod version 34.2` and the feature line
+   * `+ZSTD +XZ -ZLIB +OPENSSL`, either or both): its version and which formats it can decompress in user
+   * space (rule kmod-decompress). Undefined: unknown.
    */
-  kmodFeatures?: string;
+  kmod?: string;
 }
 
 /** Everything a rule may look at. Rules never read files. */

@@ -31,7 +31,7 @@ const FILES = {
 /** Facts as plain data with the path left out (the compressed copies live elsewhere). */
 function plain(f: ModuleFacts): unknown {
   for (const i of f.imports) void i.refs;
-  const { path: _p, compression: _c, xzCheck: _x, ...rest } = f;
+  const { path: _p, compression: _c, xzCheck: _x, zstdContentSize: _z, ...rest } = f;
   return JSON.parse(JSON.stringify({ ...rest, imports: f.imports.map((i) => ({ ...i })) }, (_k, v) => (v instanceof Map ? [...v] : v)));
 }
 
