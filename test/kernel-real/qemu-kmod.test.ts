@@ -50,7 +50,14 @@ const MODULE_INIT_COMPRESSED_FILE = 4;
  * The cases: an in-tree module (path under kernel/, no suffix) and how the test compresses it — the tool
  * reading a pipe, or (`file`) given the plain file and `-o`.
  */
-const CASES: Array<{ id: string; module: string; ext: string; tool?: string[]; file?: boolean }> = [
+interface Case {
+  id: string;
+  module: string;
+  ext: string;
+  tool?: string[];
+  file?: boolean;
+}
+const CASES: Case[] = [
   { id: 'xz-crc32', module: 'fs/nls/nls_ascii', ext: '.ko.xz', tool: ['xz', '--check=crc32', '--lzma2=dict=1MiB'] },
   { id: 'xz-crc64', module: 'fs/nls/nls_iso8859-1', ext: '.ko.xz', tool: ['xz', '--check=crc64'] },
   { id: 'xz-sha256', module: 'net/ipv4/tcp_highspeed', ext: '.ko.xz', tool: ['xz', '--check=sha256'] },
@@ -63,10 +70,12 @@ const CASES: Array<{ id: string; module: string; ext: string; tool?: string[]; f
 
 interface Kernel {
   name: string;
+  /** Cases beyond CASES: an out-of-tree sample built by the real 6.12 Kbuild (scripts/trixie-chroot), when there. */
+  extra: Case[];
   release: string;
   vmlinuz: string;
   headers: string;
-  /** The plain ELF bytes of an in-tree module (`module`: path under kernel/ without suffix). */
+  /** The plain ELF bytes of an in-tree module (`module`: path under kernel/ without suffix), or of an absolute path. */
   plain(module: string): Buffer;
 }
 
@@ -74,12 +83,21 @@ function trixie(): Kernel | undefined {
   const f = join(CACHE, 'trixie', 'trixie.env');
   if (!existsSync(f)) return undefined;
   const env = Object.fromEntries(readFileSync(f, 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string]));
+  // the kbuild oracle's build of samples/modules/dual-mit-gpl in the trixie chroot ($TRIXIE_CHROOT/ksymcheck-oracle/<release>/<case>.<mode>/)
+  const sample = env.TRIXIE_CHROOT ? join(env.TRIXIE_CHROOT, 'ksymcheck-oracle', env.TRIXIE_RELEASE, 'dual-mit-gpl.normal', 'dual_mit_gpl.ko') : '';
   return {
     name: "Debian 13's 6.12",
+    // a hand-made `xz foo.ko` (xz's default CRC64, as DKMS packages ship), then kbuild's own options
+    extra: existsSync(sample)
+      ? [
+          { id: 'kbuild-xz-crc64', module: sample, ext: '.ko.xz', tool: ['xz'] },
+          { id: 'kbuild-xz-crc32', module: sample, ext: '.ko.xz', tool: ['xz', '--check=crc32', '--lzma2=dict=1MiB'] },
+        ]
+      : [],
     release: env.TRIXIE_RELEASE,
     vmlinuz: join(CACHE, 'trixie', 'image', 'boot', `vmlinuz-${env.TRIXIE_RELEASE}`),
     headers: env.TRIXIE_HEADERS,
-    plain: (m) => execFileSync('xz', ['-dc', join(env.TRIXIE_MODULES, 'kernel', `${m}.ko.xz`)], { maxBuffer: 1 << 28 }),
+    plain: (m) => (m.startsWith('/') ? readFileSync(m) : execFileSync('xz', ['-dc', join(env.TRIXIE_MODULES, 'kernel', `${m}.ko.xz`)], { maxBuffer: 1 << 28 })),
   };
 }
 
@@ -87,6 +105,7 @@ function bookworm(): Kernel {
   const env = readAbisEnv();
   return {
     name: "Debian 12's 6.1",
+    extra: [],
     release: `6.1.0-${env.NEW_ABI}-amd64`,
     vmlinuz: join(env.NEW_IMAGE, 'boot', `vmlinuz-6.1.0-${env.NEW_ABI}-amd64`),
     headers: env.NEW_HEADERS,
@@ -98,8 +117,8 @@ function bookworm(): Kernel {
 function makeCases(k: Kernel): string[] {
   const dir = join(CACHE, 'qemu', 'kmod-cases', k.release);
   mkdirSync(dir, { recursive: true });
-  return CASES.map((c) => {
-    const file = join(dir, `${c.id}-${basename(c.module)}${c.ext}`);
+  return [...CASES, ...k.extra].map((c) => {
+    const file = join(dir, `${c.id}-${basename(c.module).replace(/\.ko$/, '')}${c.ext}`);
     const plain = k.plain(c.module);
     if (!c.tool) writeFileSync(file, plain);
     else if (!c.file) writeFileSync(file, execFileSync(c.tool[0], [...c.tool.slice(1), '-c'], { input: plain, maxBuffer: 1 << 28 }));
@@ -162,7 +181,7 @@ describe.each(KERNELS.map((k) => [k.name, k] as const))('compressed modules load
     expect(boot.compression).toBe(decompress && format ? { GZIP: 'gzip', XZ: 'xz', ZSTD: 'zstd' }[format] : 'absent');
   });
 
-  test.each(CASES.map((c, i) => [c.id, i] as const))('%s: kmod’s system call, errno and the kernel’s lines equal ksymcheck’s verdict', (id, i) => {
+  test.each([...CASES, ...k.extra].map((c, i) => [c.id, i] as const))('%s: kmod’s system call, errno and the kernel’s lines equal ksymcheck’s verdict', (id, i) => {
     const got = boot.loads[i];
     const want = reports[i];
     const errors = want.findings.filter((f) => f.severity === 'error');
