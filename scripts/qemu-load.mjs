@@ -4,7 +4,7 @@
  * module with finit_module(2), and report the errno and what the kernel logged.
  *
  *   node scripts/qemu-load.mjs setup
- *       apt-get installs qemu-system-x86 and busybox-static when missing; builds the guest's /init
+ *       apt-get installs qemu-system-x86, busybox-static (and xz-utils, zstd, gzip) when missing; builds the guest's /init
  *       (scripts/qemu/finit.c, gcc -static) into $KSYMCHECK_CACHE/qemu/.
  *   node scripts/qemu-load.mjs build <case> <headers dir> [--extra-symbols F] [--edit drop:SYM | --edit type:SYM=TYPE | --edit ns:SYM=NS]...
  *       builds samples/modules/<case> with the real kbuild of <headers dir> into
@@ -20,10 +20,19 @@
  *       one fresh boot (the kernel prints a taint message only the first time) loading the modules in the
  *       order given, prints JSON: [{ module, errno, errnoName, kmsg: [{ level, text }] }] per module —
  *       kmsg: the log records printed during its finit_module call.
+ *   node scripts/qemu-load.mjs kmod-setup
+ *       Debian 13's kmod (34) and the libraries it links or dlopen()s, `apt-get download`ed with
+ *       scripts/fetch-trixie's apt configuration and unpacked (never installed) into $KSYMCHECK_CACHE/qemu/kmod-trixie/.
+ *   node scripts/qemu-load.mjs kmod-load <vmlinuz> <module file>...
+ *       one fresh boot loading the files (.ko, .ko.xz, .ko.gz, .ko.zst) in the order given with that kmod's
+ *       `insmod` (guest /init: scripts/qemu/kmod-init.c), prints JSON: /sys/module/compression, `kmod --version`,
+ *       and per file insmod's exit status and output, the finit_module/init_module calls the kernel traced
+ *       (flags, errno), the errno and the kernel's log records.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,20 +51,30 @@ function aptInstall(pkgs) {
   }
 }
 
+/** A guest /init from scripts/qemu/<name>.c (gcc -static), rebuilt when its source or guest.h changed. */
+function buildInit(name, out) {
+  const dir = join(ROOT, 'scripts', 'qemu');
+  const src = join(dir, `${name}.c`);
+  const text = readFileSync(src, 'utf8') + readFileSync(join(dir, 'guest.h'), 'utf8');
+  if (!existsSync(out) || !existsSync(`${out}.c`) || readFileSync(`${out}.c`, 'utf8') !== text) {
+    execFileSync('gcc', ['-static', '-O2', '-Wall', '-o', out, src], { stdio: ['ignore', 'ignore', 'inherit'] });
+    writeFileSync(`${out}.c`, text);
+  }
+  return out;
+}
+
 export function setup() {
   const missing = [];
   if (!has('qemu-system-x86_64')) missing.push('qemu-system-x86');
   if (!has('busybox') || !existsSync('/bin/busybox')) missing.push('busybox-static');
   if (!has('gcc')) missing.push('gcc', 'libc6-dev');
+  // the compression tools that make the compressed cases (test/kernel-real/qemu-kmod.test.ts)
+  if (!has('xz')) missing.push('xz-utils');
+  if (!has('zstd')) missing.push('zstd');
+  if (!has('gzip')) missing.push('gzip');
   if (missing.length) aptInstall(missing);
   mkdirSync(OUT, { recursive: true });
-  const init = join(OUT, 'init');
-  const src = join(ROOT, 'scripts', 'qemu', 'finit.c');
-  if (!existsSync(init) || readFileSync(src, 'utf8') !== (existsSync(`${init}.c`) ? readFileSync(`${init}.c`, 'utf8') : '')) {
-    execFileSync('gcc', ['-static', '-O2', '-Wall', '-o', init, src], { stdio: ['ignore', 'ignore', 'inherit'] });
-    copyFileSync(src, `${init}.c`);
-  }
-  return init;
+  return buildInit('finit', join(OUT, 'init'));
 }
 
 /** Module.symvers with the facts modpost would refuse edited away (see the header). */
@@ -104,18 +123,20 @@ export function build(kase, headers, edits = [], extraSymbols) {
   return { dir, release, status: r.status, stderr: r.stderr, kos };
 }
 
-/** One boot: the modules alone in an initramfs (/m/NN-<name>.ko, loaded in that order) with the loader as /init. */
-export function load(vmlinuz, ...kos) {
-  const init = setup();
+/**
+ * One boot of `vmlinuz` with an initramfs of `init` as /init, the files of `tree` (a directory, or none)
+ * and the modules as /m/NN-<name> (loaded in that order); the console's lines up to KSYMCHECK-END.
+ */
+function boot(vmlinuz, init, tree, kos) {
   const tmp = join(OUT, 'boot', `${process.pid}-${basename(kos[0])}`);
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(join(tmp, 'root', 'dev'), { recursive: true });
-  mkdirSync(join(tmp, 'root', 'proc'));
-  mkdirSync(join(tmp, 'root', 'm'));
-  copyFileSync(init, join(tmp, 'root', 'init'));
-  chmodSync(join(tmp, 'root', 'init'), 0o755);
-  kos.forEach((ko, i) => copyFileSync(ko, join(tmp, 'root', 'm', `${String(i).padStart(2, '0')}-${basename(ko)}`)));
-  execFileSync('sh', ['-c', `cd '${join(tmp, 'root')}' && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > ../initrd.gz`]);
+  const root = join(tmp, 'root');
+  if (tree) cpSync(tree, root, { recursive: true, verbatimSymlinks: true });
+  for (const d of ['dev', 'proc', 'sys', 'm']) mkdirSync(join(root, d), { recursive: true });
+  copyFileSync(init, join(root, 'init'));
+  chmodSync(join(root, 'init'), 0o755);
+  kos.forEach((ko, i) => copyFileSync(ko, join(root, 'm', `${String(i).padStart(2, '0')}-${basename(ko)}`)));
+  execFileSync('sh', ['-c', `cd '${root}' && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > ../initrd.gz`]);
   const r = spawnSync(
     'qemu-system-x86_64',
     ['-accel', 'tcg', '-m', '512', '-nographic', '-no-reboot', '-kernel', vmlinuz, '-initrd', join(tmp, 'initrd.gz'), '-append', 'console=ttyS0 quiet loglevel=3 panic=-1'],
@@ -123,19 +144,108 @@ export function load(vmlinuz, ...kos) {
   );
   rmSync(tmp, { recursive: true, force: true });
   const lines = (r.stdout ?? '').split(/\r?\n/);
+  const end = lines.findIndex((l) => l.includes('KSYMCHECK-END'));
+  if (end < 0) throw new Error(`the guest did not report (qemu exit ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${lines.slice(-30).join('\n')}`);
+  return lines.slice(0, end);
+}
+
+/** A KSYMCHECK-KMSG line's record, or undefined. */
+function kmsgOf(l) {
+  const k = /KSYMCHECK-KMSG (\d),(.*)$/.exec(l);
+  return k ? { level: Number(k[1]), text: k[2] } : undefined;
+}
+
+/** One boot: the modules alone in an initramfs (/m/NN-<name>.ko, loaded in that order) with the loader as /init. */
+export function load(vmlinuz, ...kos) {
   const out = [];
-  let ended = false;
-  for (const l of lines) {
+  for (const l of boot(vmlinuz, setup(), undefined, kos)) {
     const m = /KSYMCHECK-LOAD \d\d-(\S+) errno=(\d+) \((\w+)\)/.exec(l);
-    const k = /KSYMCHECK-KMSG (\d),(.*)$/.exec(l);
+    const k = kmsgOf(l);
     if (m) out.push({ module: m[1], errno: Number(m[2]), errnoName: m[3], kmsg: [] });
-    else if (k && out.length) out[out.length - 1].kmsg.push({ level: Number(k[1]), text: k[2] });
-    else if (l.includes('KSYMCHECK-END')) ended = true;
-    if (ended) break;
+    else if (k && out.length) out[out.length - 1].kmsg.push(k);
   }
-  if (!ended || out.length !== kos.length) throw new Error(`the guest did not report (qemu exit ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${lines.slice(-30).join('\n')}`);
+  if (out.length !== kos.length) throw new Error(`the guest reported ${out.length} of ${kos.length} loads`);
   return out;
 }
+
+// ------------------------------------------------------------------------------ kmod in the guest ---
+
+/** Debian's kmod and what it links or dlopen()s (libkmod 34: liblzma, libzstd; libcrypto: zlib, libzstd). */
+export const KMOD_PACKAGES = ['kmod', 'libkmod2', 'libc6', 'libssl3t64', 'liblzma5', 'libzstd1', 'zlib1g'];
+
+/**
+ * Debian 13's kmod unpacked (never installed) into $CACHE/qemu/kmod-trixie/root: `apt-get download` with
+ * scripts/fetch-trixie's own apt configuration (its lists of trixie, under $CACHE/trixie/apt; fetch-trixie
+ * is run first when they are missing), then `dpkg-deb -x`. Documentation, locales and gconv are left out.
+ */
+export function kmodRoot() {
+  setup();
+  const dir = join(OUT, 'kmod-trixie');
+  const root = join(dir, 'root');
+  const stamp = join(dir, 'packages');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === KMOD_PACKAGES.join(' ')) return root;
+  const T = join(CACHE, 'trixie');
+  if (!existsSync(join(T, 'apt', 'sources.list'))) execFileSync(join(ROOT, 'scripts', 'fetch-trixie'), { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KSYMCHECK_CACHE: CACHE } });
+  const apt = ['-q', '-o', `Dir::Etc::sourcelist=${join(T, 'apt', 'sources.list')}`, '-o', 'Dir::Etc::sourceparts=-', '-o', `Dir::State::Lists=${join(T, 'apt', 'lists')}`, '-o', `Dir::Cache=${join(T, 'apt', 'cache')}`, '-o', 'APT::Sandbox::User=root'];
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'debs'), { recursive: true });
+  log(`apt-get download ${KMOD_PACKAGES.join(' ')} (trixie)`);
+  execFileSync('apt-get', [...apt, 'download', ...KMOD_PACKAGES], { cwd: join(dir, 'debs'), stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const deb of readdirSync(join(dir, 'debs'))) execFileSync('dpkg-deb', ['-x', join(dir, 'debs', deb), root]);
+  rmSync(join(root, 'usr', 'share'), { recursive: true, force: true });
+  rmSync(join(root, 'usr', 'lib', 'x86_64-linux-gnu', 'gconv'), { recursive: true, force: true });
+  // merged /usr, as trixie's base-files makes it
+  for (const d of ['bin', 'sbin', 'lib', 'lib64']) if (!existsSync(join(root, d))) symlinkSync(`usr/${d}`, join(root, d));
+  writeFileSync(stamp, KMOD_PACKAGES.join(' '));
+  return root;
+}
+
+/** The errno a syscall trace record's return value names (sys_finit_module -> 0xffffffffffffffea). */
+function traceRet(hex) {
+  const v = BigInt.asIntN(64, BigInt(hex));
+  return v < 0n ? Number(-v) : 0;
+}
+
+/**
+ * One boot loading the modules with Debian 13's `insmod` (scripts/qemu/kmod-init.c), in the order given.
+ * Prints JSON: { compression, kmodVersion, loads: [{ module, exit, errno, errnoName, kmod, syscalls, kmsg }] }
+ * — compression: what /sys/module/compression said ("absent" when the file is missing); kmod: insmod's
+ * output lines; syscalls: what the kernel traced of libkmod's calls: { call: 'finit_module' | 'init_module',
+ * flags (finit_module's), errno } in order (none: libkmod failed before any); errno: the last syscall's,
+ * else the one insmod's message names.
+ */
+export function kmodLoad(vmlinuz, ...kos) {
+  const root = kmodRoot();
+  const init = buildInit('kmod-init', join(OUT, 'kmod-init'));
+  const res = { compression: undefined, kmodVersion: [], loads: [] };
+  let cur;
+  for (const l of boot(vmlinuz, init, root, kos)) {
+    const k = kmsgOf(l);
+    let m;
+    if ((m = /KSYMCHECK-COMPRESSION (.*)$/.exec(l))) res.compression = m[1];
+    else if ((m = /KSYMCHECK-KMODVERSION (.*)$/.exec(l))) res.kmodVersion.push(m[1]);
+    else if ((m = /KSYMCHECK-RUN \d\d-(\S+)/.exec(l))) res.loads.push((cur = { module: m[1], exit: -1, errno: -1, errnoName: '?', kmod: [], syscalls: [], kmsg: [] }));
+    else if (!cur) continue;
+    else if ((m = /KSYMCHECK-KMOD (.*)$/.exec(l))) cur.kmod.push(m[1]);
+    else if ((m = /KSYMCHECK-TRACE .*: sys_(finit_module|init_module)\((.*)\)\s*$/.exec(l))) {
+      const flags = /flags: ([0-9a-fx]+)/.exec(m[2]);
+      cur.syscalls.push({ call: m[1], ...(flags ? { flags: Number(flags[1].startsWith('0x') ? flags[1] : `0x${flags[1]}`) } : {}), errno: -1 });
+    } else if ((m = /KSYMCHECK-TRACE .*: sys_(finit_module|init_module) -> (0x[0-9a-f]+)/.exec(l))) {
+      const open = [...cur.syscalls].reverse().find((s) => s.call === m[1] && s.errno === -1);
+      if (open) open.errno = traceRet(m[2]);
+    } else if ((m = /KSYMCHECK-LOAD \S+ exit=(\d+) errno=(-?\d+) \((\S+)\)/.exec(l))) {
+      cur.exit = Number(m[1]);
+      const last = cur.syscalls.at(-1);
+      cur.errno = last && last.errno >= 0 ? last.errno : Number(m[2]);
+      cur.errnoName = cur.errno === Number(m[2]) ? m[3] : (ERRNO_NAMES[cur.errno] ?? String(cur.errno));
+    } else if (k) cur.kmsg.push(k);
+  }
+  if (res.loads.length !== kos.length) throw new Error(`the guest reported ${res.loads.length} of ${kos.length} loads`);
+  return res;
+}
+
+/** errno names by number (node's os.constants.errno, inverted). */
+const ERRNO_NAMES = Object.fromEntries(Object.entries(osConstants.errno).map(([n, v]) => [v, n]));
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const [cmd, ...rest] = process.argv.slice(2);
@@ -152,8 +262,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const r = build(pos[0], pos[1], edits, extra);
     process.stdout.write(JSON.stringify(r, null, 2) + '\n');
   } else if (cmd === 'load') process.stdout.write(JSON.stringify(load(rest[0], ...rest.slice(1)), null, 2) + '\n');
+  else if (cmd === 'kmod-setup') process.stdout.write(`${kmodRoot()}\n`);
+  else if (cmd === 'kmod-load') process.stdout.write(JSON.stringify(kmodLoad(rest[0], ...rest.slice(1)), null, 2) + '\n');
   else {
-    process.stderr.write('usage: qemu-load.mjs setup | build <case> <headers> [--extra-symbols F] [--edit …]… | load <vmlinuz> <module.ko>...\n');
+    process.stderr.write('usage: qemu-load.mjs setup | build <case> <headers> [--extra-symbols F] [--edit …]… | load <vmlinuz> <module.ko>... | kmod-setup | kmod-load <vmlinuz> <module file>...\n');
     process.exit(2);
   }
 }

@@ -29,6 +29,8 @@ export interface CheckRequest {
   stage?: StageChoice;
   modpostWarn?: boolean;
   missingCrc?: 'warn' | 'error';
+  /** What the loading kmod's `kmod --version` prints (version, feature line), for rule kmod-decompress. */
+  kmod?: string;
   /** Modules are out-of-tree builds (M=). Default true. */
   external?: boolean;
   /** Files read at once (compressed ones are decompressed on libuv's threads meanwhile). Default 16. */
@@ -163,6 +165,7 @@ export function checkModules(
     modpostWarn: options.modpostWarn ?? false,
     missingCrc: options.missingCrc ?? 'warn',
     external: options.external ?? true,
+    ...(options.kmod !== undefined ? { kmod: options.kmod } : {}),
   };
   const stages = stagesOf(options.stage);
   // Exports of the modules in this run resolve each other's imports, as in one modpost invocation.

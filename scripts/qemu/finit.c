@@ -20,24 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-static void kmsg_after(int fd)
-{
-	char rec[8192];
-	for (;;) {
-		ssize_t n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0) {
-			if (errno == EPIPE) continue; /* overwritten records: go on */
-			break;                        /* EAGAIN: nothing more */
-		}
-		rec[n] = 0;
-		/* "<prefix>,<seq>,<usec>,<flags>;<text>\n": the syslog prefix holds facility*8+level */
-		char *semi = strchr(rec, ';');
-		char *nl = semi ? strchr(semi, '\n') : NULL;
-		if (!semi) continue;
-		if (nl) *nl = 0;
-		printf("KSYMCHECK-KMSG %d,%s\n", atoi(rec) & 7, semi + 1);
-	}
-}
+#include "guest.h"
 
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
@@ -64,10 +47,6 @@ int main(void)
 		printf("KSYMCHECK-LOAD %s errno=%d (%s)\n", names[i]->d_name, err, err ? strerrorname_np(err) : "OK");
 		if (kmsg >= 0) kmsg_after(kmsg);
 	}
-	printf("KSYMCHECK-END\n");
-	fflush(stdout);
-	tcdrain(STDOUT_FILENO); /* every byte out of the serial port before the kernel prints "reboot: Power down" */
-	sync();
-	reboot(RB_POWER_OFF);
+	end();
 	return 0;
 }

@@ -120,6 +120,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('stage', { choices: ['build', 'load', 'both'] as const, default: 'both' as const, describe: 'build = modpost, load = the module loader' })
           .option('modpost-warn', { type: 'boolean', default: false, describe: 'KBUILD_MODPOST_WARN=1: unresolved symbols are warnings' })
           .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
+          .option('kmod', { type: 'string', requiresArg: true, describe: "what `kmod --version` prints for the kmod that loads the modules (--kmod \"$(kmod --version)\"): its version and which compressed modules it can decompress itself" })
           .option('format', { choices: FORMATS, default: 'text' as const, describe: 'text, json (the report schema: docs/report.schema.json), sarif, junit, markdown, html' })
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file (whole or not at all) instead of stdout' })
           .option('shard', { type: 'string', requiresArg: true, describe: "report shard i of n (e.g. 2/4) of the modules, split by path; join the shards' --format json reports with `ksymcheck merge`" })
@@ -144,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
           stage: a.stage as StageChoice,
           modpostWarn: a.modpostWarn,
           missingCrc: a.missingCrc,
+          kmod: a.kmod,
           external: !a.inTree,
           maxModuleSize: a.maxModuleSize === undefined ? undefined : parseSize(String(a.maxModuleSize)),
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),

@@ -22,13 +22,16 @@
  * past that the decoder only counts, and decodes again once the budget can hold the counted size.
  *
  * The xz integrity check type (stream header flags) is recorded: the kernel's in-kernel XZ decoder
- * (CONFIG_MODULE_DECOMPRESS, 5.17+) accepts only CRC32 and none (rule xz-check).
+ * (CONFIG_MODULE_DECOMPRESS, 5.17+) accepts only CRC32 and none (rule xz-check), while kmod's liblzma,
+ * which decompresses in user space when the kernel does not, takes every check. SHA-256, which
+ * xz-embedded lacks too, is decoded as check "none" and verified with node:crypto (package/xz-sha256.ts).
  */
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { InputError } from '../errors.js';
 import { Lease, type ByteBudget } from './budget.js';
+import { isXzSha256, Sha256Verifier, withoutSha256 } from '../package/xz-sha256.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd';
 /** The xz Check ID of the stream header: 0 none, 1 CRC32, 4 CRC64, 10 SHA-256; any other ID is reserved. */
@@ -38,6 +41,8 @@ export interface Decompressed {
   data: Buffer;
   compression: Compression;
   xzCheck?: XzCheck;
+  /** zstd: the Frame_Content_Size of the first frame, null when not recorded. */
+  zstdContentSize?: number | null;
 }
 
 /**
@@ -310,7 +315,21 @@ const XZ_RET = ['ok', 'stream end', 'unsupported check', 'out of memory', 'memor
  * Concatenated streams and stream padding are taken, as xz(1) and kmod's liblzma take them.
  * `pause` (asynchronous callers) is awaited every 16 MiB of output, so other reads go on meanwhile.
  */
-function* xzSteps(input: Buffer, out: Output): Generator<void, void, void> {
+function* xzSteps(input: Buffer, out: Output, path: string): Generator<void, void, void> {
+  // SHA-256 (which xz-embedded lacks, as the kernel's decoder does): decoded as check "none", then verified
+  let sha256: Sha256Verifier | undefined;
+  if (isXzSha256(input)) {
+    let unchecked: ReturnType<typeof withoutSha256>;
+    try {
+      unchecked = withoutSha256(input, path);
+    } catch (e) {
+      // the container cannot be followed: "xz: corrupt or truncated data (…)", as for the other checks
+      const where = e instanceof InputError && e.where?.offset !== undefined ? ` at offset 0x${e.where.offset.toString(16)}` : '';
+      throw new Error(`${e instanceof InputError ? e.reason : String(e)}${where}`);
+    }
+    input = unchecked.xz;
+    sha256 = new Sha256Verifier(unchecked, path);
+  }
   const x = xz();
   const ctx = x.create_context();
   const words = () => new Uint32Array(x.memory.buffer, ctx, 6);
@@ -333,6 +352,7 @@ function* xzSteps(input: Buffer, out: Output): Generator<void, void, void> {
       w = words();
       const produced = w[5];
       if (produced > 0) {
+        sha256?.push(new Uint8Array(x.memory.buffer, w[4], produced));
         out.push(new Uint8Array(x.memory.buffer, w[4], produced));
         w = words();
         w[5] = 0;
@@ -347,6 +367,7 @@ function* xzSteps(input: Buffer, out: Output): Generator<void, void, void> {
     }
     const w = words();
     if (w[3] - w[2] + (input.length - off) > 0) throw new Error('data after the end of the stream');
+    sha256?.end();
   } finally {
     x.destroy_context(ctx);
   }
@@ -480,11 +501,12 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function decodeInto(kind: Compression, input: Buffer, path: string, limit: number, out: Output): Promise<void> {
   if (kind === 'gzip') await gunzipInto(input, out);
   else if (kind === 'xz') {
-    for (const _ of xzSteps(input, out)) await nextTurn();
+    for (const _ of xzSteps(input, out, path)) await nextTurn();
   } else zstdDecode(await initZstd(), input, path, limit, out);
 }
 
 function result(kind: Compression, input: Buffer, data: Buffer): Decompressed {
+  if (kind === 'zstd') return { data, compression: kind, zstdContentSize: zstdFrames(input)?.[0]?.contentSize ?? null };
   return { data, compression: kind, ...(kind === 'xz' ? { xzCheck: xzCheckOf(input) } : {}) };
 }
 
@@ -540,7 +562,7 @@ export function decompressSync(input: Buffer, path: string, opts: Pick<Decompres
         throw e;
       }
     } else if (kind === 'xz') {
-      for (const _ of xzSteps(input, out));
+      for (const _ of xzSteps(input, out, path));
     } else {
       if (!zstdInitialised || !zstdModule) throw new Error('the zstd decoder is not initialised (decompress() first)');
       zstdDecode(zstdModule, input, path, limit, out);

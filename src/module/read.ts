@@ -123,6 +123,7 @@ function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompr
     if (packed) {
       facts.compression = packed.compression;
       if (packed.xzCheck) facts.xzCheck = packed.xzCheck;
+      if (packed.zstdContentSize !== undefined) facts.zstdContentSize = packed.zstdContentSize;
     }
     return facts;
   } finally {
@@ -214,6 +215,7 @@ function assembleFacts(
     // set by readModule() for a compressed file; present (undefined) on every module: one object shape
     compression: undefined,
     xzCheck: undefined,
+    zstdContentSize: undefined,
     imports,
     exports,
   };

@@ -83,6 +83,11 @@ export interface ModuleFacts {
    * decoder takes only crc32 and none, see rule xz-check).
    */
   xzCheck?: 'none' | 'crc32' | 'crc64' | 'sha256' | 'reserved';
+  /**
+   * For zstd: the Frame_Content_Size its first frame records, or null when it records none (zstd writing
+   * to a pipe); kmod 34's user-space decoder needs it (rule kmod-decompress).
+   */
+  zstdContentSize?: number | null;
   /** GLOBAL/WEAK undefined symbols (before any ignore list), with their references. */
   imports: Import[];
   exports: ModuleExport[];

@@ -144,13 +144,54 @@ export function withoutSha256(b: Buffer, file: string): { xz: Buffer } & Sha256B
   return { xz: Buffer.concat(out), blocks };
 }
 
+/**
+ * The decoded data against the blocks' SHA-256 checks, handed over in pieces as a decoder produces them
+ * (`push`), then `end()`: an InputError at the first block that differs, or when the sizes disagree.
+ */
+export class Sha256Verifier {
+  private block = 0;
+  private at = 0;
+  private inBlock = 0;
+  private hash = createHash('sha256');
+
+  constructor(
+    private readonly checks: Sha256Blocks,
+    private readonly file: string,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    let p = 0;
+    while (p < chunk.length) {
+      const b = this.checks.blocks[this.block];
+      if (!b) throw new InputError(this.file, `xz: more bytes decoded than the index records (${this.at + chunk.length - p})`);
+      const n = Math.min(chunk.length - p, b.size - this.inBlock);
+      this.hash.update(chunk.subarray(p, p + n));
+      p += n;
+      this.inBlock += n;
+      if (this.inBlock === b.size) this.close(b);
+    }
+  }
+
+  end(): void {
+    while (this.block < this.checks.blocks.length && this.checks.blocks[this.block].size === 0) this.close(this.checks.blocks[this.block]);
+    if (this.block !== this.checks.blocks.length) {
+      const recorded = this.checks.blocks.reduce((n, b) => n + b.size, 0);
+      throw new InputError(this.file, `xz: ${this.at + this.inBlock} bytes decoded, the index records ${recorded}`);
+    }
+  }
+
+  private close(b: Sha256Blocks['blocks'][number]): void {
+    if (!this.hash.digest().equals(b.sha256)) throw new InputError(this.file, `xz: SHA-256 of the block at uncompressed offset ${this.at} differs from its check`);
+    this.at += b.size;
+    this.inBlock = 0;
+    this.block++;
+    this.hash = createHash('sha256');
+  }
+}
+
 /** The decoded data against the blocks' SHA-256 checks (an InputError at the first that differs). */
 export function verifySha256(data: Buffer, checks: Sha256Blocks, file: string): void {
-  let at = 0;
-  for (const { size, sha256 } of checks.blocks) {
-    const got = createHash('sha256').update(data.subarray(at, at + size)).digest();
-    if (!got.equals(sha256)) throw new InputError(file, `xz: SHA-256 of the block at uncompressed offset ${at} differs from its check`);
-    at += size;
-  }
-  if (at !== data.length) throw new InputError(file, `xz: ${data.length} bytes decoded, the index records ${at}`);
+  const v = new Sha256Verifier(checks, file);
+  v.push(data);
+  v.end();
 }

@@ -30,6 +30,7 @@ const DEFAULT_SEVERITY: Record<RuleId, Severity> = {
   'vermagic-mismatch': 'error',
   'proprietary-import': 'error',
   'xz-check': 'error',
+  'kmod-decompress': 'error',
 };
 
 /** Every rule id, in RULE_IDS order, with its metadata and default level. */

@@ -19,6 +19,7 @@ import { missingCrc, missingCrcInfo, missingCrcSymbols } from './missing-crc.js'
 import { vermagicMismatch, vermagicMismatchInfo } from './vermagic-mismatch.js';
 import { proprietaryImport, proprietaryImportInfo } from './proprietary-import.js';
 import { xzCheck, xzCheckInfo } from './xz-check.js';
+import { kmodDecompress, kmodDecompressInfo } from './kmod-decompress.js';
 
 export const ALL_RULES: Rule[] = [
   gplOnlyBuild,
@@ -39,6 +40,7 @@ export const ALL_RULES: Rule[] = [
   vermagicMismatch,
   proprietaryImport,
   xzCheck,
+  kmodDecompress,
   duplicateExportLoad,
 ];
 
@@ -47,7 +49,7 @@ export const ALL_RULES: Rule[] = [
  * `ksymcheck explain <rule>` and the report formats that describe their rules read it from here.
  */
 export const ruleDocs: Readonly<Record<RuleId, RuleInfo>> = Object.fromEntries(
-  [gplOnlyInfo, gplFutureInfo, unusedSymbolInfo, unresolvedInfo, namespaceInfo, missingLicenseInfo, duplicateExportInfo, crcMismatchInfo, missingCrcInfo, vermagicMismatchInfo, proprietaryImportInfo, xzCheckInfo].map((d) => [d.id, d]),
+  [gplOnlyInfo, gplFutureInfo, unusedSymbolInfo, unresolvedInfo, namespaceInfo, missingLicenseInfo, duplicateExportInfo, crcMismatchInfo, missingCrcInfo, vermagicMismatchInfo, proprietaryImportInfo, xzCheckInfo, kmodDecompressInfo].map((d) => [d.id, d]),
 ) as Record<RuleId, RuleInfo>;
 
 export { RULE_IDS };
@@ -79,7 +81,7 @@ function symbolKey(ctx: RuleContext, f: Finding): number {
  * (verify_exported_symbols: duplicate exports).
  */
 export function loaderStep(f: Finding): number {
-  if (f.rule === 'xz-check') return 0; // finit_module() decompresses before load_module() reads anything
+  if (f.rule === 'xz-check' || f.rule === 'kmod-decompress') return 0; // decompression (finit_module(), or kmod before it) comes before load_module() reads anything
   if (f.rule === 'duplicate-export') return 4;
   if ((f.rule === 'crc-mismatch' || f.rule === 'missing-crc') && f.symbol === 'module_layout') return 1;
   if (f.rule === 'vermagic-mismatch') return 2;

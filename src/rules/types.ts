@@ -18,6 +18,7 @@ export const RULE_IDS = [
   'vermagic-mismatch',
   'proprietary-import',
   'xz-check',
+  'kmod-decompress',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];
@@ -51,6 +52,12 @@ export interface CheckOptions {
   missingCrc: 'warn' | 'error';
   /** The module is built out of tree (M=): ≤5.1 undefined symbols are warnings. Default true. */
   external: boolean;
+  /**
+   * What `kmod --version` says of the kmod that loads the modules (`kmod version 34.2` and the feature line
+   * `+ZSTD +XZ -ZLIB +OPENSSL`, either or both): its version and which formats it can decompress in user
+   * space (rule kmod-decompress). Undefined: unknown.
+   */
+  kmod?: string;
 }
 
 /** Everything a rule may look at. Rules never read files. */

@@ -12,13 +12,18 @@
  * package, a hand-made `xz foo.ko`) that hit it, once kmod (31+) hands the compressed file to the kernel
  * (MODULE_INIT_COMPRESSED_FILE, when /sys/module/compression says xz). Older kernels, and kernels
  * without in-kernel decompression, leave decompression to kmod's liblzma, which takes every check.
+ * Observed with Debian 13's kmod 34.2 on Debian's 6.12.117 under QEMU (test/kernel-real/qemu-kmod.test.ts):
+ * CRC64 and SHA-256 fail finit_module(…, MODULE_INIT_COMPRESSED_FILE) with EINVAL and "decompression
+ * failed with status 6", CRC32 and none load; on Debian's 6.1 (no CONFIG_MODULE_DECOMPRESS) all four load
+ * through kmod's init_module().
  *
  * The rule reads ModuleFacts.compression / .xzCheck (the stream header's Check ID, recorded when the
  * file was read) and the kernel's .config; with no .config it assumes the kernel decompresses.
  */
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
-import { configEnabled, finding } from './shared.js';
+import { finding } from './shared.js';
+import { kernelDecompresses } from './kmod-decompress.js';
 import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 /** XZ_OPTIONS_ERROR in include/linux/xz.h's enum xz_ret. */
@@ -29,9 +34,11 @@ export const XZ_DECOMPRESS_FAILED: readonly MessageEntry[] = [{ since: '5.17', s
 function check(ctx: RuleContext): Finding[] {
   const m = ctx.module;
   if (m.compression !== 'xz' || m.xzCheck === undefined || m.xzCheck === 'none' || m.xzCheck === 'crc32') return [];
-  const configKnown = ctx.kernel.config.size > 0;
-  // The kernel decompresses only with CONFIG_MODULE_DECOMPRESS, and only its own compression type.
-  if (configKnown && !(configEnabled(ctx, 'CONFIG_MODULE_DECOMPRESS') && configEnabled(ctx, 'CONFIG_MODULE_COMPRESS_XZ'))) return [];
+  // The kernel decompresses only with CONFIG_MODULE_DECOMPRESS, and only its own compression type;
+  // otherwise kmod's liblzma does, which takes every check (or kmod-decompress finds it has none).
+  const inKernel = kernelDecompresses(ctx, 'xz');
+  if (inKernel === false) return [];
+  const configKnown = inKernel === true;
   const msg = message(XZ_DECOMPRESS_FAILED, ctx.version, XZ_OPTIONS_ERROR);
   if (!msg) return [];
   return [

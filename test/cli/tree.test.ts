@@ -3,8 +3,8 @@
  * out, loops), compressed modules checked like plain ones, the xz-check finding on a CRC64 `.ko.xz`, and
  * the progress display (stderr terminals only, never with --quiet or a pipe).
  */
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check, expandModulePaths } from '../../src/check.js';
@@ -50,7 +50,8 @@ d('module trees', () => {
   });
 
   test('check(): compressed modules read like plain ones; the CRC64 .ko.xz fails xz-check on a 6.6 kernel', async () => {
-    const r = await check({ kernel: SYMVERS, kernelVersion: '6.6', modules: [tree], stage: 'load' });
+    // (a kmod with every decompressor: rule kmod-decompress has nothing to say, below it has)
+    const r = await check({ kernel: SYMVERS, kernelVersion: '6.6', modules: [tree], stage: 'load', kmod: 'kmod version 34\n+ZSTD +XZ +ZLIB' });
     expect(reportSchema.parse(r)).toEqual(r);
     expect(r.errors).toEqual([]);
     expect(r.modules).toHaveLength(5);
@@ -88,6 +89,38 @@ d('module trees', () => {
     for (const f of ['.config', join('include', 'config', 'auto.conf')]) appendFileSync(join(kdir, f), '# CONFIG_MODULE_COMPRESS_XZ is not set\nCONFIG_MODULE_COMPRESS_ZSTD=y\n');
     const zstdKernel = await check({ kernel: kdir, kernelVersion: '6.6', modules: [crc64], stage: 'load' });
     expect(zstdKernel.modules[0].findings.filter((f) => f.rule === 'xz-check')).toEqual([]);
+  });
+
+  test('kmod-decompress follows the kernel and kmod: the format the kernel decompresses, or the libraries kmod has', async () => {
+    const gz = join(DIR, 'gz', 'libafs.ko.gz');
+    const zst = join(DIR, 'zst', 'libafs.ko.zst');
+    const xz32 = join(DIR, 'xz-crc32', 'libafs.ko.xz');
+    const kmod = (r: Awaited<ReturnType<typeof check>>) => r.modules.map((m) => m.findings.filter((f) => f.rule === 'kmod-decompress').map((f) => [f.severity, f.evidence.errno, f.evidence.stopsLoad]));
+    const noDecompress = join(SEED, 'kernels', '4.18'); // a .config without module decompression
+    // kmod unknown: a .ko.gz is a warning (Debian's kmod has no zlib), .ko.xz and .ko.zst nothing
+    expect(kmod(await check({ kernel: noDecompress, kernelVersion: '6.6', modules: [gz, zst, xz32], stage: 'load' }))).toEqual([[['warning', -38, false]], [], []]);
+    // Debian's kmod (+ZSTD +XZ -ZLIB), kernel without in-kernel decompression: the .ko.gz fails with ENOSYS, and nothing else is found
+    const debian = await check({ kernel: noDecompress, kernelVersion: '6.6', modules: [gz, zst], stage: 'load', kmod: 'kmod version 34.2\n+ZSTD +XZ -ZLIB +OPENSSL' });
+    expect(kmod(debian)).toEqual([[['error', -38, true]], []]);
+    expect(debian.modules[0].findings).toHaveLength(1);
+    expect(debian.modules[0].findings[0].message).toBe(`insmod: ERROR: could not insert module ${gz}: Function not implemented`);
+    expect(kmod(await check({ kernel: noDecompress, kernelVersion: '6.6', modules: [zst], stage: 'load', kmod: '-ZSTD +XZ' }))).toEqual([[['error', -38, true]]]);
+    // a kernel that decompresses gzip itself: kmod's libraries do not matter (from 5.17 on)
+    const kdir = join(tree, 'kernel-gzip');
+    cpSync(noDecompress, kdir, { recursive: true });
+    for (const f of ['.config', join('include', 'config', 'auto.conf')]) appendFileSync(join(kdir, f), 'CONFIG_MODULE_DECOMPRESS=y\nCONFIG_MODULE_COMPRESS_GZIP=y\n');
+    expect(kmod(await check({ kernel: kdir, kernelVersion: '6.6', modules: [gz], stage: 'load', kmod: '-ZLIB' }))).toEqual([[]]);
+    expect(kmod(await check({ kernel: kdir, kernelVersion: '5.16', modules: [gz], stage: 'load', kmod: '-ZLIB' }))).toEqual([[['error', -38, true]]]);
+    // zstd writing to a pipe records no content size: kmod 34's one-shot decoder refuses it (EINVAL), kmod 33 streamed
+    const pipe = join(tree, 'pipe.ko.zst');
+    writeFileSync(pipe, execFileSync('zstd', ['-q', '-c'], { input: readFileSync(join(BUILD, 'seed', 'openafs', 'libafs.ko')) }));
+    const zstdKmod = async (version: string) => kmod(await check({ kernel: noDecompress, kernelVersion: '6.6', modules: [pipe, zst], stage: 'load', kmod: `kmod version ${version}\n+ZSTD +XZ -ZLIB` }));
+    expect(await zstdKmod('34.2')).toEqual([[['error', -22, true]], []]);
+    expect(await zstdKmod('33')).toEqual([[], []]);
+    const r = await check({ kernel: noDecompress, kernelVersion: '6.6', modules: [pipe], stage: 'load' });
+    expect(r.modules[0].findings.map((f) => [f.rule, f.severity, f.message, f.evidence.alsoPrints])).toEqual([
+      ['kmod-decompress', 'warning', 'insmod: ERROR: zstd: Failed to determine decompression size', `insmod: ERROR: could not insert module ${pipe}: Invalid parameters`],
+    ]);
   });
 
   test('CLI: a tree with compressed modules; no progress output on a pipe, with or without --quiet', () => {

@@ -46,6 +46,21 @@ export function readAbisEnv(): AbisEnv {
   return env as unknown as AbisEnv;
 }
 
+/** A kernel log record as the QEMU guests print it (scripts/qemu/guest.h: level, text). */
+export interface KmsgRecord {
+  level: number;
+  text: string;
+}
+
+/**
+ * Taint notices, which are not verdicts and which ksymcheck does not predict: an out-of-tree or unsigned
+ * module (every sample), a proprietary licence, and lockdep switching itself off after a taint.
+ */
+const TAINT_NOTICE = [/: loading out-of-tree module taints kernel\.$/, /: module verification failed: signature and\/or required key missing - tainting kernel$/, /: module license '.*' taints kernel\.$/, /^Disabling lock debugging due to kernel taint$/];
+
+/** What the kernel logged at KERN_WARNING or above (pr_warn: "Unknown symbol"), taint notices left out. */
+export const kernelLines = (kmsg: KmsgRecord[]): string[] => kmsg.filter((k) => k.level <= 4 && !TAINT_NOTICE.some((t) => t.test(k.text))).map((k) => k.text);
+
 export function headersOf(abi: string): string {
   return `/usr/src/linux-headers-6.1.0-${abi}-amd64`;
 }

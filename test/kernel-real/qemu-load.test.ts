@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check } from '../../src/index.js';
-import { CACHE, REPO, readAbisEnv } from './env.js';
+import { CACHE, REPO, readAbisEnv, kernelLines, type KmsgRecord } from './env.js';
 
 const env = readAbisEnv();
 const NEW = env.NEW_HEADERS;
@@ -28,8 +28,11 @@ interface Booted {
   module: string;
   errno: number;
   errnoName: string;
-  kmsg: Array<{ level: number; text: string }>;
+  kmsg: KmsgRecord[];
 }
+
+/** What the kernel logged at KERN_WARNING or above (pr_warn: "Unknown symbol"), taint notices left out. */
+const errLines = (b: Booted) => kernelLines(b.kmsg);
 
 function buildAll(kase: string, headers: string, edits: string[] = [], extraSymbols?: string): string[] {
   const r = run('build', kase, headers, ...edits.flatMap((e) => ['--edit', e]), ...(extraSymbols ? ['--extra-symbols', extraSymbols] : []));
@@ -58,15 +61,6 @@ async function predictAll(kernel: string, kos: string[]) {
     return { fails: findings.some((f) => f.severity === 'error'), lines, findings };
   });
 }
-
-/**
- * Taint notices, which are not verdicts and which ksymcheck does not predict: an out-of-tree or unsigned
- * module (every sample), a proprietary licence, and lockdep switching itself off after a taint.
- */
-const TAINT_NOTICE = [/: loading out-of-tree module taints kernel\.$/, /: module verification failed: signature and\/or required key missing - tainting kernel$/, /: module license '.*' taints kernel\.$/, /^Disabling lock debugging due to kernel taint$/];
-
-/** What the kernel logged at KERN_WARNING or above (pr_warn: "Unknown symbol"), taint notices left out. */
-const errLines = (b: Booted) => b.kmsg.filter((k) => k.level <= 4 && !TAINT_NOTICE.some((t) => t.test(k.text))).map((k) => k.text);
 
 /** One boot loading the modules in order; each one's errno and lines against ksymcheck's run verdicts. */
 async function compareAll(kernel: string, vmlinuz: string, kos: string[]) {

@@ -23,13 +23,15 @@ const FILES = {
   gzip: () => join(DIR, 'gz', 'libafs.ko.gz'),
   xz32: () => join(DIR, 'xz-crc32', 'libafs.ko.xz'),
   xz64: () => join(DIR, 'xz-crc64', 'libafs.ko.xz'),
+  // SHA-256, which xz-embedded lacks: decoded as check none, each block's SHA-256 verified (xz-sha256.ts)
+  xz256: () => join(DIR, 'xz-sha256', 'libafs.ko.xz'),
   zstd: () => join(DIR, 'zst', 'libafs.ko.zst'),
 };
 
 /** Facts as plain data with the path left out (the compressed copies live elsewhere). */
 function plain(f: ModuleFacts): unknown {
   for (const i of f.imports) void i.refs;
-  const { path: _p, compression: _c, xzCheck: _x, ...rest } = f;
+  const { path: _p, compression: _c, xzCheck: _x, zstdContentSize: _z, ...rest } = f;
   return JSON.parse(JSON.stringify({ ...rest, imports: f.imports.map((i) => ({ ...i })) }, (_k, v) => (v instanceof Map ? [...v] : v)));
 }
 
@@ -50,7 +52,8 @@ d('compressed modules (samples/build/compressed)', () => {
   test('xz: the check type is read from the stream header flags, as `xz --list` reports it', () => {
     expect(xzCheckOf(readFileSync(FILES.xz32()))).toBe('crc32');
     expect(xzCheckOf(readFileSync(FILES.xz64()))).toBe('crc64');
-    for (const f of [FILES.xz32(), FILES.xz64()]) {
+    expect(xzCheckOf(readFileSync(FILES.xz256()))).toBe('sha256');
+    for (const f of [FILES.xz32(), FILES.xz64(), FILES.xz256()]) {
       const listed = execFileSync('xz', ['--robot', '--list', f], { encoding: 'utf8' });
       const check = listed.split('\n').find((l) => l.startsWith('file\t'))!.split('\t')[6];
       expect(xzCheckOf(readFileSync(f))).toBe(check.toLowerCase().replace('sha-256', 'sha256'));
@@ -80,7 +83,7 @@ d('compressed modules (samples/build/compressed)', () => {
     expect(plain(lazy)).toEqual(want);
     expect(plain(await readModule(file))).toEqual(want);
     expect(lazy.compression).toBe(k === 'gzip' ? 'gzip' : k === 'zstd' ? 'zstd' : 'xz');
-    expect(lazy.xzCheck).toBe(k === 'xz32' ? 'crc32' : k === 'xz64' ? 'crc64' : undefined);
+    expect(lazy.xzCheck).toBe({ xz32: 'crc32', xz64: 'crc64', xz256: 'sha256' }[k]);
     expect(plain(readModuleSync(file, { references: 'lazy' }))).toEqual(want);
     expect(lazy.name).toBe('libafs');
     expect(lazy.kind).toBe('ko');

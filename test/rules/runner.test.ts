@@ -19,6 +19,7 @@ describe('ALL_RULES', () => {
       'vermagic-mismatch',
       'proprietary-import',
       'xz-check',
+      'kmod-decompress',
     ];
     expect([...new Set(ALL_RULES.map((r) => r.id))].sort()).toEqual([...ids].sort());
     // one object per id and stage, but missing-crc: the table and module_layout, then the symbols
