@@ -5,9 +5,11 @@
  * bytes from anywhere (a view into a larger buffer, as a tar stream hands out) left intact. The worker is
  * tsc's build (dist/module/decode-worker.js), which `npm test` makes first.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { jest } from '@jest/globals';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { check } from '../../src/check.js';
 import { InputError } from '../../src/errors.js';
 import { ByteBudget, Lease } from '../../src/module/budget.js';
 import { DecodePool } from '../../src/module/decode-pool.js';
@@ -121,5 +123,25 @@ d('decode pool (worker threads)', () => {
     expect(lease.bytes).toBe(xz.length + plainBytes.length);
     lease.release();
     expect(budget.inUse).toBe(0);
+  });
+
+  test('a tree: the same report decoded on the pool as on the main thread, a corrupt file an error naming it, the rest checked', async () => {
+    const tree = join(tmp, 'tree');
+    mkdirSync(tree);
+    const kinds = Object.values(FILES);
+    for (let i = 0; i < 20; i++) copyFileSync(kinds[i % kinds.length].file(), join(tree, `m${String(i).padStart(2, '0')}.ko${['.gz', '.xz', '.xz', '.zst'][i % 4]}`));
+    const bad = readFileSync(FILES.xz32.file());
+    writeFileSync(join(tree, 'm99.ko.xz'), bad.subarray(0, bad.length >> 1));
+    const kernel = join(BUILD, 'v6', 'kernels', '6.1');
+    const spy = jest.spyOn(DecodePool.prototype, 'decompress');
+    const pooled = await check({ kernel, modules: [tree] });
+    expect(spy).toHaveBeenCalledTimes(21);
+    spy.mockClear();
+    const alone = await check({ kernel, modules: [tree], decodeThreads: 0 });
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+    expect(pooled).toEqual(alone);
+    expect(pooled.modules).toHaveLength(20);
+    expect(pooled.errors).toEqual([{ path: join(tree, 'm99.ko.xz'), message: `${join(tree, 'm99.ko.xz')}: xz: corrupt or truncated data (truncated data)` }]);
   });
 });
