@@ -43,8 +43,15 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  current?: Pending;
+  /** Jobs sent, in order (the worker answers them in that order). */
+  sent: Pending[];
 }
+
+/**
+ * Jobs a worker is given at once: the one it decodes and the next, so that it does not wait for the main
+ * thread (busy reading a module's facts) between two.
+ */
+const AHEAD = 2;
 
 export class DecodePool {
   private readonly slots: Slot[] = [];
@@ -107,31 +114,30 @@ export class DecodePool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => !s.current);
+      let slot = this.slots.find((s) => s.sent.length === 0);
       if (!slot && this.slots.length < this.size) slot = this.start();
+      slot ??= this.slots.find((s) => s.sent.length < AHEAD);
       if (!slot) return;
       const p = this.queue.shift()!;
-      slot.current = p;
+      slot.sent.push(p);
       slot.worker.ref();
       slot.worker.postMessage(p.job, [p.job.input.buffer as ArrayBuffer]);
     }
   }
 
   private start(): Slot {
-    const slot: Slot = { worker: new Worker(workerFile()) };
+    const slot: Slot = { worker: new Worker(workerFile()), sent: [] };
     slot.worker.on('message', (a: DecodeAnswer) => {
-      const p = slot.current;
-      slot.current = undefined;
-      slot.worker.unref(); // idle: a run that forgets close() still exits
+      const p = slot.sent.shift();
+      if (slot.sent.length === 0) slot.worker.unref(); // idle: a run that forgets close() still exits
       p?.resolve(a);
       this.dispatch();
     });
     const fail = (e: Error) => {
-      // the worker is gone (crashed, out of memory): its job fails, a new worker takes the next
-      const p = slot.current;
-      slot.current = undefined;
+      // the worker is gone (crashed, out of memory): its jobs fail, a new worker takes the next
+      const lost = slot.sent.splice(0);
       this.slots.splice(this.slots.indexOf(slot), 1);
-      p?.reject(new Error(`decoder thread failed: ${e.message}`));
+      for (const p of lost) p.reject(new Error(`decoder thread failed: ${e.message}`));
       if (!this.closed) this.dispatch();
     };
     slot.worker.on('error', fail);

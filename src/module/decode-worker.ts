@@ -3,7 +3,7 @@
  * decodeOnce() and posts back its output, transferred (not copied), or its counted length with the input
  * handed back, or the error in the words decompress() would have used.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { decodeOnce } from './decompress.js';
 
@@ -29,21 +29,22 @@ export interface DecodeAnswer {
   error?: { reason: string; file?: string; where?: { offset?: number; line?: number } };
 }
 
-const port = parentPort;
-if (!port) throw new Error('decode-worker.js is run by a decode pool (worker_threads), not on its own');
+if (!parentPort) throw new Error('decode-worker.js is run by a decode pool (worker_threads), not on its own');
+const port: MessagePort = parentPort;
 
-port.on('message', (job: DecodeJob) => {
+/** Decode one job and post the answer (never throws). */
+function answer(job: DecodeJob): Promise<void> {
   const input = Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength);
-  decodeOnce(input, job.path, job).then(
+  return decodeOnce(input, job.path, job).then(
     (r) => {
-      const answer: DecodeAnswer = { id: job.id, compression: r.compression, xzCheck: r.xzCheck };
+      const a: DecodeAnswer = { id: job.id, compression: r.compression, xzCheck: r.xzCheck };
       if (r.data) {
-        answer.data = r.data;
-        port.postMessage(answer, r.data.byteOffset === 0 && r.data.byteLength === r.data.buffer.byteLength ? [r.data.buffer as ArrayBuffer] : []);
+        a.data = r.data;
+        port.postMessage(a, r.data.byteOffset === 0 && r.data.byteLength === r.data.buffer.byteLength ? [r.data.buffer as ArrayBuffer] : []);
       } else {
-        answer.counted = r.total;
-        answer.input = job.input;
-        port.postMessage(answer, [job.input.buffer as ArrayBuffer]);
+        a.counted = r.total;
+        a.input = job.input;
+        port.postMessage(a, [job.input.buffer as ArrayBuffer]);
       }
     },
     (e: unknown) => {
@@ -51,4 +52,11 @@ port.on('message', (job: DecodeJob) => {
       port.postMessage({ id: job.id, error } satisfies DecodeAnswer);
     },
   );
+}
+
+// Jobs one after another, in the order they came (the pool sends the next before this one is done, so
+// the worker need not wait for the main thread between two modules).
+let last: Promise<void> = Promise.resolve();
+port.on('message', (job: DecodeJob) => {
+  last = last.then(() => answer(job));
 });

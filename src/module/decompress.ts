@@ -29,6 +29,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { InputError } from '../errors.js';
 import { Lease, type ByteBudget } from './budget.js';
+import { withSliceBy8, writeTables } from './xz-crc32.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd';
 /** The xz Check ID of the stream header: 0 none, 1 CRC32, 4 CRC64, 10 SHA-256; any other ID is reserved. */
@@ -309,8 +310,12 @@ function xz(): XzExports {
   if (!wasm) throw new Error('xz-decompress: its WebAssembly module was not found');
   // (the WebAssembly global, which this project's type libraries do not declare)
   const { WebAssembly: wa } = globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: unknown } } };
-  const instance = new wa.Instance(new wa.Module(Buffer.from(wasm[1], 'base64')), {});
-  return (xzExports = instance.exports as XzExports);
+  const original = Buffer.from(wasm[1], 'base64');
+  const fast = withSliceBy8(original); // its CRC32 eight bytes at a time (xz-crc32.ts)
+  const instance = new wa.Instance(new wa.Module(fast ?? original), {});
+  const exports = instance.exports as XzExports;
+  if (fast) writeTables(exports.memory.buffer);
+  return (xzExports = exports);
 }
 
 /** xz-embedded's return codes (lib/xz: enum xz_ret). */
