@@ -43,6 +43,11 @@ export interface CheckRequest {
    * the budget is read alone.
    */
   readBudget?: number;
+  /**
+   * Worker threads that decode the compressed modules of a tree (16 or more): default one per core; 0
+   * decodes them on this thread.
+   */
+  decodeThreads?: number;
   /** Called as module files are read: `done` of `total` (for a progress display). */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -80,6 +85,12 @@ function* exportNames(kernel: KernelBuild): Iterable<string> {
 
 /** From how many modules on the kernel's export names are worth sharing with the modules' imports. */
 const SHARE_NAMES_FROM = 64;
+
+/**
+ * From how many compressed module files (by name) they are decoded on worker threads (decode-pool.ts):
+ * a worker costs ~30-50 ms to start, so a module or a few are decoded on the main thread.
+ */
+const POOL_FROM = 16;
 
 /** Directory names depmod does not descend into (the `build` and `source` links of /lib/modules/<release>). */
 const SKIPPED_DIRS = new Set(['build', 'source']);
@@ -377,15 +388,18 @@ export function versionNote(kernel: KernelBuild): string | undefined {
 export async function readModules(
   paths: string[],
   kernel: KernelBuild | undefined,
-  opts: Pick<CheckRequest, 'concurrency' | 'onProgress' | 'maxModuleSize' | 'readBudget'> = {},
+  opts: Pick<CheckRequest, 'concurrency' | 'onProgress' | 'maxModuleSize' | 'readBudget' | 'decodeThreads'> = {},
 ): Promise<{ modules: ModuleFacts[]; errors: Report['errors'] }> {
   const errors: Report['errors'] = [];
   const files = await expandModulePaths(paths, errors);
   // Seeding the name table with the kernel's 25,000 export names pays for a tree, not for one module.
   if (kernel && files.length >= SHARE_NAMES_FROM) shareNames(exportNames(kernel));
-  // One thread: worker threads measured slower here (docs/performance.md, "Concurrency").
+  // Facts are read on this thread (worker threads measured slower for that: docs/performance.md,
+  // "Concurrency"); compressed files of a tree are decoded on a pool of worker threads meanwhile.
   const limit = pLimit(opts.concurrency ?? 16);
   const budget = new ByteBudget(opts.readBudget ?? DEFAULT_READ_BUDGET);
+  const compressed = files.reduce((n, p) => n + (/\.(gz|xz|zst)$/.test(p) ? 1 : 0), 0);
+  const pool = compressed >= POOL_FROM && opts.decodeThreads !== 0 ? new (await import('./module/decode-pool.js')).DecodePool(opts.decodeThreads) : undefined;
   let done = 0;
   const progress = opts.onProgress;
   progress?.(0, files.length);
@@ -395,7 +409,7 @@ export async function readModules(
     files.map((p) =>
       limit(async () => {
         try {
-          return await readModule(p, { references: 'lazy', maxModuleSize: opts.maxModuleSize, budget });
+          return await readModule(p, { references: 'lazy', maxModuleSize: opts.maxModuleSize, budget, pool });
         } catch (e) {
           if (e instanceof InputError) errors.push({ path: p, message: e.message });
           else errors.push({ path: p, message: `${p}: ${(e as Error).message}` });
@@ -405,7 +419,7 @@ export async function readModules(
         }
       }),
     ),
-  );
+  ).finally(() => pool?.close());
   errors.sort(byPath);
   return { modules: read.filter((m): m is ModuleFacts => m !== undefined), errors };
 }

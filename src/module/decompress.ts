@@ -32,6 +32,7 @@ import { createRequire } from 'node:module';
 import { InputError } from '../errors.js';
 import { Lease, type ByteBudget } from './budget.js';
 import { isXzSha256, Sha256Verifier, withoutSha256 } from '../package/xz-sha256.js';
+import { withSliceBy8, writeTables } from './xz-crc32.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd';
 /** The xz Check ID of the stream header: 0 none, 1 CRC32, 4 CRC64, 10 SHA-256; any other ID is reserved. */
@@ -244,9 +245,14 @@ class Output {
   /** The output is no longer kept, only counted (the budget had no room). */
   counting = false;
 
+  /**
+   * `into`: keep the output in this buffer (no budget asked; a decode pool's worker, whose caller holds
+   * the budget for it), counting only once the output passes its end.
+   */
   constructor(
     private readonly limit: number,
     private readonly lease: Lease,
+    private readonly into?: Buffer,
   ) {}
 
   /** Take a chunk (copied: decoders reuse their buffers). Throws PastLimit at the first byte past the limit. */
@@ -254,6 +260,14 @@ class Output {
     this.total += chunk.length;
     if (this.total > this.limit) throw new PastLimit();
     if (this.counting || chunk.length === 0) return;
+    if (this.into) {
+      if (this.kept + chunk.length > this.into.length) this.counting = true;
+      else {
+        this.into.set(chunk, this.kept);
+        this.kept += chunk.length;
+      }
+      return;
+    }
     if (!this.lease.tryGrow(chunk.length)) {
       this.lease.shrink(this.kept);
       this.chunks = [];
@@ -267,6 +281,7 @@ class Output {
 
   /** The whole output (only when kept). */
   data(): Buffer {
+    if (this.into) return this.kept === this.into.length ? this.into : this.into.subarray(0, this.kept);
     const out = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.kept);
     this.chunks = [];
     return out;
@@ -300,8 +315,12 @@ function xz(): XzExports {
   if (!wasm) throw new Error('xz-decompress: its WebAssembly module was not found');
   // (the WebAssembly global, which this project's type libraries do not declare)
   const { WebAssembly: wa } = globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: unknown } } };
-  const instance = new wa.Instance(new wa.Module(Buffer.from(wasm[1], 'base64')), {});
-  return (xzExports = instance.exports as XzExports);
+  const original = Buffer.from(wasm[1], 'base64');
+  const fast = withSliceBy8(original); // its CRC32 eight bytes at a time (xz-crc32.ts)
+  const instance = new wa.Instance(new wa.Module(fast ?? original), {});
+  const exports = instance.exports as XzExports;
+  if (fast) writeTables(exports.memory.buffer);
+  return (xzExports = exports);
 }
 
 /** xz-embedded's return codes (lib/xz: enum xz_ret). */
@@ -541,6 +560,58 @@ export async function decompress(input: Buffer, path: string, opts: DecompressOp
   }
   checkLength(path, kind, input, out.total);
   return result(kind, input, out.data());
+}
+
+/**
+ * The output length a compressed file records (xz index, a one-member gzip's ISIZE, every zstd frame's
+ * Frame_Content_Size), or undefined: what to set aside for its output before decoding. A hint, never a
+ * bound (a record can lie: the decoder still counts).
+ */
+export function recordedSize(input: Buffer): number | undefined {
+  const kind = compressionOf(input);
+  if (kind === 'xz') return xzRecordedSize(input);
+  if (kind === 'gzip') return input.length >= 18 && !hasMoreMembers(input) ? input.readUInt32LE(input.length - 4) : undefined;
+  if (kind === 'zstd') {
+    const frames = zstdFrames(input);
+    if (!frames || frames.some((f) => f.contentSize === undefined)) return undefined;
+    return frames.reduce((a, f) => a + f.contentSize!, 0);
+  }
+  return undefined;
+}
+
+/** What one decoding pass gives: the output when it fit `keep` bytes, else only its length. */
+export interface DecodePass {
+  compression: Compression;
+  xzCheck?: XzCheck;
+  /** The output (undefined: it did not fit `keep`, only counted). */
+  data?: Buffer;
+  /** Bytes decoded. */
+  total: number;
+}
+
+/**
+ * One decoding pass bounded by the limit but by no budget: the output is kept in a buffer of `keep`
+ * bytes (allocated now, its own ArrayBuffer, so it can be transferred whole), or only counted once it
+ * passes that. A decode pool's worker runs it; its caller holds `keep` bytes of the run's budget for it
+ * and, when the output was only counted, holds the counted size and asks again with `keep` and `cap` set
+ * to it (as decompress() decodes again). Errors are those of decompress(), naming `path`.
+ */
+export async function decodeOnce(input: Buffer, path: string, opts: { maxModuleSize?: number; keep: number; cap?: number }): Promise<DecodePass> {
+  const kind = compressionOf(input);
+  if (!kind) throw new InputError(path, 'not a gzip, xz or zstd file');
+  const limit = opts.maxModuleSize ?? DEFAULT_MAX_MODULE_SIZE;
+  preflight(path, kind, input, limit);
+  const cap = Math.min(opts.cap ?? limit, limit);
+  const out = new Output(cap, new Lease(), Buffer.allocUnsafeSlow(Math.min(opts.keep, cap)));
+  try {
+    await decodeInto(kind, input, path, cap, out);
+  } catch (e) {
+    throw failure(e, path, kind, limit);
+  }
+  const check = kind === 'xz' ? { xzCheck: xzCheckOf(input) } : {};
+  if (out.counting) return { compression: kind, ...check, total: out.total };
+  checkLength(path, kind, input, out.total);
+  return { compression: kind, ...check, data: out.data(), total: out.total };
 }
 
 /**

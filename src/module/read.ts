@@ -27,7 +27,7 @@ import { ElfFile, type ElfSection, type ElfSymbol } from '../elf/elf-file.js';
 import { FileSource } from '../elf/source.js';
 import { readKsymtab } from '../kernel/ksymtab.js';
 import { Lease, type ByteBudget } from './budget.js';
-import { compressionOf, decompress, decompressSync, type Decompressed } from './decompress.js';
+import { compressionOf, decompress, decompressSync, type DecompressOptions, type Decompressed } from './decompress.js';
 import type { Import, ModuleExport, ModuleFacts, Reference } from './types.js';
 import { modinfoSchema } from './schema.js';
 
@@ -79,6 +79,11 @@ export interface ReadOptions {
    * taken from it while the module is read, and given back when its facts are extracted.
    */
   budget?: ByteBudget;
+  /**
+   * Where compressed modules are decoded (asynchronous reads): a DecodePool (decode-pool.ts, worker
+   * threads) for trees; without one, on this thread.
+   */
+  pool?: { decompress(input: Uint8Array, name: string, opts: DecompressOptions): Promise<Decompressed> };
 }
 
 /**
@@ -155,7 +160,8 @@ export async function readModule(path: string, opts: ReadOptions = {}): Promise<
     if (opts.budget) await lease.waitFor(sizeOf(path));
     const o = openFile(path);
     if (o.source) return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead }), opts);
-    const packed = await decompress(o.compressed!, path, { maxModuleSize: opts.maxModuleSize, lease });
+    const how = { maxModuleSize: opts.maxModuleSize, lease };
+    const packed = await (opts.pool ? opts.pool.decompress(o.compressed!, path, how) : decompress(o.compressed!, path, how));
     return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
   } finally {
     lease.release();

@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { ByteBudget, Lease } from '../../src/module/budget.js';
-import { compressionOf, decompress, decompressSync, xzCheckOf, xzRecordedSize, zstdFrames, type Compression } from '../../src/module/decompress.js';
+import { compressionOf, decompress, decompressSync, xzCheckOf, xzRecordedSize, zstdFrames } from '../../src/module/decompress.js';
 import { readModule, readModuleSync } from '../../src/module/read.js';
 import type { ModuleFacts } from '../../src/module/types.js';
 import { BUILD, ROOT, sample } from '../helpers/fixtures.js';
+import { unboundedContainers } from '../helpers/unbounded.js';
 
 const DIR = join(BUILD, 'compressed');
 const skipped = existsSync(join(BUILD, 'compressed.SKIPPED'));
@@ -137,23 +138,8 @@ d('bounded decompression: the limit and the byte budget', () => {
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  const pipe = (cmd: string, input: Buffer) => execFileSync('sh', ['-c', cmd], { input, maxBuffer: 64 << 20 });
-  /**
-   * Containers whose records do not bound the output, so the decoder itself must stop at the limit:
-   * two gzip members (ISIZE is the last one's), a zstd frame from a pipe (no Frame_Content_Size,
-   * compressed blocks), and an xz stream whose index lies (scripts/make-bombs.mjs).
-   */
-  const unbounded = (): Record<Compression, { buf: Buffer; size: number }> => {
-    const two = Buffer.concat([plainBytes, plainBytes]);
-    const gz = pipe('gzip -9 -n', plainBytes);
-    const lying = join(tmp, 'lying');
-    execFileSync('node', [join(ROOT, 'scripts', 'make-bombs.mjs'), lying, '1', String(1 << 20)]);
-    return {
-      gzip: { buf: Buffer.concat([gz, gz]), size: two.length },
-      zstd: { buf: pipe('cat | zstd -q -c', two), size: two.length },
-      xz: { buf: readFileSync(join(lying, 'bomb-xz-00.ko.xz')), size: 1 << 20 },
-    };
-  };
+  /** Containers whose records do not bound the output (test/helpers/unbounded.ts). */
+  const unbounded = () => unboundedContainers(plainBytes, tmp);
 
   test('no record bounds them (the cases below test the decoder, not a record)', () => {
     const u = unbounded();
