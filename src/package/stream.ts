@@ -21,6 +21,11 @@ export type StreamedFile = { path: string; data: Buffer; error?: undefined } | {
 export interface StreamOptions {
   /** Largest file collected (a larger one is an error of its own, the rest go on). */
   maxFileSize: number;
+  /**
+   * Files written, as they stream by, to this file instead of collected in memory (a debug vmlinux:
+   * 600 MB): handed over with empty `data`; no size limit. The caller removes the file.
+   */
+  spill?: (path: string) => string | undefined;
 }
 
 /** `./lib/modules/x` → `/lib/modules/x`: a member's path as installed. */
@@ -202,6 +207,20 @@ async function streamTar(
       const path = memberPath(entry.header.name);
       if (entry.header.type !== 'file' || !want(path)) {
         await drain(entry.body);
+        continue;
+      }
+      const spillTo = opts.spill?.(path);
+      if (spillTo !== undefined) {
+        const out = await open(spillTo, 'w');
+        try {
+          for await (const c of entry.body) await out.write(c);
+        } finally {
+          await out.close();
+        }
+        if ((await onFile({ path, data: Buffer.alloc(0) })) === 'stop') {
+          stop();
+          break;
+        }
         continue;
       }
       if (entry.header.size > opts.maxFileSize) {
