@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check } from '../../src/check.js';
-import { matrix } from '../../src/compare.js';
+import { diff, matrix } from '../../src/compare.js';
 import { CLI, sample } from '../helpers/fixtures.js';
 
 const K61 = sample('v6', 'kernels', '6.1');
@@ -111,6 +111,17 @@ describe('a package of modules checked as the tree of its module members', () =>
     const m = await matrix({ kernels: [K61, sample('v6', 'kernels', '6.1')], modules: [pkg] });
     const d = await matrix({ kernels: [K61], modules: [DIR] });
     expect(JSON.parse(JSON.stringify(m.cells.filter((c) => c.kernel === K61)).split(`${pkg}:/`).join(`${DIR}/`))).toEqual(JSON.parse(JSON.stringify(d.cells)));
+  });
+
+  test('diff: the breaks and fixes of the package’s modules are the directory’s', async () => {
+    const pkg = deb('xz');
+    // the 6.1 sample's exports, every one made GPL-only: the proprietary modules break
+    const gpl = join(TMP, 'gpl-only.symvers');
+    writeFileSync(gpl, readFileSync(join(K61, 'Module.symvers'), 'utf8').replace(/\tEXPORT_SYMBOL(?=\t|$)/gm, '\tEXPORT_SYMBOL_GPL'));
+    const [a, b] = [await diff({ from: K61, to: gpl, modules: [pkg] }), await diff({ from: K61, to: gpl, modules: [DIR] })];
+    expect(a.breaks.length + a.fixes.length).toBeGreaterThan(0);
+    const named = (r: typeof a) => JSON.parse(JSON.stringify({ breaks: r.breaks, fixes: r.fixes, errors: r.errors, modules: r.modules }).split(`${pkg}:/`).join(`${DIR}/`));
+    expect(named(a)).toEqual(named(b));
   });
 
   test('CLI: text, SARIF and JUnit name the members; shards of a package merge into the whole report', () => {
