@@ -33,7 +33,7 @@ export function memberPath(name: string): string {
   return '/' + name.replace(/^\.?\/+/, '');
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 512 << 10;
 const DATA_MEMBER = /^data\.tar(?:\.(xz|zst|gz))?$/;
 
 /** What kind of package a file is, from its first bytes (undefined: none). */
