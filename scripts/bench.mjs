@@ -24,7 +24,11 @@
  *                   `exports` of the newest headers from their .deb beside their unpacked directory;
  *   6.12 xz tree    Debian 13's 4,230 .ko.xz (scripts/fetch-trixie) against their own headers, beside
  *                   `xz -dc` of the same files with one process per core;
- *   debug vmlinux   `ksymcheck exports -k <600 MB debug vmlinux>`: the index built from it.
+ *   image deb       the linux-image .deb of the newest ABI given as modules (streamed: 70 MB of xz, 400 MB
+ *                   of tar), beside the check of its unpacked tree and `dpkg-deb --fsys-tarfile | tar -x`;
+ *                   Debian 13's image .deb (4,230 .ko.xz members) beside its unpacked tree;
+ *   debug vmlinux   `ksymcheck exports -k <600 MB debug vmlinux>`: the index built from it; and from the -dbg
+ *                   .deb itself (the vmlinux streamed out of 860 MB of xz).
  *   bomb tree       200 of the image's modules (every 20th) beside 14 `.ko.gz`, 14 `.ko.zst` and 14 `.ko.xz`
  *                   decompression bombs of 576 MiB of zeros (scripts/make-bombs.mjs; one xz index lies),
  *                   at the default --max-module-size (512 MiB): wall time, peak RSS, and the checks that
@@ -36,7 +40,7 @@
  *                   check() with frames on against off, in-process (scripts/bench-frames.mjs).
  *
  * Options: --runs N (default 7), --quick (3 runs, no warm-up of the slow ones), --only GROUP (one group of
- * measurements: full-tree, load-stage, matrix, xz-tree, one-module, debug-vmlinux, bomb-tree).
+ * measurements: full-tree, load-stage, matrix, xz-tree, image-deb, one-module, debug-vmlinux, bomb-tree).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
@@ -318,6 +322,24 @@ if (wanted('xz tree') && existsSync(TRIXIE_ENV)) {
   xzTree = measure('6.12 .ko.xz tree', `ksymcheck check (${xzs.length} .ko.xz)`, ['node', CLI, 'check', '-q', '--format', 'json', '-k', t.TRIXIE_HEADERS, t.TRIXIE_MODULES]);
   xzFloor = measure('6.12 .ko.xz tree', `xz -dc, ${cpus().length} processes`, ['sh', '-c', `xargs -a '${xzList}' -P ${cpus().length} -n 64 xz -dc >/dev/null`]);
 }
+// Image packages given as modules (streamed, never unpacked): the newest ABI's linux-image .deb beside the
+// same check of its unpacked tree plus the unpacking itself (`dpkg-deb --fsys-tarfile | tar -x`); and
+// Debian 13's image .deb (.ko.xz members) beside its unpacked tree.
+let imageDeb, imageDir, imageUntar, trixieDeb, trixieDir;
+const IMAGE_DEB = readdirSync(join(CACHE, 'debs')).find((f) => f.startsWith(`linux-image-${RELEASE}-unsigned_`) && f.endsWith('.deb'));
+if (wanted('image deb') && IMAGE_DEB) {
+  const deb = join(CACHE, 'debs', IMAGE_DEB);
+  const untar = join(OUT, 'image-untar');
+  imageDeb = measure('image deb', `ksymcheck check (${IMAGE_DEB})`, ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, deb], { runs: Math.min(RUNS, 3), warmup: 0 });
+  imageDir = full ?? measure('image deb', 'ksymcheck check (its unpacked tree)', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, MODULES], { runs: Math.min(RUNS, 3) });
+  imageUntar = measure('image deb', 'dpkg-deb --fsys-tarfile | tar -x', ['sh', '-c', `rm -rf '${untar}' && mkdir -p '${untar}' && dpkg-deb --fsys-tarfile '${deb}' | tar -x -C '${untar}'`], { runs: Math.min(RUNS, 3), warmup: 0 });
+  rmSync(untar, { recursive: true, force: true });
+  if (existsSync(TRIXIE_ENV)) {
+    const t = Object.fromEntries(readFileSync(TRIXIE_ENV, 'utf8').trim().split('\n').map((l) => l.split('=')));
+    trixieDeb = measure('image deb', 'ksymcheck check (Debian 13 image .deb, .ko.xz)', ['node', CLI, 'check', '-q', '--format', 'json', '-k', t.TRIXIE_HEADERS, t.TRIXIE_IMAGE_DEB], { runs: Math.min(RUNS, 3), warmup: 0 });
+    trixieDir = xzTree ?? measure('image deb', 'ksymcheck check (Debian 13 unpacked tree)', ['node', CLI, 'check', '-q', '--format', 'json', '-k', t.TRIXIE_HEADERS, t.TRIXIE_MODULES], { runs: Math.min(RUNS, 3), warmup: 0 });
+  }
+}
 if (wanted('one module')) {
   oneKs = measure('one module', 'ksymcheck check (headers dir)', ['node', CLI, 'check', '-k', HEADERS, join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
   measure('one module', 'ksymcheck check (Module.symvers)', ['node', CLI, 'check', '-k', join(HEADERS, 'Module.symvers'), join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
@@ -345,6 +367,10 @@ if (wanted('frames')) {
   log(`frames: ${FRAMES.length} Kbuild-built modules, frames off/on in-process`);
   frames = JSON.parse(sh('node', [join(ROOT, 'scripts', 'bench-frames.mjs'), '--kernel', HEADERS, '--runs', String(RUNS), ...FRAMES]));
 }
+// the same vmlinux read from the -dbg package itself, streamed (written to a temporary file as it goes by)
+const DBG_DEB = VMLINUX ? readdirSync(join(CACHE, 'debs')).find((f) => f.startsWith(`linux-image-${RELEASE}-dbg_`) && f.endsWith('.deb')) : undefined;
+let vmDeb;
+if (DBG_DEB) vmDeb = measure('debug vmlinux', `ksymcheck exports (${DBG_DEB}, streamed)`, ['node', CLI, 'exports', '-k', join(CACHE, 'debs', DBG_DEB)], { runs: Math.min(RUNS, 3), warmup: 0 });
 if (VMLINUX) vm = measure('debug vmlinux', `ksymcheck exports (${(statSync(VMLINUX).size / 1e6).toFixed(0)} MB vmlinux)`, ['node', CLI, 'exports', '-k', VMLINUX], { runs: Math.max(RUNS, 10), warmup: 2 });
 
 // ------------------------------------------------------------------------------------------- report
@@ -366,6 +392,13 @@ if (failLoad) {
   lines.push(`load stage / depmod -e -E: passing tree ${ratio(cleanLoad.median, depmodClean.median)}×, failing tree ${ratio(failLoad.median, depmodFail.median)}× (target ≤ 1.0)`);
 }
 if (debRead) lines.push(`headers .deb / unpacked directory (exports): ${ratio(debRead.median, dirRead.median)}× (target ≤ 1.5)`);
+if (imageDeb) {
+  lines.push(
+    `image .deb as modules / (unpacked tree check + dpkg-deb | tar -x): ${ratio(imageDeb.median, imageDir.median + imageUntar.median)}× (target ≤ 1.5); ` +
+      `/ the tree check alone ${ratio(imageDeb.median, imageDir.median)}×; peak RSS ${mb(imageDeb.peakRss)} (target ≤ 250 MB)`,
+  );
+}
+if (trixieDeb) lines.push(`Debian 13 image .deb as modules / its unpacked tree: ${ratio(trixieDeb.median, trixieDir.median)}×, peak RSS ${mb(trixieDeb.peakRss)} vs ${mb(trixieDir.peakRss)} (target ≤ 250 MB)`);
 if (matrix4 && full) lines.push(`matrix of ${fourKernels.length} kernels / one check: ${ratio(matrix4.median, full.median)}× (target ≤ 1.5)`);
 if (xzTree) lines.push(`6.12 .ko.xz tree: ksymcheck / xz -dc on every core = ${ratio(xzTree.median, xzFloor.median)}× (target ≤ 1.2), peak RSS ${mb(xzTree.peakRss)} (target ≤ 250 MB)`);
 if (oneKs) lines.push(`one module: ksymcheck / modpost = ${ratio(oneKs.median, oneMp.median)}× (target ≤ 1.0)`);
@@ -382,7 +415,10 @@ if (frames) {
 }
 if (!wanted('debug vmlinux')) {
   // (--only: the group was not asked for)
-} else if (vm) lines.push(`debug vmlinux: ${ms(vm.median)}, ${mb(vm.peakRss)} (targets ≤ 1 s, ≤ 100 MB)`);
+} else if (vm) {
+  lines.push(`debug vmlinux: ${ms(vm.median)}, ${mb(vm.peakRss)} (targets ≤ 1 s, ≤ 100 MB)`);
+  if (vmDeb) lines.push(`debug vmlinux from its -dbg .deb, streamed: ${ms(vmDeb.median)}, ${mb(vmDeb.peakRss)} (target ≤ 250 MB)`);
+}
 else lines.push('debug vmlinux: skipped (KSYMCHECK_BENCH_NO_DBG=1 or the -dbg package could not be fetched)');
 const exitCodes = rows.filter((r) => r.exitCodes.some((c) => c !== 0)).map((r) => `${r.group}: ${r.name} exited ${r.exitCodes.join('/')}`);
 if (exitCodes.length) lines.push(`note: ${exitCodes.join('; ')}`);

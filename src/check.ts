@@ -11,6 +11,7 @@ import type { Export, KernelBuild } from './kernel/types.js';
 import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
 import { ByteBudget, DEFAULT_READ_BUDGET } from './module/budget.js';
 import { MODULE_FILE_NAME } from './module/decompress.js';
+import { fetchMembers, PACKAGE_FILE_NAME, readPackageModules, showingReferences } from './module/packages.js';
 import { codeSiteOf, readModule, reopen, shareNames } from './module/read.js';
 import type { ModuleFacts } from './module/types.js';
 import { runRules, STAGE_ORDER } from './rules/index.js';
@@ -366,6 +367,9 @@ export function noDwarfNote(debugDirs?: string[]): string {
  * reader is loaded, and each module concerned read again, only when some finding shows a reference.
  */
 async function withFrames(req: CheckRequest, modules: ModuleFacts[], reports: ModuleReport[], notes: string[]): Promise<ModuleReport[]> {
+  // package members are read again only now, and only those whose references a report shows
+  const refetched = await fetchMembers(showingReferences(modules, reports));
+  if (refetched) notes.push(refetched);
   if (req.frames === false || !reports.some((r) => r.findings.some((f) => f.references.length > 0))) return reports;
   const { attachFrames } = await import('./module/frames.js');
   const outcome = await attachFrames(modules, reports, { debugDirs: req.debugDirs, reader: { codeSiteOf, reopen } });
@@ -393,21 +397,30 @@ export async function readModules(
   const errors: Report['errors'] = [];
   const files = await expandModulePaths(paths, errors);
   // Seeding the name table with the kernel's 25,000 export names pays for a tree, not for one module.
-  if (kernel && files.length >= SHARE_NAMES_FROM) shareNames(exportNames(kernel));
+  if (kernel && (files.length >= SHARE_NAMES_FROM || files.some((p) => PACKAGE_FILE_NAME.test(p)))) shareNames(exportNames(kernel));
   // Facts are read on this thread (worker threads measured slower for that: docs/performance.md,
   // "Concurrency"); compressed files of a tree are decoded on a pool of worker threads meanwhile.
   const limit = pLimit(opts.concurrency ?? 16);
   const budget = new ByteBudget(opts.readBudget ?? DEFAULT_READ_BUDGET);
   const compressed = files.reduce((n, p) => n + (/\.(gz|xz|zst)$/.test(p) ? 1 : 0), 0);
-  const pool = compressed >= POOL_FROM && opts.decodeThreads !== 0 ? new (await import('./module/decode-pool.js')).DecodePool(opts.decodeThreads) : undefined;
+  const pool = (compressed >= POOL_FROM || files.some((p) => PACKAGE_FILE_NAME.test(p))) && opts.decodeThreads !== 0 ? new (await import('./module/decode-pool.js')).DecodePool(opts.decodeThreads) : undefined;
   let done = 0;
+  let total = files.length;
   const progress = opts.onProgress;
-  progress?.(0, files.length);
+  progress?.(0, total);
+  const readPackage = async (p: string): Promise<ModuleFacts[]> => {
+    const onModule = () => progress?.(++done, ++total);
+    const got = await readPackageModules(p, { maxModuleSize: opts.maxModuleSize, budget, concurrency: opts.concurrency, onModule, pool });
+    errors.push(...got.errors);
+    progress?.(++done, total);
+    return got.modules;
+  };
   // References (relocations → function+offset) are worked out only for the modules whose findings
   // show them: the relocations are still checked now, so a broken file is an error all the same.
   const read = await Promise.all(
     files.map((p) =>
-      limit(async () => {
+      // a package: the tree of its module members (src/module/packages.ts)
+      PACKAGE_FILE_NAME.test(p) ? readPackage(p) : limit(async () => {
         try {
           return await readModule(p, { references: 'lazy', maxModuleSize: opts.maxModuleSize, budget, pool });
         } catch (e) {
@@ -415,13 +428,13 @@ export async function readModules(
           else errors.push({ path: p, message: `${p}: ${(e as Error).message}` });
           return undefined;
         } finally {
-          progress?.(++done, files.length);
+          progress?.(++done, total);
         }
       }),
     ),
   ).finally(() => pool?.close());
   errors.sort(byPath);
-  return { modules: read.filter((m): m is ModuleFacts => m !== undefined), errors };
+  return { modules: read.flat().filter((m): m is ModuleFacts => m !== undefined), errors };
 }
 
 const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);

@@ -6,6 +6,7 @@ import { checkModules, kernelSummary, readModules, stagesOf, versionNote, type C
 import { diffExports } from './kernel/diff.js';
 import { loadKernel } from './kernel/load.js';
 import type { KernelBuild } from './kernel/types.js';
+import { fetchMembers, showingReferences } from './module/packages.js';
 import type { ModuleFacts } from './module/types.js';
 import type { DiffBreak, DiffReport, MatrixReport } from './report/compare-schema.js';
 import type { FindingJson, ModuleReport, Report } from './report/schema.js';
@@ -31,6 +32,7 @@ export async function matrix(req: MatrixRequest): Promise<MatrixReport> {
   const { modules, errors } = await readModules(req.modules, kernels[0], req);
   const stages = stagesOf(req.stage);
   const cells: MatrixReport['cells'] = [];
+  const showing: string[] = [];
   const firstFailing = new Map<ModuleFacts, string | null>(modules.map((m) => [m, null]));
   for (const kernel of kernels) {
     const reports = checkModules(kernel, modules, { ...req });
@@ -42,13 +44,16 @@ export async function matrix(req: MatrixRequest): Promise<MatrixReport> {
       }
       if (r.verdict === 'fail' && firstFailing.get(modules[i]) === null) firstFailing.set(modules[i], kernel.source);
     });
+    showing.push(...showingReferences(modules, reports));
   }
+  // the package members whose references the cells show, read again from their packages
+  const refetched = await fetchMembers(showing);
   return {
     schemaVersion: 1,
     report: 'matrix',
     kernels: kernels.map(kernelSummary),
     stages,
-    notes: kernels.map(versionNote).filter((n): n is string => n !== undefined),
+    notes: [...kernels.map(versionNote), refetched].filter((n): n is string => n !== undefined),
     modules: modules.map((m) => ({ path: m.path, name: m.name, licenses: m.licenses, firstFailing: firstFailing.get(m) ?? null })),
     cells,
     errors,

@@ -129,7 +129,7 @@ export function matrixCommand(out: Out, result: CommandResult, usage: (msg: stri
     builder: (y: Argv) =>
       checkOptions(
         y
-          .positional('modules', { type: 'string', array: true, describe: '.ko / .o files or directories of them' })
+          .positional('modules', { type: 'string', array: true, describe: '.ko / .o files, directories of them, or .deb / .rpm packages of modules' })
           .option('kernel', { alias: 'k', type: 'string', array: true, nargs: 1, demandOption: true, describe: 'a kernel build (as for check), a glob of them, or a file listing them; repeat for each' }),
       )
         // html: the module × kernel grid (one column per kernel), as `check --format html` draws one

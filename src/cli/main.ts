@@ -113,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
       "predict modpost's and the module loader's verdicts for modules against a kernel build",
       (y) =>
         y
-          .positional('modules', { type: 'string', array: true, describe: '.ko / .o files or directories of them' })
+          .positional('modules', { type: 'string', array: true, describe: '.ko / .o files, directories of them, or .deb / .rpm packages of modules' })
           .option('kernel', { alias: 'k', type: 'string', describe: 'kernel build/headers dir, Module.symvers[.gz] or vmlinux (default: the running kernel\'s /lib/modules/$(uname -r)/build, /boot/symvers-$(uname -r).gz or /lib/modules/$(uname -r)/symvers.gz)' })
           .option('extra-symbols', { type: 'string', array: true, nargs: 1, default: [], describe: "other modules' Module.symvers (like KBUILD_EXTRA_SYMBOLS); repeat the option for each file" })
           .option('kernel-version', { type: 'string', describe: 'apply the rules of this kernel version (X.Y[.Z][-rcN])' })

@@ -39,7 +39,12 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
   else if (inputs.symversData) addAll(symversFromBytes(inputs.symversData.data, inputs.symversData.name).exports, false);
   let vmlinuxSections: string[] | undefined;
   if (inputs.vmlinux) {
-    const v = readVmlinux(inputs.vmlinux);
+    let v;
+    try {
+      v = readVmlinux(inputs.vmlinux, inputs.vmlinuxName);
+    } finally {
+      inputs.dispose?.();
+    }
     vmlinuxSections = v.sections;
     machine = v.machine;
     vermagic = v.vermagic;

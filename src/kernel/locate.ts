@@ -20,6 +20,7 @@ import { release as osRelease } from 'node:os';
 import { basename, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { readDeb } from '../package/deb.js';
+import { DEBUG_PACKAGE_NAME, spillDebugVmlinux } from '../package/debug-vmlinux.js';
 import { isRpm, readRpm } from '../package/rpm.js';
 import type { VersionSource } from './types.js';
 import { parseKconfig, parseUtsRelease } from './config.js';
@@ -32,6 +33,10 @@ export interface KernelInputs {
   symvers?: string;
   /** vmlinux ELF file, when there is one. */
   vmlinux?: string;
+  /** What the vmlinux is called in reports, when not its file (a debug package's: `pkg.deb:/usr/lib/debug/boot/vmlinux-…`). */
+  vmlinuxName?: string;
+  /** Removes what was made to read the inputs (a debug package's vmlinux, spilled to a temporary file). */
+  dispose?: () => void;
   /** A Module.symvers read from a package (kind 'package'): its name (`pkg.deb:usr/src/…/Module.symvers`) and bytes. */
   symversData?: { name: string; data: Buffer };
   /** Release string and where it came from; both undefined when nothing in the inputs tells. */
@@ -266,6 +271,10 @@ export async function locateKernel(path: string): Promise<KernelInputs> {
     throw new InputError(path, describeFsError(e));
   }
   if (isElf(b)) return { kind: 'vmlinux', vmlinux: path };
+  if (b.toString('latin1', 0, 4) === '!<ar' && DEBUG_PACKAGE_NAME.test(path)) {
+    const v = await spillDebugVmlinux(path);
+    return { kind: 'package', vmlinux: v.file, vmlinuxName: v.name, dispose: v.dispose };
+  }
   if (b.toString('latin1', 0, 4) === '!<ar') return locatePackage(path, readDeb);
   if (isRpm(b)) return locatePackage(path, readRpm);
 

@@ -17,10 +17,11 @@ export interface VmlinuxFacts {
   sections: string[];
 }
 
-export function readVmlinux(path: string): VmlinuxFacts {
+/** `name`: what the exports' origin says (default the file; a debug package's member when spilled from one). */
+export function readVmlinux(path: string, name = path): VmlinuxFacts {
   const elf = ElfFile.open(path);
   try {
-    return vmlinuxFacts(elf, path);
+    return vmlinuxFacts(elf, name);
   } finally {
     elf.close();
   }

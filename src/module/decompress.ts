@@ -392,6 +392,72 @@ function* xzSteps(input: Buffer, out: Output, path: string): Generator<void, voi
   }
 }
 
+/**
+ * xz-embedded fed piece by piece (a package's `data.tar.xz`, hundreds of megabytes): each push() hands
+ * the output to `sink` as it is produced (in the decoder's reused buffer: copy what is kept), so neither
+ * the input nor the output is held whole. end() says whether the stream ended where the input did.
+ */
+export class XzStreamDecoder {
+  private readonly x = xz();
+  private ctx = this.x.create_context();
+  private finished = false;
+
+  constructor(private readonly sink: (chunk: Uint8Array) => void) {}
+
+  private words(): Uint32Array {
+    return new Uint32Array(this.x.memory.buffer, this.ctx, 6);
+  }
+
+  /** Decode `input`. Throws the decoder's error ('corrupt data', …). */
+  push(input: Uint8Array): void {
+    let off = 0;
+    for (;;) {
+      let w = this.words();
+      if (w[2] === w[3]) {
+        if (off >= input.length) return; // all taken: more input, or end()
+        if (this.finished) throw new Error('data after the end of the stream');
+        const n = Math.min(w[0], input.length - off);
+        new Uint8Array(this.x.memory.buffer, w[1], n).set(input.subarray(off, off + n));
+        off += n;
+        this.x.supply_input(this.ctx, n);
+      }
+      if (this.step() === 0 && this.finished && (off < input.length || this.words()[2] !== this.words()[3])) throw new Error('data after the end of the stream');
+    }
+  }
+
+  /** One call of the decoder, its output to the sink: the bytes produced. */
+  private step(): number {
+    const ret = this.x.get_next_output(this.ctx);
+    const w = this.words();
+    const produced = w[5];
+    if (produced > 0) {
+      this.sink(new Uint8Array(this.x.memory.buffer, w[4], produced));
+      this.words()[5] = 0;
+    }
+    if (ret === XZ_STREAM_END) this.finished = true;
+    else if (ret !== XZ_OK) throw new Error(XZ_RET[ret] ?? `error ${ret}`);
+    return produced;
+  }
+
+  /** The input is over: the rest of the output to the sink; throws unless the stream ended there. Frees the decoder. */
+  end(): void {
+    try {
+      if (!this.finished) {
+        this.x.supply_input(this.ctx, 0); // an empty supply tells the decoder the input is over
+        while (!this.finished && this.step() > 0);
+      }
+      if (!this.finished) throw new Error(XZ_RET[8]);
+    } finally {
+      this.close();
+    }
+  }
+
+  close(): void {
+    if (this.ctx >= 0) this.x.destroy_context(this.ctx);
+    this.ctx = -1;
+  }
+}
+
 interface ZstdWasm {
   init(): Promise<void>;
   decompress(buf: Uint8Array, opts?: { defaultHeapSize: number }): Uint8Array;

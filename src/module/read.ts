@@ -95,9 +95,27 @@ interface Opened {
   source?: FileSource;
   /** Compressed file: the whole compressed bytes. */
   compressed?: Buffer;
+  /** A module that is no file of its own (a package's member), plain: its bytes. */
+  bytes?: Buffer;
+}
+
+/**
+ * Modules that are no file of their own — the members of a package (`pkg.deb:/lib/modules/…/x.ko`) —
+ * by the path they are reported under: where their bytes are got again (synchronously) when their
+ * references or frames are asked for. The getter throws an InputError when the bytes are not at hand.
+ */
+const moduleBytes = new Map<string, () => Buffer>();
+
+export function registerModuleBytes(path: string, get: () => Buffer): void {
+  moduleBytes.set(path, get);
 }
 
 function openFile(path: string): Opened {
+  const member = moduleBytes.get(path);
+  if (member) {
+    const bytes = member();
+    return compressionOf(bytes) ? { compressed: bytes } : { bytes };
+  }
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -140,6 +158,7 @@ function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompr
 export function reopen(path: string, opts: ReadOptions = {}): ElfFile {
   const o = openFile(path);
   if (o.source) return ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead });
+  if (o.bytes) return ElfFile.fromBuffer(o.bytes, path);
   return ElfFile.fromBuffer(decompressSync(o.compressed!, path, opts).data, path);
 }
 
@@ -160,8 +179,27 @@ export async function readModule(path: string, opts: ReadOptions = {}): Promise<
     if (opts.budget) await lease.waitFor(sizeOf(path));
     const o = openFile(path);
     if (o.source) return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead }), opts);
+    if (o.bytes) return factsOf(path, ElfFile.fromBuffer(o.bytes, path), opts);
     const how = { maxModuleSize: opts.maxModuleSize, lease };
     const packed = await (opts.pool ? opts.pool.decompress(o.compressed!, path, how) : decompress(o.compressed!, path, how));
+    return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
+  } finally {
+    lease.release();
+  }
+}
+
+/**
+ * readModule() of a module that is no file of its own (a package's member): `path` is what it is reported
+ * under, `data` its bytes as the package holds them (plain or compressed). Its references and frames are
+ * read again through registerModuleBytes().
+ */
+export async function readModuleBytes(path: string, data: Buffer, opts: ReadOptions = {}): Promise<ModuleFacts> {
+  if (!compressionOf(data)) return factsOf(path, ElfFile.fromBuffer(data, path), opts);
+  const lease = new Lease(opts.budget);
+  try {
+    if (opts.budget) await lease.waitFor(data.length);
+    const how = { maxModuleSize: opts.maxModuleSize, lease };
+    const packed = await (opts.pool ? opts.pool.decompress(data, path, how) : decompress(data, path, how));
     return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
   } finally {
     lease.release();
@@ -172,6 +210,7 @@ export async function readModule(path: string, opts: ReadOptions = {}): Promise<
 export function readModuleSync(path: string, opts: ReadOptions = {}): ModuleFacts {
   const o = openFile(path);
   if (o.source) return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead }), opts);
+  if (o.bytes) return factsOf(path, ElfFile.fromBuffer(o.bytes, path), opts);
   const packed = decompressSync(o.compressed!, path, opts);
   return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
 }

@@ -15,7 +15,7 @@ export interface ArMember {
   size: number;
 }
 
-const AR_MAGIC = '!<arch>\n';
+export const AR_MAGIC = '!<arch>\n';
 
 /** The members of an `ar` archive (the common format of deb(5): 60-byte headers, data padded to even). */
 export function arMembers(buf: Buffer, file: string): ArMember[] {
@@ -23,18 +23,27 @@ export function arMembers(buf: Buffer, file: string): ArMember[] {
   const out: ArMember[] = [];
   let at = 8;
   while (at < buf.length) {
-    if (at + 60 > buf.length) throw new InputError(file, `ar member header cut short (${buf.length - at} of 60 bytes)`, { offset: at });
-    if (buf[at + 58] !== 0x60 || buf[at + 59] !== 0x0a) throw new InputError(file, 'ar member header without its terminator (`\\n)', { offset: at + 58 });
-    const name = buf.toString('latin1', at, at + 16).trimEnd().replace(/\/$/, '');
-    const sizeText = buf.toString('latin1', at + 48, at + 58).trim();
-    if (!/^\d+$/.test(sizeText)) throw new InputError(file, `ar member ${JSON.stringify(name)}: size ${JSON.stringify(sizeText)} is not a number`, { offset: at + 48 });
-    const size = Number(sizeText);
-    const offset = at + 60;
-    if (offset + size > buf.length) throw new InputError(file, `ar member ${JSON.stringify(name)} runs past the end of the file (${size} bytes from ${offset})`, { offset: at + 48 });
-    out.push({ name, offset, size });
-    at = offset + size + (size % 2);
+    const m = arHeader(buf.subarray(at, at + 60), at, buf.length, file);
+    out.push(m);
+    at = m.offset + m.size + (m.size % 2);
   }
   return out;
+}
+
+/**
+ * The member whose 60-byte header `head` is, read at offset `at` of a `fileSize`-byte archive (a header
+ * cut short, without its terminator, with a size that is no number or runs past the end: an error).
+ */
+export function arHeader(head: Buffer, at: number, fileSize: number, file: string): ArMember {
+  if (head.length < 60) throw new InputError(file, `ar member header cut short (${head.length} of 60 bytes)`, { offset: at });
+  if (head[58] !== 0x60 || head[59] !== 0x0a) throw new InputError(file, 'ar member header without its terminator (`\\n)', { offset: at + 58 });
+  const name = head.toString('latin1', 0, 16).trimEnd().replace(/\/$/, '');
+  const sizeText = head.toString('latin1', 48, 58).trim();
+  if (!/^\d+$/.test(sizeText)) throw new InputError(file, `ar member ${JSON.stringify(name)}: size ${JSON.stringify(sizeText)} is not a number`, { offset: at + 48 });
+  const size = Number(sizeText);
+  const offset = at + 60;
+  if (offset + size > fileSize) throw new InputError(file, `ar member ${JSON.stringify(name)} runs past the end of the file (${size} bytes from ${offset})`, { offset: at + 48 });
+  return { name, offset, size };
 }
 
 /** A file of the package: its path as installed (`usr/src/…`, no leading `./`), and its bytes. */
