@@ -10,7 +10,7 @@
  * themselves) stay at 0, so a relocation against `.debug_str` yields an offset in it. A place in the
  * module is then looked up as sectionBase(section) + offset.
  */
-import { createRequire } from 'node:module';
+import { initialisedZstd, loadZstd } from '../zstd-wasm.js';
 import { inflateSync } from 'node:zlib';
 import { DwarfFormatError } from '../errors.js';
 import {
@@ -339,23 +339,14 @@ function writeValue(b: Buffer, o: number, size: number, le: boolean, v: number):
   }
 }
 
-interface ZstdWasm {
-  init(): Promise<void>;
-  decompress(buf: Uint8Array, opts?: { defaultHeapSize: number }): Uint8Array;
-}
-let zstd: ZstdWasm | undefined;
-let zstdReady = false;
-
 /** Load zstd's decoder (WebAssembly, initialised asynchronously) before reading zstd-compressed debug sections. */
 export async function prepareZstd(): Promise<void> {
-  if (zstdReady) return;
-  zstd ??= createRequire(import.meta.url)('@bokuweb/zstd-wasm') as ZstdWasm;
-  await zstd.init();
-  zstdReady = true;
+  await loadZstd();
 }
 
 function zstdDecompress(body: Buffer, size: number): Buffer {
-  if (!zstd || !zstdReady) throw new Error('the zstd decoder is not initialised (prepareZstd() first)');
+  const zstd = initialisedZstd();
+  if (!zstd) throw new Error('the zstd decoder is not initialised (prepareZstd() first)');
   const out = zstd.decompress(body, { defaultHeapSize: Math.max(size + 1024, 1 << 16) });
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }

@@ -33,6 +33,7 @@ import { InputError } from '../errors.js';
 import { Lease, type ByteBudget } from './budget.js';
 import { isXzSha256, Sha256Verifier, withoutSha256 } from '../package/xz-sha256.js';
 import { withSliceBy8, writeTables } from './xz-crc32.js';
+import { initialisedZstd, loadZstd, type ZstdWasm } from '../zstd-wasm.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd';
 /** The xz Check ID of the stream header: 0 none, 1 CRC32, 4 CRC64, 10 SHA-256; any other ID is reserved. */
@@ -458,22 +459,6 @@ export class XzStreamDecoder {
   }
 }
 
-interface ZstdWasm {
-  init(): Promise<void>;
-  decompress(buf: Uint8Array, opts?: { defaultHeapSize: number }): Uint8Array;
-}
-let zstdModule: ZstdWasm | undefined;
-let zstdReady: Promise<void> | undefined;
-let zstdInitialised = false;
-async function initZstd(): Promise<ZstdWasm> {
-  zstdModule ??= require('@bokuweb/zstd-wasm') as ZstdWasm;
-  zstdReady ??= zstdModule.init().then(() => {
-    zstdInitialised = true;
-  });
-  await zstdReady;
-  return zstdModule;
-}
-
 interface Fzstd {
   Decompress: new (ondata: (data: Uint8Array, final: boolean) => void) => { push(chunk: Uint8Array, final?: boolean): void };
 }
@@ -587,7 +572,7 @@ async function decodeInto(kind: Compression, input: Buffer, path: string, limit:
   if (kind === 'gzip') await gunzipInto(input, out);
   else if (kind === 'xz') {
     for (const _ of xzSteps(input, out, path)) await nextTurn();
-  } else zstdDecode(await initZstd(), input, path, limit, out);
+  } else zstdDecode(await loadZstd(), input, path, limit, out);
 }
 
 function result(kind: Compression, input: Buffer, data: Buffer): Decompressed {
@@ -701,8 +686,9 @@ export function decompressSync(input: Buffer, path: string, opts: Pick<Decompres
     } else if (kind === 'xz') {
       for (const _ of xzSteps(input, out, path));
     } else {
-      if (!zstdInitialised || !zstdModule) throw new Error('the zstd decoder is not initialised (decompress() first)');
-      zstdDecode(zstdModule, input, path, limit, out);
+      const z = initialisedZstd();
+      if (!z) throw new Error('the zstd decoder is not initialised (decompress() first)');
+      zstdDecode(z, input, path, limit, out);
     }
   } catch (e) {
     throw failure(e, path, kind, limit);
