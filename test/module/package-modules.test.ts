@@ -133,7 +133,9 @@ describe('a package of modules checked as the tree of its module members', () =>
     expect(text.stderr + text.stdout).toContain(`${pkg}:/${EXTRA}/broken.ko`);
     const sarif = JSON.parse(run('--format', 'sarif', pkg).stdout) as { runs: Array<{ results: Array<{ locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }> };
     const uris = sarif.runs[0].results.flatMap((x) => x.locations.map((l) => l.physicalLocation.artifactLocation.uri));
-    expect(uris.length).toBeGreaterThan(0);
+    // each result located at its member inside the package: the three failing ones, and weak-user.ko.gz
+    // (it passes with kmod-decompress's warning: no --kmod, and kmod is commonly built without zlib)
+    expect([...new Set(uris.map((u) => u.replace(/^file:\/\/.*\.deb:\//, '')))].sort()).toEqual([`${EXTRA}/fpu-user.ko`, `${EXTRA}/net/libafs.ko.xz`, `${EXTRA}/ns-missing.ko`, `${EXTRA}/weak-user.ko.gz`]);
     for (const u of uris) expect(u).toMatch(new RegExp(`^file://.*\\.deb:/${EXTRA}/`));
     expect(run('--format', 'junit', pkg).stdout).toContain(`sample-modules_xz.deb:/${EXTRA}/ns-missing.ko`);
     const whole = run('--format', 'json', pkg).stdout;
