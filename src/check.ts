@@ -396,14 +396,15 @@ export async function readModules(
 ): Promise<{ modules: ModuleFacts[]; errors: Report['errors'] }> {
   const errors: Report['errors'] = [];
   const files = await expandModulePaths(paths, errors);
-  // Seeding the name table with the kernel's 25,000 export names pays for a tree, not for one module.
-  if (kernel && (files.length >= SHARE_NAMES_FROM || files.some((p) => PACKAGE_FILE_NAME.test(p)))) shareNames(exportNames(kernel));
+  // Seeding the name table with the kernel's 25,000 export names pays for a tree (a package is one), not for one module.
+  const packages = files.some((p) => PACKAGE_FILE_NAME.test(p));
+  if (kernel && (files.length >= SHARE_NAMES_FROM || packages)) shareNames(exportNames(kernel));
   // Facts are read on this thread (worker threads measured slower for that: docs/performance.md,
   // "Concurrency"); compressed files of a tree are decoded on a pool of worker threads meanwhile.
   const limit = pLimit(opts.concurrency ?? 16);
   const budget = new ByteBudget(opts.readBudget ?? DEFAULT_READ_BUDGET);
   const compressed = files.reduce((n, p) => n + (/\.(gz|xz|zst)$/.test(p) ? 1 : 0), 0);
-  const pool = (compressed >= POOL_FROM || files.some((p) => PACKAGE_FILE_NAME.test(p))) && opts.decodeThreads !== 0 ? new (await import('./module/decode-pool.js')).DecodePool(opts.decodeThreads) : undefined;
+  const pool = (compressed >= POOL_FROM || packages) && opts.decodeThreads !== 0 ? new (await import('./module/decode-pool.js')).DecodePool(opts.decodeThreads) : undefined;
   let done = 0;
   let total = files.length;
   const progress = opts.onProgress;
