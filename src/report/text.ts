@@ -2,7 +2,7 @@
  * The human report. Knows the report's shape only: no rule logic, no rule names beyond printing them.
  */
 import { frameWhere } from '../dwarf/where.js';
-import type { FindingJson, Report } from './schema.js';
+import type { FindingJson, ModuleReport, Report } from './schema.js';
 
 export interface TextOptions {
   color: boolean;
@@ -86,6 +86,12 @@ export function commonFolder(paths: readonly string[]): string {
   return prefix;
 }
 
+/** A failing module's decisive error: the first the kernel prints (an old modpost stops at a later symbol of its walk). */
+export function decisiveError(m: ModuleReport): FindingJson | undefined {
+  const errors = m.findings.filter((f) => f.severity === 'error');
+  return errors.find((f) => f.evidence.modpostPrints !== false) ?? errors[0];
+}
+
 /** Every finding of every module: the verdict line, message, evidence, references and hint. */
 function detailLines(report: Report, p: ReturnType<typeof painter>): string[] {
   const lines: string[] = [];
@@ -144,9 +150,7 @@ function compactLines(report: Report, p: ReturnType<typeof painter>): string[] {
   if (failing.length) lines.push('');
   report.modules.forEach((m, i) => {
     if (m.verdict !== 'fail') return;
-    // the first error the kernel prints (an old modpost stops at a later symbol of its walk)
-    const errors = m.findings.filter((f) => f.severity === 'error');
-    const first = errors.find((f) => f.evidence.modpostPrints !== false) ?? errors[0];
+    const first = decisiveError(m)!;
     const rest = m.findings.length - 1;
     const more = rest ? p('dim', ` (+${rest} more)`) : '';
     lines.push(`${p('red', 'FAIL')} ${m.path.slice(folder.length)}: ${first.stage} [${first.rule}] ${first.message}${more}`);
