@@ -8,7 +8,7 @@
  * Content-Security-Policy allows nothing to be fetched. Knows the report's shape only.
  */
 import type { MatrixReport } from './compare-schema.js';
-import type { FindingJson, Report } from './schema.js';
+import { isNoDwarfNote, withoutFrames, type FindingJson, type Report } from './schema.js';
 import { decisiveError, formatReference } from './text.js';
 
 export interface HtmlOptions {
@@ -32,7 +32,7 @@ interface CellData {
   kernel: string;
   verdict: Verdict;
   error?: string;
-  findings: Array<{ stage: string; severity: string; rule: string; symbol?: string; message: string; hint?: string; sites: string[]; evidence: string[] }>;
+  findings: Array<{ stage: string; severity: string; rule: string; symbol?: string; message: string; hint?: string; sites: string[]; evidence: string[]; framesMissing?: true }>;
 }
 
 function findingData(f: FindingJson): CellData['findings'][number] {
@@ -44,6 +44,7 @@ function findingData(f: FindingJson): CellData['findings'][number] {
     message: f.message,
     ...(f.hint !== undefined ? { hint: f.hint } : {}),
     sites: f.references.map(formatReference),
+    ...(f.references.some(withoutFrames) ? { framesMissing: true as const } : {}),
     evidence: Object.entries(f.evidence)
       .filter(([, v]) => v !== null && v !== '')
       .map(([k, v]) => `${k}=${v}`),
@@ -120,6 +121,8 @@ const SCRIPT = `
     panel.appendChild(el('div', 'path', d.path));
     if (d.error) panel.appendChild(el('div', 'finding error', d.error));
     if (!d.error && d.findings.length === 0) panel.appendChild(el('p', 'none', 'No findings: modpost and the loader accept this module.'));
+    // the DWARF note, once, when this cell shows references without frames
+    if (panel.dataset.framesNote && d.findings.some(function (f) { return f.framesMissing; })) panel.appendChild(el('p', 'note', 'note: ' + panel.dataset.framesNote));
     d.findings.forEach(function (f) {
       var box = el('div', 'finding ' + f.severity);
       box.dataset.rule = f.rule;
@@ -314,7 +317,9 @@ export function formatHtml(reports: Report | Report[], opts: HtmlOptions): strin
   const meta = columns
     .map((c) => `${esc(c.label)}: ${failing[c.i]} of ${c.report.modules.length} fail${c.report.errors.length ? `, ${c.report.errors.length} unreadable` : ''} (rules of ${esc(c.report.kernel.version)}, stages ${c.report.stages.join('+')}, from ${esc(c.report.kernel.source)})`)
     .join('<br>');
-  const notes = list.flatMap((r) => r.notes).map((n) => `<p class="note">note: ${esc(n)}</p>`);
+  // the DWARF note is said in the findings panel, with references it is about
+  const framesNote = list.flatMap((r) => r.notes).find(isNoDwarfNote);
+  const notes = [...new Set(list.flatMap((r) => r.notes))].filter((n) => !isNoDwarfNote(n)).map((n) => `<p class="note">note: ${esc(n)}</p>`);
   const ruleOptions = [...rules].sort().map((r) => `<option value="${esc(r)}">${esc(r)}</option>`);
   return `<!DOCTYPE html>
 <html lang="en">
@@ -340,7 +345,7 @@ ${causesSection(causes, new Set(list.flatMap((r) => r.modules.filter((m) => m.ve
 ${body.join('\n')}
 </tbody>
 </table>
-<section id="findings"><p>Click a cell to see its findings.</p></section>
+<section id="findings"${framesNote ? ` data-frames-note="${esc(framesNote)}"` : ''}><p>Click a cell to see its findings.</p></section>
 <script type="application/json" id="ksymcheck-data">${jsonIsland(data)}</script>
 <script>${SCRIPT}</script>
 </body>

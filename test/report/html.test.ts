@@ -82,6 +82,23 @@ test('a click opens that cell’s findings: messages, call sites, hints', async 
   expect(await page.$eval('#findings .finding', (f) => f.textContent)).toContain('not an ELF file');
 });
 
+test('the DWARF note: not at the head; in the panel of a cell whose references have no frames, once', async () => {
+  const note = report.notes.find((n) => n.startsWith('modules with references but no DWARF'))!;
+  expect(note).toBeDefined();
+  expect(await page.$$eval('body > p.note', (ps) => ps.map((x) => x.textContent))).toEqual(report.notes.filter((n) => n !== note).map((n) => `note: ${n}`));
+  const panelNotes = () => page.$$eval('#findings .note', (ps) => ps.map((x) => x.textContent));
+  // vboxdrv (no -g): its references keep function+offset
+  await page.click('tr[data-module="vboxdrv"] td.cell');
+  expect(await panelNotes()).toEqual([`note: ${note}`]);
+  // libafs (built with -g): frames on every reference
+  const afs = report.modules.find((m) => m.name === 'libafs')!;
+  expect(afs.findings.flatMap((f) => f.references).every((r) => (r.frames?.length ?? 0) > 0)).toBe(true);
+  await page.click('tr[data-module="libafs"] td.cell');
+  expect(await panelNotes()).toEqual([]);
+  await page.click('tr[data-module="weak_user"] td.cell');
+  expect(await panelNotes()).toEqual([]);
+});
+
 test('filters by rule and by verdict hide the other rows', async () => {
   const visible = () => page.$$eval('tr.module-row', (rows) => rows.filter((r) => (globalThis as Dom).getComputedStyle(r).display !== 'none').map((r) => (r as Dom).dataset.module));
   await page.selectOption('#filter-rule', 'gpl-only');
