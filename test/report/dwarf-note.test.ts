@@ -5,6 +5,7 @@
  * (JSON, SARIF, JUnit) keep it with their notes. Real modules: the seed's libafs.ko (built with -g) and the
  * v6 samples (built without).
  */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { check, noDwarfNote } from '../../src/check.js';
 import { formatJunit } from '../../src/report/junit.js';
@@ -12,7 +13,7 @@ import { formatMarkdown } from '../../src/report/markdown.js';
 import { formatSarif } from '../../src/report/sarif.js';
 import type { Report } from '../../src/report/schema.js';
 import { formatText } from '../../src/report/text.js';
-import { sample, SEED } from '../helpers/fixtures.js';
+import { CLI, sample, SEED } from '../helpers/fixtures.js';
 import { variedReport } from './reports.js';
 
 const RC5 = join(SEED, 'kernels', '4.18-rc5');
@@ -104,4 +105,16 @@ describe('the formats that give every reference keep it with their notes', () =>
     const junit = formatJunit(mixed);
     expect(junit.split('\n').filter((l) => l.includes('<property name="note"'))).toHaveLength(mixed.stages.length);
   });
+});
+
+describe('the CLI’s stderr', () => {
+  const run = (format: string) => spawnSync(process.execPath, [CLI, 'check', '-q', '-k', RC5, '--format', format, AFS, FPU], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  test('json, sarif, junit: the note on stderr (their output gives every reference); html, markdown: only in the output, where it applies', () => {
+    for (const format of ['json', 'sarif', 'junit']) expect([format, run(format).stderr]).toEqual([format, `ksymcheck: note: ${NOTE}\n`]);
+    for (const format of ['html', 'markdown']) {
+      const r = run(format);
+      expect([format, r.stderr, r.status]).toEqual([format, '', 1]);
+      expect(r.stdout.split('modules with references but no DWARF').length - 1).toBe(1);
+    }
+  }, 120_000);
 });
