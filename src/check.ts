@@ -17,7 +17,7 @@ import type { ModuleFacts } from './module/types.js';
 import { runRules, STAGE_ORDER } from './rules/index.js';
 import { ownerModule } from './rules/shared.js';
 import type { CheckOptions, Finding, RuleContext, Stage } from './rules/types.js';
-import type { ModuleReport, Report } from './report/schema.js';
+import { NO_DWARF_NOTE, type ModuleReport, type Report } from './report/schema.js';
 
 export type StageChoice = 'build' | 'load' | 'both';
 
@@ -359,7 +359,7 @@ export async function check(req: CheckRequest): Promise<Report> {
  */
 export function noDwarfNote(debugDirs?: string[]): string {
   const dirs = (debugDirs?.length ? debugDirs : ['/usr/lib/debug']).join(', ');
-  return `modules with references but no DWARF, nor a separate debug file under ${dirs} (by build ID or path): their references keep function+offset, without frames; pass --debug-dir, or build with debug info`;
+  return `${NO_DWARF_NOTE}, nor a separate debug file under ${dirs} (by build ID or path): their references keep function+offset, without frames; pass --debug-dir, or build with debug info`;
 }
 
 /**

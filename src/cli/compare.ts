@@ -164,11 +164,11 @@ export function diffCommand(out: Out, result: CommandResult) {
           .positional('modules', { type: 'string', array: true, describe: 'modules to say the change breaks or fixes (optional)' })
           .option('from', { type: 'string', demandOption: true, describe: 'the kernel build moved from (as for check)' })
           .option('to', { type: 'string', demandOption: true, describe: 'the kernel build moved to' }),
-      ),
+      ).option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'text: list every change (by default CRC changes are one counting line, and with modules only the changes that break or fix one are listed)' }),
     handler: async (a: Record<string, unknown>) => {
       const r = await diff({ from: a.from as string, to: a.to as string, modules: modulesOf(a as { modules?: string[] }), ...checkRequestOf(a) });
       if (a.format === 'json') writeJson(out, r);
-      else out(formatDiffText(r));
+      else out(formatDiffText(r, { verbose: a.verbose as boolean }));
       // 1 when the change breaks a module given
       result.exitCode = r.errors.length ? 2 : r.breaks.length > 0 ? 1 : 0;
     },

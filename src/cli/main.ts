@@ -13,7 +13,7 @@ import { runningKernel } from '../kernel/locate.js';
 import { formatSymvers } from '../kernel/symvers.js';
 import { parseKernelVersion } from '../kernel/version.js';
 import { FORMATS, render, type FormatName } from '../report/formats.js';
-import type { Report } from '../report/schema.js';
+import { isNoDwarfNote, type Report } from '../report/schema.js';
 import { DETAIL_THRESHOLD } from '../report/text.js';
 import { RULE_IDS, ruleDocs } from '../rules/index.js';
 import { dkmsVerdict, formatDkmsText } from '../report/dkms.js';
@@ -153,7 +153,8 @@ export async function main(argv: string[]): Promise<number> {
           debugDirs: a.debugDir === undefined ? undefined : ([] as string[]).concat(a.debugDir),
         });
         exitCode = await emit(report, a.format, a.output, out, a.verbose);
-        for (const n of report.notes) if (a.format !== 'text') process.stderr.write(`ksymcheck: note: ${n}\n`);
+        // text, Markdown and HTML say the notes in the report; the DWARF note where references without frames are shown
+        for (const n of report.notes) if (a.format !== 'text' && !(isNoDwarfNote(n) && (a.format === 'html' || a.format === 'markdown'))) process.stderr.write(`ksymcheck: note: ${n}\n`);
       },
     )
     .command(

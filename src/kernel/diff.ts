@@ -19,6 +19,14 @@ export interface ExportChange {
   to: string | null;
 }
 
+/**
+ * The export whose CRC stands for the module ABI as a whole: modpost adds it to every module's
+ * __versions, and the loader checks it first (check_modstruct_version, kernel/module/version.c since
+ * 5.19, kernel/module.c before), refusing a mismatch with "disagrees about version of symbol
+ * module_layout". Its CRC changing means every module built against the older kernel is refused.
+ */
+export const ABI_SYMBOL = 'module_layout';
+
 const hex = (crc: number) => `0x${(crc >>> 0).toString(16).padStart(8, '0')}`;
 
 /** The changes of one symbol present in both builds, in a fixed order (licence, namespace, CRC, owner). */

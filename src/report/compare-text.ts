@@ -3,6 +3,7 @@
  * (the export changes, each with the modules it breaks or fixes). Formatters only: no rule logic.
  */
 import type { DiffBreak, DiffReport, MatrixReport } from './compare-schema.js';
+import { ABI_SYMBOL } from '../kernel/diff.js';
 import type { Report } from './schema.js';
 import { commonFolder } from './text.js';
 
@@ -77,10 +78,31 @@ function modulesText(list: DiffBreak[]): string {
   return [...by].map(([name, rules]) => `${name} (${rules.join(', ')})`).join(', ');
 }
 
-export function formatDiffText(r: DiffReport): string {
+export interface DiffTextOptions {
+  /** List every change (default: the CRC changes as one counting line; with modules, only what breaks or fixes one). */
+  verbose?: boolean;
+}
+
+/**
+ * What breaks first: the kinds of change an out-of-tree module can fail on by itself (a removal, an export
+ * turned GPL-only, moved into a namespace or to another owner), then what was added, then CRC changes —
+ * across an ABI bump thousands of them, which say one thing: rebuild.
+ */
+const KIND_ORDER: Array<DiffReport['changes'][number]['kind']> = ['removed', 'license', 'namespace', 'owner', 'added', 'crc'];
+
+/** The CRC changes in one line: how many, and whether the ABI symbol is among them (and what that means). */
+function crcLine(count: number, abiChanged: boolean, listedBelow: number, verbose: boolean): string {
+  const abi = abiChanged
+    ? `${ABI_SYMBOL} among them: every module built for the old ABI must be rebuilt (the loader refuses a module whose ${ABI_SYMBOL} CRC differs)`
+    : `${ABI_SYMBOL} not among them: a module must be rebuilt only if it uses one of them`;
+  const more = verbose ? ':' : listedBelow > 0 ? '; those that break or fix a module given below (--verbose lists all)' : '; --verbose lists them';
+  return `CRC: ${n(count)} changed, ${abi}${more}`;
+}
+
+export function formatDiffText(r: DiffReport, opts: DiffTextOptions = {}): string {
   const lines = [`from: ${kernelLine(r.from)}`, `to:   ${kernelLine(r.to)}`];
   const s = r.summary;
-  lines.push(`changes: ${n(s.added)} added, ${n(s.removed)} removed, ${n(s.license)} licence, ${n(s.namespace)} namespace, ${n(s.crc)} CRC, ${n(s.owner)} owner`);
+  lines.push(`changes: ${n(s.removed)} removed, ${n(s.license)} licence, ${n(s.namespace)} namespace, ${n(s.owner)} owner, ${n(s.added)} added, ${n(s.crc)} CRC`);
   const bySymbol = (list: DiffBreak[]) => {
     const m = new Map<string | null, DiffBreak[]>();
     for (const b of list) m.set(b.symbol, [...(m.get(b.symbol) ?? []), b]);
@@ -88,20 +110,29 @@ export function formatDiffText(r: DiffReport): string {
   };
   const breaks = bySymbol(r.breaks);
   const fixes = bySymbol(r.fixes);
-  // with modules, the changes that touch none of them are counted above, not listed
   const moduleMode = r.modules > 0;
-  const listed = moduleMode ? r.changes.filter((c) => breaks.has(c.symbol) || fixes.has(c.symbol)) : r.changes;
-  const width = listed.reduce((w, c) => Math.max(w, c.symbol.length), 0);
+  const touches = (c: DiffReport['changes'][number]) => breaks.has(c.symbol) || fixes.has(c.symbol);
+  // --verbose: every change; with modules, those that break or fix one (the rest are counted above); else all but the CRC changes
+  const wanted = (c: DiffReport['changes'][number]) => (opts.verbose ? true : moduleMode ? touches(c) : c.kind !== 'crc');
+  const listed = KIND_ORDER.flatMap((kind) => r.changes.filter((c) => c.kind === kind && wanted(c)));
+  const symbolWidth = listed.reduce((w, c) => Math.max(w, c.symbol.length), 0);
   const shown = new Set<string | null>();
-  for (const c of listed) {
-    const b = breaks.get(c.symbol);
-    const f = fixes.get(c.symbol);
-    lines.push(`  ${pad(KIND_WORD[c.kind], 9)}  ${pad(c.symbol, width)}  ${valueText(c)}`);
-    if (!shown.has(c.symbol)) {
+  const changeLines = (list: DiffReport['changes']) => {
+    for (const c of list) {
+      lines.push(`  ${pad(KIND_WORD[c.kind], 9)}  ${pad(c.symbol, symbolWidth)}  ${valueText(c)}`);
+      if (shown.has(c.symbol)) continue;
+      const b = breaks.get(c.symbol);
+      const f = fixes.get(c.symbol);
       if (b) lines.push(`    breaks ${modulesText(b)}`);
       if (f) lines.push(`    fixes ${modulesText(f)}`);
       shown.add(c.symbol);
     }
+  };
+  changeLines(listed.filter((c) => c.kind !== 'crc'));
+  if (s.crc > 0) {
+    const listedCrc = listed.filter((c) => c.kind === 'crc');
+    lines.push(crcLine(s.crc, r.changes.some((c) => c.kind === 'crc' && c.symbol === ABI_SYMBOL), listedCrc.length, opts.verbose === true));
+    changeLines(listedCrc);
   }
   // what breaks or is fixed with no export change behind it (a version's rules, a vermagic)
   const rest = (m: Map<string | null, DiffBreak[]>, word: string) => {
@@ -114,7 +145,7 @@ export function formatDiffText(r: DiffReport): string {
   if (moduleMode) {
     const broken = new Set(r.breaks.map((b) => b.module)).size;
     const fixed = new Set(r.fixes.map((b) => b.module)).size;
-    lines.push(`${n(r.modules)} module(s) checked against both: ${n(broken)} broken by the change, ${n(fixed)} fixed by it; the others are not listed`);
+    lines.push(`${n(r.modules)} module(s) checked against both: ${n(broken)} broken by the change, ${n(fixed)} fixed by it${opts.verbose ? '' : '; the others are not listed'}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -2,12 +2,14 @@
  * One self-contained HTML page: the module × kernel grid as coloured cells (a column per report, so a
  * kernel matrix draws one column per kernel; one report today), each cell showing its stages' verdicts and
  * opening its findings (messages, call sites, hints, evidence) on a click; filters by rule and by verdict.
+ * Above it, what a person asks first: why the modules fail — each cause (the decisive error's rule and
+ * hint) drawn as a bar as long as its module count, and a click on a cause filters the grid to it.
  * No network request: styles and script are inline, the findings are a JSON island, and the page's
  * Content-Security-Policy allows nothing to be fetched. Knows the report's shape only.
  */
 import type { MatrixReport } from './compare-schema.js';
-import type { FindingJson, Report } from './schema.js';
-import { formatReference } from './text.js';
+import { isNoDwarfNote, withoutFrames, type FindingJson, type Report } from './schema.js';
+import { decisiveError, formatReference } from './text.js';
 
 export interface HtmlOptions {
   toolVersion: string;
@@ -30,7 +32,7 @@ interface CellData {
   kernel: string;
   verdict: Verdict;
   error?: string;
-  findings: Array<{ stage: string; severity: string; rule: string; symbol?: string; message: string; hint?: string; sites: string[]; evidence: string[] }>;
+  findings: Array<{ stage: string; severity: string; rule: string; symbol?: string; message: string; hint?: string; sites: string[]; evidence: string[]; framesMissing?: true }>;
 }
 
 function findingData(f: FindingJson): CellData['findings'][number] {
@@ -42,6 +44,7 @@ function findingData(f: FindingJson): CellData['findings'][number] {
     message: f.message,
     ...(f.hint !== undefined ? { hint: f.hint } : {}),
     sites: f.references.map(formatReference),
+    ...(f.references.some(withoutFrames) ? { framesMissing: true as const } : {}),
     evidence: Object.entries(f.evidence)
       .filter(([, v]) => v !== null && v !== '')
       .map(([k, v]) => `${k}=${v}`),
@@ -70,6 +73,21 @@ table.grid{border-collapse:collapse}
 .stage-pass{color:#116329}
 .stage-warn{color:#7d4e00}
 tr.hidden{display:none}
+#causes{margin:0 0 1.2em;max-width:70em}
+#causes h2{font-size:1.1em;margin:.2em 0 .5em}
+.stack{display:flex;height:22px;border-radius:3px;overflow:hidden;margin:0 0 .6em;background:#f6f8fa}
+.stack .seg{height:100%;min-width:2px}
+.cause{display:grid;grid-template-columns:14em 4.5em 1fr;align-items:center;gap:.6em;width:100%;text-align:left;font:inherit;background:none;border:1px solid transparent;border-radius:4px;padding:2px 4px;cursor:pointer;color:inherit}
+.cause:hover{background:#f6f8fa}
+.cause[aria-pressed=true]{border-color:#0969da;background:#ddf4ff}
+.cause .track{height:14px;background:#f6f8fa;border-radius:2px}
+.cause .bar{display:block;height:100%;min-width:2px;border-radius:2px}
+.cause .count{font-variant-numeric:tabular-nums;text-align:right;font-weight:600}
+.cause .what{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.cause .rule{font-family:ui-monospace,monospace;font-size:12px;margin-right:.5em}
+.cause .hint{color:#57606a}
+#cause-active{margin:.3em 0 0;color:#0969da}
+#cause-active[hidden]{display:none}
 .cell.dim{opacity:.35}
 #findings{margin-top:1.5em;border-top:2px solid #d0d7de;padding-top:.5em}
 #findings h2{font-size:1.1em;margin:.2em 0}
@@ -88,6 +106,9 @@ const SCRIPT = `
   var panel = document.getElementById('findings');
   var ruleSel = document.getElementById('filter-rule');
   var verdictSel = document.getElementById('filter-verdict');
+  var causeButtons = document.querySelectorAll('button.cause');
+  var causeActive = document.getElementById('cause-active');
+  var cause = '';
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
   function show(cell) {
     var d = data[cell.id];
@@ -100,6 +121,8 @@ const SCRIPT = `
     panel.appendChild(el('div', 'path', d.path));
     if (d.error) panel.appendChild(el('div', 'finding error', d.error));
     if (!d.error && d.findings.length === 0) panel.appendChild(el('p', 'none', 'No findings: modpost and the loader accept this module.'));
+    // the DWARF note, once, when this cell shows references without frames
+    if (panel.dataset.framesNote && d.findings.some(function (f) { return f.framesMissing; })) panel.appendChild(el('p', 'note', 'note: ' + panel.dataset.framesNote));
     d.findings.forEach(function (f) {
       var box = el('div', 'finding ' + f.severity);
       box.dataset.rule = f.rule;
@@ -118,7 +141,7 @@ const SCRIPT = `
       var cells = rows[i].querySelectorAll('.cell'), any = false;
       for (var j = 0; j < cells.length; j++) {
         var c = cells[j];
-        var ok = (rule === '' || (' ' + c.dataset.rules + ' ').indexOf(' ' + rule + ' ') >= 0) && (verdict === '' || c.dataset.verdict === verdict);
+        var ok = (rule === '' || (' ' + c.dataset.rules + ' ').indexOf(' ' + rule + ' ') >= 0) && (verdict === '' || c.dataset.verdict === verdict) && (cause === '' || c.dataset.cause === cause);
         c.classList.toggle('dim', !ok);
         if (ok) any = true;
       }
@@ -132,6 +155,20 @@ const SCRIPT = `
   document.addEventListener('keydown', function (e) {
     if ((e.key === 'Enter' || e.key === ' ') && e.target.classList && e.target.classList.contains('cell') && data[e.target.id]) { e.preventDefault(); show(e.target); }
   });
+  /** A click on a cause shows only the modules failing for it; on the same cause again, or on "show all", every module. */
+  function pickCause(id) {
+    cause = id;
+    for (var i = 0; i < causeButtons.length; i++) causeButtons[i].setAttribute('aria-pressed', String(causeButtons[i].dataset.cause === id));
+    if (causeActive) {
+      causeActive.hidden = id === '';
+      var b = document.querySelector('button.cause[data-cause="' + id + '"]');
+      if (b) causeActive.querySelector('.what').textContent = b.dataset.count + ' module(s) failing for ' + b.dataset.rule + (b.dataset.hint ? ': ' + b.dataset.hint : '');
+    }
+    filter();
+  }
+  for (var i = 0; i < causeButtons.length; i++) causeButtons[i].addEventListener('click', function (e) { var id = e.currentTarget.dataset.cause; pickCause(cause === id ? '' : id); });
+  var clear = document.getElementById('cause-clear');
+  if (clear) clear.addEventListener('click', function () { pickCause(''); });
   ruleSel.addEventListener('change', filter);
   verdictSel.addEventListener('change', filter);
 })();
@@ -161,6 +198,71 @@ export function matrixReports(m: MatrixReport): Report[] {
   }));
 }
 
+/** One cause of failure: the decisive error's rule and hint (its message when it has none), and the modules it fails. */
+interface Cause {
+  id: string;
+  rule: string;
+  hint: string | undefined;
+  /** The first such message, shown when there is no hint. */
+  example: string;
+  /** Module paths (rows) failing for it on some kernel. */
+  modules: Set<string>;
+}
+
+/** Colours of the causes' bars, in order of their counts; the rest share the last. */
+const CAUSE_COLOURS = ['#cf222e', '#bc4c00', '#8250df', '#0969da', '#1a7f37', '#bf3989', '#9a6700', '#57606a'];
+/** Causes listed one per line; the rest in a folded list. */
+const CAUSES_SHOWN = 12;
+
+/**
+ * The causes of the failing modules, most modules first: each failing (module, kernel) cell's decisive
+ * error, by rule and hint (a hint without the module's name in it is the same words for every module it
+ * applies to, as the text report groups them).
+ */
+function causesOf(list: Report[]): { causes: Cause[]; causeOfCell: (report: number, path: string) => Cause | undefined } {
+  const byKey = new Map<string, Cause>();
+  const cell = new Map<string, Cause>();
+  list.forEach((r, i) => {
+    for (const m of r.modules) {
+      if (m.verdict !== 'fail') continue;
+      const f = decisiveError(m);
+      if (!f) continue;
+      const key = `${f.rule}\0${f.hint ?? ''}`;
+      let c = byKey.get(key);
+      if (!c) byKey.set(key, (c = { id: '', rule: f.rule, hint: f.hint, example: f.message, modules: new Set() }));
+      c.modules.add(m.path);
+      cell.set(`${i}\0${m.path}`, c);
+    }
+  });
+  const causes = [...byKey.values()].sort((a, b) => b.modules.size - a.modules.size);
+  causes.forEach((c, i) => (c.id = `k${i}`));
+  return { causes, causeOfCell: (report, path) => cell.get(`${report}\0${path}`) };
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** The summary above the grid: one stacked bar of every cause, then one line per cause with its own bar. */
+function causesSection(causes: Cause[], failing: number): string {
+  if (causes.length === 0) return '';
+  const colour = (i: number) => CAUSE_COLOURS[Math.min(i, CAUSE_COLOURS.length - 1)];
+  const total = causes.reduce((t, c) => t + c.modules.size, 0);
+  const max = causes[0].modules.size;
+  const segs = causes.map((c, i) => `<div class="seg" data-cause="${c.id}" style="flex:${c.modules.size} 0 0;background:${colour(i)}" title="${esc(`${n(c.modules.size)}: ${c.rule}`)}"></div>`);
+  const rows = causes.map((c, i) => {
+    const what = c.hint ?? `(no hint) e.g. ${c.example}`;
+    const pct = ((100 * c.modules.size) / max).toFixed(2);
+    return `<button type="button" class="cause" data-cause="${c.id}" data-rule="${esc(c.rule)}" data-hint="${esc(c.hint ?? '')}" data-count="${c.modules.size}" aria-pressed="false" title="${esc(`${c.rule}: ${what}`)}"><span class="track"><span class="bar" style="width:${pct}%;background:${colour(i)}"></span></span><span class="count">${n(c.modules.size)}</span><span class="what"><span class="rule">${esc(c.rule)}</span><span class="hint">${esc(what)}</span></span></button>`;
+  });
+  const folded = rows.length > CAUSES_SHOWN ? `\n<details><summary>${n(rows.length - CAUSES_SHOWN)} more causes</summary>\n${rows.slice(CAUSES_SHOWN).join('\n')}\n</details>` : '';
+  const heading = `Why ${n(failing)} module${failing === 1 ? '' : 's'} fail${failing === 1 ? 's' : ''}: ${n(causes.length)} cause${causes.length === 1 ? '' : 's'}`;
+  return `<section id="causes">
+<h2>${heading}</h2>
+<div class="stack" role="img" aria-label="${esc(causes.map((c) => `${n(c.modules.size)} ${c.rule}`).join(', '))} of ${n(total)}">${segs.join('')}</div>
+${rows.slice(0, CAUSES_SHOWN).join('\n')}${folded}
+<p id="cause-active" hidden><span class="what"></span> — <button type="button" id="cause-clear">show all modules</button></p>
+</section>`;
+}
+
 /** The page for one report, or for several reports of the same modules (one column per kernel). */
 export function formatHtml(reports: Report | Report[], opts: HtmlOptions): string {
   const list = Array.isArray(reports) ? reports : [reports];
@@ -179,6 +281,7 @@ export function formatHtml(reports: Report | Report[], opts: HtmlOptions): strin
   }
   const data: Record<string, CellData> = {};
   const rules = new Set<string>();
+  const { causes, causeOfCell } = causesOf(list);
   const body: string[] = [];
   let row = 0;
   for (const [path, name] of rows) {
@@ -192,6 +295,7 @@ export function formatHtml(reports: Report | Report[], opts: HtmlOptions): strin
       for (const f of findings) rules.add(f.rule);
       const cellRules = [...new Set(findings.map((f) => f.rule))].join(' ');
       const warned = findings.some((f) => f.severity === 'warning');
+      const cause = causeOfCell(col.i, path);
       const stages = m
         ? col.report.stages
             .map((s) => {
@@ -203,7 +307,7 @@ export function formatHtml(reports: Report | Report[], opts: HtmlOptions): strin
         : esc(verdict);
       if (verdict !== 'absent') data[id] = { module: name, path, kernel: col.label, verdict, ...(err ? { error: err.message } : {}), findings };
       cells.push(
-        `<td id="${id}" class="cell verdict-${verdict}${warned ? ' has-warnings' : ''}" data-verdict="${verdict}" data-module="${esc(name)}" data-kernel="${esc(col.label)}" data-rules="${esc(cellRules)}"${verdict !== 'absent' ? ' tabindex="0"' : ''}>${stages}</td>`,
+        `<td id="${id}" class="cell verdict-${verdict}${warned ? ' has-warnings' : ''}" data-verdict="${verdict}" data-module="${esc(name)}" data-kernel="${esc(col.label)}" data-rules="${esc(cellRules)}"${cause ? ` data-cause="${cause.id}"` : ''}${verdict !== 'absent' ? ' tabindex="0"' : ''}>${stages}</td>`,
       );
     }
     body.push(`<tr class="module-row" data-module="${esc(name)}"><td class="module" title="${esc(path)}">${esc(name)}</td>${cells.join('')}</tr>`);
@@ -213,7 +317,9 @@ export function formatHtml(reports: Report | Report[], opts: HtmlOptions): strin
   const meta = columns
     .map((c) => `${esc(c.label)}: ${failing[c.i]} of ${c.report.modules.length} fail${c.report.errors.length ? `, ${c.report.errors.length} unreadable` : ''} (rules of ${esc(c.report.kernel.version)}, stages ${c.report.stages.join('+')}, from ${esc(c.report.kernel.source)})`)
     .join('<br>');
-  const notes = list.flatMap((r) => r.notes).map((n) => `<p class="note">note: ${esc(n)}</p>`);
+  // the DWARF note is said in the findings panel, with references it is about
+  const framesNote = list.flatMap((r) => r.notes).find(isNoDwarfNote);
+  const notes = [...new Set(list.flatMap((r) => r.notes))].filter((n) => !isNoDwarfNote(n)).map((n) => `<p class="note">note: ${esc(n)}</p>`);
   const ruleOptions = [...rules].sort().map((r) => `<option value="${esc(r)}">${esc(r)}</option>`);
   return `<!DOCTYPE html>
 <html lang="en">
@@ -228,6 +334,7 @@ export function formatHtml(reports: Report | Report[], opts: HtmlOptions): strin
 <h1>ksymcheck ${esc(opts.toolVersion)}: modules × kernels</h1>
 <p class="meta">${meta}</p>
 ${notes.join('\n')}
+${causesSection(causes, new Set(list.flatMap((r) => r.modules.filter((m) => m.verdict === 'fail').map((m) => m.path))).size)}
 <div class="filters">
 <label>rule <select id="filter-rule"><option value="">all rules</option>${ruleOptions.join('')}</select></label>
 <label>verdict <select id="filter-verdict"><option value="">all verdicts</option><option value="fail">fail</option><option value="pass">pass</option><option value="unreadable">unreadable</option></select></label>
@@ -238,7 +345,7 @@ ${notes.join('\n')}
 ${body.join('\n')}
 </tbody>
 </table>
-<section id="findings"><p>Click a cell to see its findings.</p></section>
+<section id="findings"${framesNote ? ` data-frames-note="${esc(framesNote)}"` : ''}><p>Click a cell to see its findings.</p></section>
 <script type="application/json" id="ksymcheck-data">${jsonIsland(data)}</script>
 <script>${SCRIPT}</script>
 </body>

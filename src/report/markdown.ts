@@ -4,7 +4,7 @@
  * is cut to a size limit at a row or section boundary, never inside the table, with a count of what was
  * left out. Knows the report's shape only.
  */
-import type { FindingJson, ModuleReport, Report } from './schema.js';
+import { isNoDwarfNote, withoutFrames, type FindingJson, type ModuleReport, type Report } from './schema.js';
 import { formatReference } from './text.js';
 
 export interface MarkdownOptions {
@@ -41,19 +41,28 @@ function firstError(m: ModuleReport): FindingJson | undefined {
 }
 
 /** A finding's lines; a hint already given for the module (build and load findings share them) is not repeated. */
-function findingLines(f: FindingJson, hinted: Set<string>): string[] {
+/** The DWARF note while it is still to be said: under the first references shown without frames. */
+interface FramesNote {
+  note: string | undefined;
+}
+
+function findingLines(f: FindingJson, hinted: Set<string>, framesNote: FramesNote): string[] {
   const head = `- **${f.stage} ${f.severity}** ${code(f.rule)}${f.symbol !== undefined ? ` ${code(f.symbol)}` : ''}: ${code(f.message)}`;
   const lines = [head];
   if (f.references.length) {
     const shown = f.references.slice(0, 8).map((r) => code(formatReference(r)));
     lines.push(`  - referenced at: ${shown.join(', ')}${f.references.length > 8 ? `, and ${f.references.length - 8} more` : ''}`);
+    if (framesNote.note && f.references.slice(0, 8).some(withoutFrames)) {
+      lines.push(`  - **note:** ${text(framesNote.note)}`);
+      framesNote.note = undefined;
+    }
   }
   if (f.hint && !hinted.has(f.hint)) lines.push(`  - hint: ${text(f.hint)}`);
   if (f.hint) hinted.add(f.hint);
   return lines;
 }
 
-function detailsBlock(m: ModuleReport): string {
+function detailsBlock(m: ModuleReport, framesNote: FramesNote): string {
   const n = m.findings.length;
   const hinted = new Set<string>();
   return [
@@ -61,7 +70,7 @@ function detailsBlock(m: ModuleReport): string {
     '',
     `${text(m.path)}`,
     '',
-    ...m.findings.flatMap((f) => findingLines(f, hinted)),
+    ...m.findings.flatMap((f) => findingLines(f, hinted, framesNote)),
     '',
     '</details>',
   ].join('\n');
@@ -76,14 +85,17 @@ export function formatMarkdown(report: Report, opts: MarkdownOptions = {}): stri
     `### ksymcheck: ${failing.length} of ${report.modules.length} module${report.modules.length === 1 ? '' : 's'} fail against ${code(k.release ?? k.version)}` +
     ` (rules of ${k.version}, stages: ${report.stages.join(' + ')})` +
     (report.errors.length ? `, ${report.errors.length} unreadable` : '');
-  const head = [headline, '', ...report.notes.map((n) => `> **note:** ${text(n)}`), ...(report.notes.length ? [''] : [])];
+  // the DWARF note goes with the references it is about (findingLines)
+  const notes = report.notes.filter((n) => !isNoDwarfNote(n));
+  const head = [headline, '', ...notes.map((n) => `> **note:** ${text(n)}`), ...(notes.length ? [''] : [])];
   const table = ['| module | verdict | first error |', '|---|---|---|'];
   const rows = [...failing, ...passing].map((m) => {
     const e = firstError(m);
     return `| ${cell(code(m.name))} | ${m.verdict === 'fail' ? '❌ fail' : '✅ pass'} | ${e ? cell(code(e.message)) : m.findings.length ? `${m.findings.length} warning${m.findings.length === 1 ? '' : 's'}` : ''} |`;
   });
   const unreadable = report.errors.length ? ['', '**Unreadable files**', '', ...report.errors.map((e) => `- ${code(e.message)}`)] : [];
-  const sections = [...failing, ...passing].filter((m) => m.findings.length > 0).map(detailsBlock);
+  const framesNote: FramesNote = { note: report.notes.find(isNoDwarfNote) };
+  const sections = [...failing, ...passing].filter((m) => m.findings.length > 0).map((m) => detailsBlock(m, framesNote));
 
   // What is always written: the headline, the table's header, and (when cut) one line per part cut.
   const trailerRoom = 200;

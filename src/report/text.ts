@@ -2,7 +2,7 @@
  * The human report. Knows the report's shape only: no rule logic, no rule names beyond printing them.
  */
 import { frameWhere } from '../dwarf/where.js';
-import type { FindingJson, Report } from './schema.js';
+import { isNoDwarfNote, withoutFrames, type FindingJson, type ModuleReport, type Report } from './schema.js';
 
 export interface TextOptions {
   color: boolean;
@@ -86,9 +86,19 @@ export function commonFolder(paths: readonly string[]): string {
   return prefix;
 }
 
-/** Every finding of every module: the verdict line, message, evidence, references and hint. */
+/** A failing module's decisive error: the first the kernel prints (an old modpost stops at a later symbol of its walk). */
+export function decisiveError(m: ModuleReport): FindingJson | undefined {
+  const errors = m.findings.filter((f) => f.severity === 'error');
+  return errors.find((f) => f.evidence.modpostPrints !== false) ?? errors[0];
+}
+
+/**
+ * Every finding of every module: the verdict line, message, evidence, references and hint; the note that
+ * references lack frames for want of DWARF once, under the first references it is true of.
+ */
 function detailLines(report: Report, p: ReturnType<typeof painter>): string[] {
   const lines: string[] = [];
+  let framesNote = report.notes.find(isNoDwarfNote);
   // A hint several modules share is said once, at its first module, with the others named there.
   const label = moduleLabels(report, commonFolder(report.modules.map((m) => m.path)));
   const shared = hintGroups(report.modules.flatMap((m, i) => m.findings.map((f) => ({ module: i, hint: f.hint }))), label);
@@ -113,6 +123,10 @@ function detailLines(report: Report, p: ReturnType<typeof painter>): string[] {
         const text = `${shown.join('; ')}${more}`;
         lines.push(`    referenced at: ${seenRefs.has(text) ? p('dim', '(as above)') : text}`);
         seenRefs.add(text);
+        if (framesNote && f.references.slice(0, 8).some(withoutFrames)) {
+          lines.push(p('yellow', `    note: ${framesNote}`));
+          framesNote = undefined;
+        }
       }
       if (f.hint && !seenHints.has(f.hint)) {
         const modules = shared.get(f.hint)!;
@@ -144,9 +158,7 @@ function compactLines(report: Report, p: ReturnType<typeof painter>): string[] {
   if (failing.length) lines.push('');
   report.modules.forEach((m, i) => {
     if (m.verdict !== 'fail') return;
-    // the first error the kernel prints (an old modpost stops at a later symbol of its walk)
-    const errors = m.findings.filter((f) => f.severity === 'error');
-    const first = errors.find((f) => f.evidence.modpostPrints !== false) ?? errors[0];
+    const first = decisiveError(m)!;
     const rest = m.findings.length - 1;
     const more = rest ? p('dim', ` (+${rest} more)`) : '';
     lines.push(`${p('red', 'FAIL')} ${m.path.slice(folder.length)}: ${first.stage} [${first.rule}] ${first.message}${more}`);
@@ -170,7 +182,8 @@ export function formatText(report: Report, opts: TextOptions): string {
   lines.push(
     `kernel ${k.release ?? '(release unknown)'} from ${k.source}: rules of ${k.version} (${k.versionSource}), ${k.exports} exports, modversions ${k.modversions === null ? 'unknown' : k.modversions ? 'on' : 'off'}; stages: ${report.stages.join('+')}`,
   );
-  for (const n of report.notes) lines.push(p('yellow', `note: ${n}`));
+  // (the DWARF note goes with the references it is about: detailLines)
+  for (const n of report.notes) if (!isNoDwarfNote(n)) lines.push(p('yellow', `note: ${n}`));
   const detailed = opts.verbose === true || report.modules.length <= DETAIL_THRESHOLD;
   lines.push(...(detailed ? detailLines(report, p) : compactLines(report, p)));
   if (report.errors.length) {

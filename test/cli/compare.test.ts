@@ -12,6 +12,7 @@ import { check } from '../../src/check.js';
 import { diff, matrix } from '../../src/compare.js';
 import { expandKernels } from '../../src/cli/compare.js';
 import { diffReportSchema, matrixReportSchema } from '../../src/report/compare-schema.js';
+import { formatJsonChunks } from '../../src/report/json.js';
 import { CLI, sample, SEED } from '../helpers/fixtures.js';
 
 const RC5 = join(SEED, 'kernels', '4.18-rc5');
@@ -57,6 +58,25 @@ function expectedChanges(a: string, b: string) {
   return out;
 }
 
+/**
+ * The 6.1 sample's Module.symvers with one edit of each kind, on different symbols (a licence flip, a
+ * namespace, a CRC, an owner; one line dropped and one added), and the CRC of each symbol of `crcs`
+ * changed too. Written to a new temporary folder; its path.
+ */
+function editedSixOne(crcs: string[] = []): string {
+  const lines = readFileSync(join(K61, 'Module.symvers'), 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
+  lines[0][3] = lines[0][3] === 'EXPORT_SYMBOL' ? 'EXPORT_SYMBOL_GPL' : 'EXPORT_SYMBOL';
+  lines[1][4] = 'module:kvm,kvm-*';
+  lines[2][0] = '0x0badc0de';
+  lines[3][2] = 'drivers/foo/foo';
+  lines.splice(4, 1);
+  lines.push(['0x12345678', 'zz_new_export', 'vmlinux', 'EXPORT_SYMBOL_GPL', 'NEW_NS']);
+  for (const l of lines) if (crcs.includes(l[1])) l[0] = '0x00c0ffee';
+  const to = join(mkdtempSync(join(tmpdir(), 'ksymcheck-diff-')), 'Module.symvers');
+  writeFileSync(to, lines.map((l) => l.join('\t')).join('\n') + '\n');
+  return to;
+}
+
 const sorted = <T extends { symbol: string; kind: string }>(l: T[]) => [...l].sort((x, y) => (x.symbol + '\0' + x.kind < y.symbol + '\0' + y.kind ? -1 : 1));
 
 describe('diff', () => {
@@ -84,7 +104,7 @@ describe('diff', () => {
     const r = cli(['diff', '--from', FINAL, '--to', RC5, AFS]);
     expect(r.status).toBe(1);
     expect(r.stdout.split('\n').slice(2)).toEqual([
-      'changes: 0 added, 0 removed, 2 licence, 0 namespace, 0 CRC, 0 owner',
+      'changes: 0 removed, 2 licence, 0 namespace, 0 owner, 0 added, 0 CRC',
       '  licence    __put_devmap_managed_page  EXPORT_SYMBOL → EXPORT_SYMBOL_GPL',
       '    breaks libafs (gpl-only build, gpl-only load)',
       '  licence    devmap_managed_key         EXPORT_SYMBOL → EXPORT_SYMBOL_GPL',
@@ -113,21 +133,96 @@ describe('diff', () => {
 
   test('licence, namespace (to module:), CRC and owner changes of an edited 6.1 Module.symvers equal the raw files’', async () => {
     const from = join(K61, 'Module.symvers');
-    const lines = readFileSync(from, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
-    // one edit of each kind, on different symbols; one line dropped and one added
-    lines[0][3] = lines[0][3] === 'EXPORT_SYMBOL' ? 'EXPORT_SYMBOL_GPL' : 'EXPORT_SYMBOL';
-    lines[1][4] = 'module:kvm,kvm-*';
-    lines[2][0] = '0x0badc0de';
-    lines[3][2] = 'drivers/foo/foo';
-    lines.splice(4, 1);
-    lines.push(['0x12345678', 'zz_new_export', 'vmlinux', 'EXPORT_SYMBOL_GPL', 'NEW_NS']);
-    const to = join(mkdtempSync(join(tmpdir(), 'ksymcheck-diff-')), 'Module.symvers');
-    writeFileSync(to, lines.map((l) => l.join('\t')).join('\n') + '\n');
+    const to = editedSixOne();
     const r = await diff({ from, to });
     const want = expectedChanges(from, to);
     expect(sorted(r.changes)).toEqual(sorted(want));
     expect(Object.entries(r.summary).filter(([, v]) => v > 0).map(([k]) => k).sort()).toEqual(['added', 'crc', 'license', 'namespace', 'owner', 'removed']);
     expect(r.changes.find((c) => c.kind === 'namespace')!.to).toBe('module:kvm,kvm-*');
+  });
+
+  describe('the text leads with what breaks: removed, licence, namespace, owner, added; the CRC changes in one line', () => {
+    const from = join(K61, 'Module.symvers');
+    const RUST = '_RNvNtNtCs3o2tGsuHyou_6kernel4sync4lock21global_lock_acquire_helper';
+    // the symbols padded to the longest listed (the Rust one)
+    const line = (kind: string, symbol: string, value: string) => `  ${kind.padEnd(9)}  ${symbol.padEnd(RUST.length)}  ${value}`;
+    const kinds = [
+      line('removed', '_printk', 'EXPORT_SYMBOL'),
+      line('licence', RUST, 'EXPORT_SYMBOL_GPL → EXPORT_SYMBOL'),
+      line('namespace', '__fentry__', '(none) → module:kvm,kvm-*'),
+      line('owner', '__x86_return_thunk', 'vmlinux → drivers/foo/foo'),
+      line('added', 'zz_new_export', 'EXPORT_SYMBOL_GPL'),
+    ];
+    /** The lines after the two kernel lines, the version notes left out (the samples' Module.symvers tell no version). */
+    const body = (stdout: string) => stdout.split('\n').slice(2).filter((l) => !l.startsWith('note: kernel version unknown'));
+
+    test('module_layout not among the CRC changes: the count, and that only the modules using them need a rebuild', () => {
+      const to = editedSixOne();
+      const r = cli(['diff', '-q', '--from', from, '--to', to]);
+      expect(r.stdout.split('\n').slice(0, 2)).toEqual([expect.stringMatching(`^from: release unknown \\(${from}\\): rules of `), expect.stringMatching(`^to: +release unknown \\(${to}\\)`)]);
+      expect(body(r.stdout)).toEqual([
+        'changes: 1 removed, 1 licence, 1 namespace, 1 owner, 1 added, 1 CRC',
+        ...kinds,
+        'CRC: 1 changed, module_layout not among them: a module must be rebuilt only if it uses one of them; --verbose lists them',
+        '',
+      ]);
+      expect([r.status, r.stderr]).toEqual([0, '']);
+    });
+
+    test('module_layout among them: every module built for the old ABI must be rebuilt; --verbose lists each CRC change', () => {
+      const to = editedSixOne(['module_layout', 'kfree']);
+      const crcLine = 'CRC: 3 changed, module_layout among them: every module built for the old ABI must be rebuilt (the loader refuses a module whose module_layout CRC differs)';
+      expect(body(cli(['diff', '-q', '--from', from, '--to', to]).stdout)).toEqual([
+        'changes: 1 removed, 1 licence, 1 namespace, 1 owner, 1 added, 3 CRC',
+        ...kinds,
+        `${crcLine}; --verbose lists them`,
+        '',
+      ]);
+      expect(body(cli(['diff', '-q', '--verbose', '--from', from, '--to', to]).stdout)).toEqual([
+        'changes: 1 removed, 1 licence, 1 namespace, 1 owner, 1 added, 3 CRC',
+        ...kinds,
+        `${crcLine}:`,
+        line('CRC', '__kmalloc', '0x5b7a0de9 → 0x0badc0de'),
+        line('CRC', 'kfree', '0xde2cfaa5 → 0x00c0ffee'),
+        line('CRC', 'module_layout', '0x8f50bf01 → 0x00c0ffee'),
+        '',
+      ]);
+    });
+
+    test('the JSON is the report, byte for byte, with or without --verbose', async () => {
+      const to = editedSixOne(['module_layout']);
+      const want = [...formatJsonChunks(await diff({ from, to }))].join('');
+      expect(cli(['diff', '-q', '--format', 'json', '--from', from, '--to', to]).stdout).toBe(want);
+      expect(cli(['diff', '-q', '--verbose', '--format', 'json', '--from', from, '--to', to]).stdout).toBe(want);
+      // the changes in it stay sorted by symbol, whatever order the text gives them
+      const j = diffReportSchema.parse(JSON.parse(want));
+      expect(j.changes.map((c) => c.symbol)).toEqual([...j.changes.map((c) => c.symbol)].sort());
+    });
+
+    test('with modules: a CRC change that breaks one is listed under the count, the others are not', () => {
+      const to = editedSixOne(['irq_fpu_usable', 'kfree']);
+      const r = cli(['diff', '-q', '--from', from, '--to', to, sample('v6', 'modules', 'fpu-user', 'fpu-user.ko')]);
+      const short = (kind: string, symbol: string, value: string) => `  ${kind.padEnd(9)}  ${symbol.padEnd('irq_fpu_usable'.length)}  ${value}`;
+      // kfree and __kmalloc changed too: fpu-user uses neither, so they are only counted
+      expect(body(r.stdout)).toEqual([
+        'changes: 1 removed, 1 licence, 1 namespace, 1 owner, 1 added, 3 CRC',
+        short('removed', '_printk', 'EXPORT_SYMBOL'),
+        '    breaks fpu_user (unresolved build, unresolved load)',
+        short('namespace', '__fentry__', '(none) → module:kvm,kvm-*'),
+        '    breaks fpu_user (namespace-not-imported build, namespace-not-imported load)',
+        'CRC: 3 changed, module_layout not among them: a module must be rebuilt only if it uses one of them; those that break or fix a module given below (--verbose lists all)',
+        short('CRC', 'irq_fpu_usable', '0xdc49019e → 0x00c0ffee'),
+        '    breaks fpu_user (crc-mismatch load)',
+        '1 module(s) checked against both: 1 broken by the change, 0 fixed by it; the others are not listed',
+        '',
+      ]);
+      expect(r.status).toBe(1);
+      // --verbose: every change, the breaks under theirs
+      const v = body(cli(['diff', '-q', '-v', '--from', from, '--to', to, sample('v6', 'modules', 'fpu-user', 'fpu-user.ko')]).stdout);
+      expect(v.filter((l) => l.startsWith('  CRC'))).toEqual([line('CRC', '__kmalloc', '0x5b7a0de9 → 0x0badc0de'), line('CRC', 'irq_fpu_usable', '0xdc49019e → 0x00c0ffee'), line('CRC', 'kfree', '0xde2cfaa5 → 0x00c0ffee')]);
+      expect(v.slice(-2)).toEqual(['1 module(s) checked against both: 1 broken by the change, 0 fixed by it', '']);
+      expect(v.filter((l) => l.startsWith('    breaks'))).toHaveLength(3);
+    });
   });
 });
 

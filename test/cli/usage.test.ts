@@ -233,7 +233,7 @@ describe('the usage lines of the README and of --help, as written', () => {
     }
     if (c.args[0] === 'diff') {
       expect({ where, stderr: r.stderr }).toEqual({ where, stderr: '' });
-      expect(r.stdout).toMatch(/^changes: \d+ added, \d+ removed, /m);
+      expect(r.stdout).toMatch(/^changes: \d+ removed, \d+ licence, \d+ namespace, \d+ owner, \d+ added, \d+ CRC$/m);
       if (c.modules.length > 0) expect(r.stdout).toContain(`\n${c.modules.length} module(s) checked against both: `);
       else expect(r.status).toBe(0);
       return;

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { check } from '../../src/check.js';
 import { diff, matrix } from '../../src/compare.js';
 import { diffReportSchema, matrixReportSchema } from '../../src/report/compare-schema.js';
+import { formatDiffText } from '../../src/report/compare-text.js';
+import { formatHtml } from '../../src/report/html.js';
+import { formatText } from '../../src/report/text.js';
 import { CACHE, headersOf, readAbisEnv, readKos, readSymvers } from './env.js';
 
 const env = readAbisEnv();
@@ -52,6 +55,30 @@ describe(`diff ${env.OLD_ABI} → ${env.NEW_ABI} (headers)`, () => {
     expect(r.summary.removed).toBe(want.filter((w) => w.split(' ')[1] === 'removed').length);
   });
 
+  test('the text leads with the removals, then the additions, then one line for the CRC changes (module_layout among them)', async () => {
+    const r = await diff({ from: OLD, to: NEW });
+    const a = readSymvers(join(OLD, 'Module.symvers'));
+    const b = readSymvers(join(NEW, 'Module.symvers'));
+    const layoutMoved = a.get('module_layout')!.crc >>> 0 !== b.get('module_layout')!.crc >>> 0;
+    const lines = formatDiffText(r).split('\n');
+    const kinds = lines.slice(3).map((l) => /^ {2}(\S+)/.exec(l)?.[1] ?? l.slice(0, 4));
+    const s = r.summary;
+    // removed, licence, namespace, owner, added: one line each; then the CRC line; nothing else
+    expect(kinds).toEqual([
+      ...Array(s.removed).fill('removed'),
+      ...Array(s.license).fill('licence'),
+      ...Array(s.namespace).fill('namespace'),
+      ...Array(s.owner).fill('owner'),
+      ...Array(s.added).fill('added'),
+      'CRC:',
+      '',
+    ]);
+    const crcLine = lines[lines.length - 2];
+    expect(crcLine.startsWith(`CRC: ${s.crc.toLocaleString('en-US')} changed, module_layout ${layoutMoved ? 'among them: every module built for the old ABI must be rebuilt' : 'not among them'}`)).toBe(true);
+    expect(s.removed).toBeGreaterThan(0);
+    expect(formatDiffText(r, { verbose: true }).split('\n').filter((l) => l.startsWith('  CRC '))).toHaveLength(s.crc);
+  });
+
   test(`with the ${env.NEW_ABI} image's modules: fixed at module_layout exactly where their __versions disagreed with ${env.OLD_ABI}`, async () => {
     const kos = kosUnder(env.NEW_IMAGE_MODULES);
     const r = await diff({ from: OLD, to: NEW, modules: [env.NEW_IMAGE_MODULES], stage: 'load' });
@@ -89,6 +116,33 @@ describe(`matrix of the ${env.NEW_ABI} image on ${env.OLD_ABI} and ${env.NEW_ABI
     expect(m.modules.filter((x) => x.firstFailing === OLD).map((x) => x.path)).toEqual(m.modules.filter((x) => failOld.has(x.path)).map((x) => x.path));
     expect(m.modules.filter((x) => x.firstFailing === null)).toHaveLength(m.modules.length - failOld.size);
   });
+});
+
+describe(`the ${env.NEW_ABI} image checked on ${env.OLD_ABI}'s headers, as reports`, () => {
+  test('the HTML page leads with the causes: module_layout first, its count the modules whose __versions disagree; the text shows no DWARF note', async () => {
+    const r = await check({ kernel: OLD, modules: [env.NEW_IMAGE_MODULES] });
+    const kos = kosUnder(env.NEW_IMAGE_MODULES);
+    const oldLayout = readSymvers(join(OLD, 'Module.symvers')).get('module_layout')!.crc;
+    const raw = await readKos(kos);
+    const layoutOnly = r.modules.filter((m) => {
+      const v = raw.get(m.path)!.versions;
+      const errors = m.findings.filter((f) => f.severity === 'error');
+      // refused for module_layout with nothing failing before it (at build)
+      return v?.has('module_layout') && v.get('module_layout')! >>> 0 !== oldLayout >>> 0 && errors[0].rule === 'crc-mismatch';
+    });
+    const html = formatHtml(r, { toolVersion: 'test' });
+    const causes = [...html.matchAll(/<button type="button" class="cause" data-cause="(k\d+)" data-rule="([^"]*)" data-hint="[^"]*" data-count="(\d+)"/g)].map((m) => [m[1], m[2], Number(m[3])]);
+    expect(causes[0]).toEqual(['k0', 'crc-mismatch', layoutOnly.length]);
+    expect(layoutOnly.length).toBeGreaterThan(3900);
+    // every failing module is in exactly one cause
+    expect(causes.reduce((t, c) => t + (c[2] as number), 0)).toBe(r.modules.filter((m) => m.verdict === 'fail').length);
+    expect(html.indexOf('id="causes"')).toBeLessThan(html.indexOf('<table class="grid">'));
+    // the stripped image has no DWARF: the report says so as data, the one-line-per-module text does not
+    expect(r.notes.some((n) => n.startsWith('modules with references but no DWARF'))).toBe(true);
+    const text = formatText(r, { color: false });
+    expect(text).not.toContain('no DWARF');
+    expect(text).not.toContain('referenced at');
+  }, 300_000);
 });
 
 describe('the headers packages themselves as kernels', () => {
