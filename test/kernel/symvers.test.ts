@@ -246,19 +246,6 @@ describe('corpus of real Module.symvers files', () => {
     expect(exports.filter((e) => e.namespace === 'USB_STORAGE')).toHaveLength(25);
     expect(exports.filter((e) => e.namespace === 'DMA_BUF')).toHaveLength(17);
   });
-
-  test('15 parses well under 100 ms', async () => {
-    const f = corpus('oversize/15-linux_5.4.symvers');
-    const text = await readFile(f, 'utf8');
-    parseSymvers(text, f);
-    let best = Infinity;
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      parseSymvers(text, f);
-      best = Math.min(best, performance.now() - t0);
-    }
-    expect(best).toBeLessThan(100);
-  });
 });
 
 describe('parseSymvers: layouts', () => {
@@ -536,8 +523,9 @@ describe('readSymversFile, gzip and formatSymvers', () => {
   });
 });
 
-describe('performance', () => {
-  test('a 1.5 MB, 20k-line file parses in well under 100 ms', () => {
+describe('a large file', () => {
+  // Its speed is measured by `npm run bench`, not here: the brief keeps timings out of unit tests.
+  test('a 1.5 MB, 20k-line file parses whole', () => {
     const lines: string[] = [];
     for (let i = 0; i < 20000; i++) {
       const crc = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0');
@@ -546,14 +534,9 @@ describe('performance', () => {
     }
     const text = lines.join('');
     expect(text.length).toBeGreaterThan(1.5e6);
-    parseSymvers(text, 'big');
-    let best = Infinity;
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      const r = parseSymvers(text, 'big');
-      best = Math.min(best, performance.now() - t0);
-      expect(r.exports).toHaveLength(20000);
-    }
-    expect(best).toBeLessThan(100);
+    const r = parseSymvers(text, 'big');
+    expect(r.exports).toHaveLength(20000);
+    expect(r.exports[19999]).toMatchObject({ name: 'symbol_name_number_19999', type: 'EXPORT_SYMBOL_GPL' });
+    expect(r.exports.filter((e) => e.namespace === 'SOME_NS')).toHaveLength(400);
   });
 });
