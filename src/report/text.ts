@@ -180,7 +180,7 @@ export function formatText(report: Report, opts: TextOptions): string {
   const lines: string[] = [];
   const k = report.kernel;
   lines.push(
-    `kernel ${k.release ?? '(release unknown)'} from ${k.source}: rules of ${k.version} (${k.versionSource}), ${k.exports} exports, modversions ${k.modversions === null ? 'unknown' : k.modversions ? 'on' : 'off'}; stages: ${report.stages.join('+')}`,
+    `kernel ${k.release ?? '(release unknown)'} from ${k.source}: rules of ${k.version} (${k.versionSource}), ${k.exports} exports, modversions ${k.modversions === null ? 'unknown (assumed on)' : k.modversions ? 'on' : 'off'}${k.modversionsSource === 'exports' ? ' (inferred from its exports)' : ''}; stages: ${report.stages.join('+')}`,
   );
   // (the DWARF note goes with the references it is about: detailLines)
   for (const n of report.notes) if (!isNoDwarfNote(n)) lines.push(p('yellow', `note: ${n}`));
