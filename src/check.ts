@@ -335,6 +335,8 @@ export async function check(req: CheckRequest): Promise<Report> {
   const notes: string[] = [];
   const note = versionNote(kernel);
   if (note) notes.push(note);
+  const magic = vermagicNote(kernel, stagesOf(req.stage));
+  if (magic) notes.push(magic);
   const { modules, errors } = await readModules(req.modules, kernel, req);
   const shard = req.shard;
   if (!shard) return assemble(req, kernel, notes, await withFrames(req, modules, checkModules(kernel, modules, { ...req }), notes), errors);
@@ -383,6 +385,16 @@ async function withFrames(req: CheckRequest, modules: ModuleFacts[], reports: Mo
 export function versionNote(kernel: KernelBuild): string | undefined {
   if (kernel.version) return undefined;
   return `kernel version unknown for ${kernel.source}: applying the rules of the newest kernel known (${formatVersion(NEWEST_KNOWN)}); pass --kernel-version to choose`;
+}
+
+/**
+ * The note a report carries when the load stage is checked and the kernel's vermagic string cannot be
+ * told (no vmlinux with one, and a config whose architecture part, RANDSTRUCT hash or release is not
+ * known): vermagic is then not compared, and the report says so rather than passing it silently.
+ */
+export function vermagicNote(kernel: KernelBuild, stages: readonly string[]): string | undefined {
+  if (kernel.vermagic !== undefined || !stages.includes('load')) return undefined;
+  return `vermagic not checked against ${kernel.source}: ${kernel.vermagicUnknown ?? "the kernel's vermagic string cannot be told"}`;
 }
 
 /**
@@ -449,6 +461,8 @@ export function kernelSummary(kernel: KernelBuild): Report['kernel'] {
     source: kernel.source,
     modversions: kernel.modversions ?? null,
     exports: kernel.exports.size,
+    arch: kernel.arch?.name ?? null,
+    vermagic: kernel.vermagic ?? null,
   };
 }
 

@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { locateKernel, type KernelInputs } from './locate.js';
 import { readSymversFile, symversFromBytes } from './symvers.js';
-import { deriveVermagic } from './vermagic.js';
+import { deriveVermagic, vermagicUnknownReason } from './vermagic.js';
+import { archFromConfig, archFromElf, type KernelArch } from './arch.js';
 import { parseKernelVersion } from './version.js';
 import { readVmlinux } from './vmlinux.js';
 import { ExportIndex, type Export, type KernelBuild, type VersionSource } from './types.js';
@@ -25,6 +26,7 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
   let versionSource: VersionSource = inputs.release ? (inputs.releaseSource ?? 'include/config/kernel.release') : 'none';
   let vermagic: string | undefined;
   let machine: number | undefined;
+  let arch: KernelArch | undefined;
   let sawCrc = false;
 
   const addAll = (list: Iterable<Export>, override: boolean) => {
@@ -47,6 +49,7 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
     }
     vmlinuxSections = v.sections;
     machine = v.machine;
+    arch = archFromElf(v.machine, v.elfClass, v.littleEndian);
     vermagic = v.vermagic;
     if (!release && v.release) {
       release = v.release;
@@ -69,16 +72,20 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
     versionSource = 'none';
   }
   const modversions = config.size > 0 ? config.get('CONFIG_MODVERSIONS') === 'y' : sawCrc ? true : undefined;
+  arch ??= archFromConfig(config);
+  vermagic ??= deriveVermagic(release, config);
   return {
     source: path,
     release,
     version,
     versionSource,
     modversions,
-    vermagic: vermagic ?? deriveVermagic(release, config),
+    vermagic,
     config,
     exports,
-    machine,
+    machine: machine ?? arch?.machine,
+    arch,
+    vermagicUnknown: vermagic === undefined ? vermagicUnknownReason(release, config) : undefined,
   };
 }
 

@@ -13,6 +13,9 @@ export interface VmlinuxFacts {
   /** The loader's own `vermagic` string (kernel/module's static vermagic[]), when the symbol is there. */
   vermagic?: string;
   machine: number;
+  /** ELF class and byte order of the file (with machine: the architecture the kernel is for). */
+  elfClass: 32 | 64;
+  littleEndian: boolean;
   /** The file's section names, in table order (what to name when it holds no export table). */
   sections: string[];
 }
@@ -65,7 +68,7 @@ export function vmlinuxFacts(elf: ElfFile, path: string): VmlinuxFacts {
       vermagic = stringAt(elf, s);
     }
   }
-  return { exports, release, vermagic, machine: elf.header.machine, sections: elf.sections.map((sec) => sec.name).filter((n) => n !== '') };
+  return { exports, release, vermagic, machine: elf.header.machine, elfClass: elf.header.elfClass, littleEndian: elf.header.littleEndian, sections: elf.sections.map((sec) => sec.name).filter((n) => n !== '') };
 }
 
 function stringAt(elf: ElfFile, s: ElfSymbol): string | undefined {

@@ -20,6 +20,7 @@ import { vermagicMismatch, vermagicMismatchInfo } from './vermagic-mismatch.js';
 import { proprietaryImport, proprietaryImportInfo } from './proprietary-import.js';
 import { xzCheck, xzCheckInfo } from './xz-check.js';
 import { kmodDecompress, kmodDecompressInfo } from './kmod-decompress.js';
+import { elfHeader, elfHeaderInfo } from './elf-header.js';
 
 export const ALL_RULES: Rule[] = [
   gplOnlyBuild,
@@ -41,6 +42,7 @@ export const ALL_RULES: Rule[] = [
   proprietaryImport,
   xzCheck,
   kmodDecompress,
+  elfHeader,
   duplicateExportLoad,
 ];
 
@@ -49,7 +51,7 @@ export const ALL_RULES: Rule[] = [
  * `ksymcheck explain <rule>` and the report formats that describe their rules read it from here.
  */
 export const ruleDocs: Readonly<Record<RuleId, RuleInfo>> = Object.fromEntries(
-  [gplOnlyInfo, gplFutureInfo, unusedSymbolInfo, unresolvedInfo, namespaceInfo, missingLicenseInfo, duplicateExportInfo, crcMismatchInfo, missingCrcInfo, vermagicMismatchInfo, proprietaryImportInfo, xzCheckInfo, kmodDecompressInfo].map((d) => [d.id, d]),
+  [gplOnlyInfo, gplFutureInfo, unusedSymbolInfo, unresolvedInfo, namespaceInfo, missingLicenseInfo, duplicateExportInfo, crcMismatchInfo, missingCrcInfo, vermagicMismatchInfo, proprietaryImportInfo, xzCheckInfo, kmodDecompressInfo, elfHeaderInfo].map((d) => [d.id, d]),
 ) as Record<RuleId, RuleInfo>;
 
 export { RULE_IDS };
@@ -82,6 +84,7 @@ function symbolKey(ctx: RuleContext, f: Finding): number {
  */
 export function loaderStep(f: Finding): number {
   if (f.rule === 'xz-check' || f.rule === 'kmod-decompress') return 0; // decompression (finit_module(), or kmod before it) comes before load_module() reads anything
+  if (f.rule === 'elf-header') return 0; // the first check of load_module() (after decompression: an earlier rule of ALL_RULES at the same step wins)
   if (f.rule === 'duplicate-export') return 4;
   if ((f.rule === 'crc-mismatch' || f.rule === 'missing-crc') && f.symbol === 'module_layout') return 1;
   if (f.rule === 'vermagic-mismatch') return 2;

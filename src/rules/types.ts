@@ -19,6 +19,7 @@ export const RULE_IDS = [
   'proprietary-import',
   'xz-check',
   'kmod-decompress',
+  'elf-header',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];

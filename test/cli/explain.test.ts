@@ -114,7 +114,7 @@ describe('ksymcheck explain', () => {
     expect(r.stderr).toBe(
       "ksymcheck: explain: unknown rule 'gpl-onyl'; the rules are: gpl-only, gpl-future, unused-symbol, unresolved, " +
         'namespace-not-imported, missing-license, duplicate-export, crc-mismatch, missing-crc, vermagic-mismatch, ' +
-        "proprietary-import, xz-check, kmod-decompress\nRun 'ksymcheck --help' for usage.\n",
+        "proprietary-import, xz-check, kmod-decompress, elf-header\nRun 'ksymcheck --help' for usage.\n",
     );
   });
 });
