@@ -115,13 +115,14 @@ const X86_32_FAMILY: ReadonlyArray<readonly [string, string]> = [
 
 /**
  * arm's __LINUX_ARM_ARCH__ (arch/arm/Makefile, 6.1.192): `arch-$(CONFIG_CPU_32vN) = …` lines in this
- * order, each overriding the one before, so the last enabled one (the oldest architecture) wins.
+ * order, each overriding the one before, so the last enabled one (the oldest architecture) wins. The
+ * CPU_32v6K line sits inside `ifeq ($(CONFIG_CPU_32v6),y)`: alone (Debian's armmp: 32v6K and 32v7) it
+ * changes nothing, so it is not in the table.
  */
 const ARM_ARCH: ReadonlyArray<readonly [string, number]> = [
   ['CONFIG_CPU_32v7M', 7],
   ['CONFIG_CPU_32v7', 7],
   ['CONFIG_CPU_32v6', 6],
-  ['CONFIG_CPU_32v6K', 6],
   ['CONFIG_CPU_32v5', 5],
   ['CONFIG_CPU_32v4T', 4],
   ['CONFIG_CPU_32v4', 4],

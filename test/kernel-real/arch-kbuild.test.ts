@@ -69,7 +69,7 @@ async function build(t: (typeof targets)[number], caseName: string): Promise<Bui
 }
 
 describe.each(targets.map((t) => [t.name, t] as const))('the real Kbuild for %s', (_n, t) => {
-  // the builds wait on make and the compiler: two at a time
+  // the builds wait on make and the compiler: run concurrently (jest's maxConcurrency)
   test.concurrent.each(CASES)('%s: ksymcheck says what modpost says', async (caseName) => {
     const b = await build(t, caseName);
     const oracle = parseModpostStderr(b.stderr).findings;

@@ -17,6 +17,8 @@ describe('archVermagic', () => {
     ['CONFIG_X86_32=y CONFIG_MPENTIUM4=y', 'i386', 'PENTIUM4 '],
     ['CONFIG_ARM64=y', 'arm64', 'aarch64'],
     ['CONFIG_ARM=y CONFIG_CPU_32v7=y CONFIG_ARM_PATCH_PHYS_VIRT=y', 'arm', 'ARMv7 p2v8 '],
+    // Debian's armmp: 32v6K counts only with 32v6 (arch/arm/Makefile's ifeq); found by the real-kernel suite
+    ['CONFIG_ARM=y CONFIG_CPU_32v6K=y CONFIG_CPU_32v7=y CONFIG_ARM_PATCH_PHYS_VIRT=y', 'arm', 'ARMv7 p2v8 '],
     // a multi-platform v6+v7 kernel: arch/arm/Makefile's later (older) line wins
     ['CONFIG_ARM=y CONFIG_CPU_32v7=y CONFIG_CPU_32v6=y CONFIG_THUMB2_KERNEL=y', 'arm', 'ARMv6 thumb2 '],
     ['CONFIG_PPC64=y CONFIG_CPU_LITTLE_ENDIAN=y CONFIG_MPROFILE_KERNEL=y CONFIG_RELOCATABLE=y', 'ppc64', 'mprofile-kernel relocatable '],
