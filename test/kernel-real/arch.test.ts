@@ -36,7 +36,8 @@ const targets: Target[] = readFileSync(envFile, 'utf8')
   // KSYMCHECK_ARCH="arm64 s390x": those targets only (as scripts/fetch-arch takes it)
   .filter((t) => !process.env.KSYMCHECK_ARCH || process.env.KSYMCHECK_ARCH.split(/\s+/).includes(t.name));
 const ARCHES = targets.filter((t) => !t.name.startsWith('amd64-'));
-const FLAVOURS = targets.filter((t) => t.name.startsWith('amd64-'));
+/** The rt/cloud flavours: opt-in (KSYMCHECK_ARCH_FLAVOURS=1, or named in KSYMCHECK_ARCH): four more trees to check, over CI's time. */
+const FLAVOURS = targets.filter((t) => t.name.startsWith('amd64-') && (process.env.KSYMCHECK_ARCH_FLAVOURS === '1' || process.env.KSYMCHECK_ARCH !== undefined));
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
 const C = { ...process.env, LC_ALL: 'C' };
 
