@@ -337,7 +337,7 @@ export async function check(req: CheckRequest): Promise<Report> {
   const kernelPath = req.kernel ?? runningKernel();
   const kernel = await loadKernel(kernelPath, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols });
   const notes: string[] = [];
-  for (const note of [versionNote(kernel), modversionsNote(kernel), structModuleNote(kernel, stagesOf(req.stage))]) if (note) notes.push(note);
+  for (const note of [versionNote(kernel), modversionsNote(kernel), structModuleNote(kernel, stagesOf(req.stage)), vermagicNote(kernel, stagesOf(req.stage))]) if (note) notes.push(note);
   const { modules, errors } = await readModules(req.modules, kernel, req);
   const shard = req.shard;
   if (!shard) return assemble(req, kernel, notes, await withFrames(req, modules, checkModules(kernel, modules, { ...req }), notes), errors);
@@ -407,6 +407,16 @@ export function modversionsNote(kernel: KernelBuild): string | undefined {
 }
 
 /**
+ * The note a report carries when the load stage is checked and the kernel's vermagic string cannot be
+ * told (no vmlinux with one, and a config whose architecture part, RANDSTRUCT hash or release is not
+ * known): vermagic is then not compared, and the report says so rather than passing it silently.
+ */
+export function vermagicNote(kernel: KernelBuild, stages: readonly string[]): string | undefined {
+  if (kernel.vermagic !== undefined || !stages.includes('load')) return undefined;
+  return `vermagic not checked against ${kernel.source}: ${kernel.vermagicUnknown ?? "the kernel's vermagic string cannot be told"}`;
+}
+
+/**
  * Expand directories and read every module file once (bounded concurrency), facts with deferred
  * references. An unreadable file becomes an entry in `errors`; the rest are still read.
  */
@@ -471,6 +481,8 @@ export function kernelSummary(kernel: KernelBuild): Report['kernel'] {
     modversions: kernel.modversions ?? null,
     modversionsSource: kernel.modversionsSource ?? (kernel.modversions === undefined ? 'unknown' : 'config'),
     exports: kernel.exports.size,
+    arch: kernel.arch?.name ?? null,
+    vermagic: kernel.vermagic ?? null,
   };
 }
 

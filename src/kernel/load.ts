@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { locateKernel, type KernelInputs } from './locate.js';
 import { readSymversFile, symversFromBytes } from './symvers.js';
-import { deriveVermagic } from './vermagic.js';
+import { deriveVermagic, vermagicUnknownReason } from './vermagic.js';
+import { archFromConfig, archFromElf, type KernelArch } from './arch.js';
 import { parseKernelVersion } from './version.js';
 import { readVmlinux } from './vmlinux.js';
 import { ExportIndex, type Export, type KernelBuild, type ModversionsSource, type VersionSource } from './types.js';
@@ -26,6 +27,7 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
   let vermagic: string | undefined;
   let machine: number | undefined;
   let structModuleSize: number | undefined = inputs.structModuleSize;
+  let arch: KernelArch | undefined;
   let sawCrc = false;
 
   const addAll = (list: Iterable<Export>, override: boolean) => {
@@ -48,6 +50,7 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
     }
     vmlinuxSections = v.sections;
     machine = v.machine;
+    arch = archFromElf(v.machine, v.elfClass, v.littleEndian);
     vermagic = v.vermagic;
     structModuleSize = v.structModuleSize ?? structModuleSize;
     if (!release && v.release) {
@@ -71,6 +74,8 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
     versionSource = 'none';
   }
   const { modversions, modversionsSource } = modversionsOf(config, sawCrc, exports);
+  arch ??= archFromConfig(config);
+  vermagic ??= deriveVermagic(release, config, version);
   return {
     source: path,
     release,
@@ -78,10 +83,12 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
     versionSource,
     modversions,
     modversionsSource,
-    vermagic: vermagic ?? deriveVermagic(release, config, version),
+    vermagic,
     config,
     exports,
-    machine,
+    machine: machine ?? arch?.machine,
+    arch,
+    vermagicUnknown: vermagic === undefined ? vermagicUnknownReason(release, config) : undefined,
     ...(structModuleSize !== undefined ? { structModuleSize } : {}),
   };
 }

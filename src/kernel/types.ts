@@ -2,6 +2,7 @@
  * The kernel side of the model: a kernel build seen as an index of exports.
  * Nouns follow the kernel's own vocabulary (include/linux/export.h, scripts/mod/modpost.c).
  */
+import type { KernelArch } from './arch.js';
 
 /** The fourth column of Module.symvers (`export_str()` in modpost.c). */
 export type ExportType =
@@ -95,6 +96,10 @@ export interface KernelBuild {
   structModuleSize?: number;
   /** ELF e_machine of vmlinux when known (for the per-arch ignore list). */
   machine?: number;
+  /** The architecture the kernel is for (vmlinux's ELF header, else .config); undefined if neither tells. */
+  arch?: KernelArch;
+  /** When `vermagic` is undefined: why it could not be told (the report says vermagic was not checked). */
+  vermagicUnknown?: string;
 }
 
 /** name → Export. The first definition wins; later duplicates are remembered for the duplicate-export rule. */

@@ -1,15 +1,17 @@
 import type { KernelVersion } from './types.js';
+import { archFromConfig, archVermagic } from './arch.js';
 
 /**
  * The kernel's vermagic string (include/linux/vermagic.h), derived from a build's release and config:
  *   UTS_RELEASE " " [SMP ][preempt |preempt_rt ][mod_unload ][modversions ]MODULE_ARCH_VERMAGIC[RANDSTRUCT_<hash>]
- * Derived only where the arch part is known to be empty (x86_64); elsewhere undefined, and the
- * vermagic rule is then skipped rather than guessed.
+ * The architecture's part comes from src/kernel/arch.ts; where it (or the randstruct hash) cannot be
+ * told, undefined — and vermagicUnknownReason() says why, for the report.
  */
 export function deriveVermagic(release: string | undefined, config: Map<string, string>, version?: KernelVersion): string | undefined {
   if (!release || config.size === 0) return undefined;
   const on = (k: string) => config.get(k) === 'y';
-  if (!on('CONFIG_X86_64')) return undefined;
+  const arch = archVermagic(config, archFromConfig(config));
+  if (!('value' in arch)) return undefined;
   if (on('CONFIG_RANDSTRUCT') || on('CONFIG_GCC_PLUGIN_RANDSTRUCT') || on('CONFIG_RANDSTRUCT_FULL') || on('CONFIG_RANDSTRUCT_PERFORMANCE')) return undefined;
   let v = `${release} `;
   if (on('CONFIG_SMP')) v += 'SMP ';
@@ -21,5 +23,15 @@ export function deriveVermagic(release: string | undefined, config: Map<string, 
   else if (preempt) v += 'preempt ';
   if (on('CONFIG_MODULE_UNLOAD')) v += 'mod_unload ';
   if (on('CONFIG_MODVERSIONS')) v += 'modversions ';
-  return v;
+  return v + arch.value;
+}
+
+/** Why deriveVermagic() gives no string for this build (undefined when it gives one). */
+export function vermagicUnknownReason(release: string | undefined, config: Map<string, string>): string | undefined {
+  if (!release) return 'the kernel release (UTS_RELEASE) is not known';
+  if (config.size === 0) return 'no kernel configuration (.config or include/config/auto.conf) was found';
+  const arch = archVermagic(config, archFromConfig(config));
+  if ('unknown' in arch) return arch.unknown;
+  if (deriveVermagic(release, config) === undefined) return "the kernel has RANDSTRUCT, whose seed's hash is part of vermagic";
+  return undefined;
 }

@@ -16,6 +16,9 @@ export interface VmlinuxFacts {
   machine: number;
   /** sizeof(struct module) from the file's `.BTF`, when it has one that defines it (and can be read). */
   structModuleSize?: number;
+  /** ELF class and byte order of the file (with machine: the architecture the kernel is for). */
+  elfClass: 32 | 64;
+  littleEndian: boolean;
   /** The file's section names, in table order (what to name when it holds no export table). */
   sections: string[];
 }
@@ -68,7 +71,7 @@ export function vmlinuxFacts(elf: ElfFile, path: string): VmlinuxFacts {
       vermagic = stringAt(elf, s);
     }
   }
-  const facts: VmlinuxFacts = { exports, release, vermagic, machine: elf.header.machine, sections: elf.sections.map((sec) => sec.name).filter((n) => n !== '') };
+  const facts: VmlinuxFacts = { exports, release, vermagic, machine: elf.header.machine, elfClass: elf.header.elfClass, littleEndian: elf.header.littleEndian, sections: elf.sections.map((sec) => sec.name).filter((n) => n !== '') };
   const size = structModuleSize(elf);
   if (size !== undefined) facts.structModuleSize = size;
   return facts;

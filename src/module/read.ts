@@ -248,6 +248,7 @@ function assembleFacts(
     kind: /\.ko(\.(gz|xz|zst))?$/.test(path) ? 'ko' : 'o',
     machine: elf.header.machine,
     elfClass: elf.header.elfClass,
+    elfHeader: { type: elf.header.type, littleEndian: elf.header.littleEndian, shentsize: elf.header.shentsize, flags: elf.header.flags },
     modinfo,
     licenses: get('license'),
     importNs: get('import_ns'),

@@ -71,6 +71,11 @@ export interface ModuleFacts {
   /** ELF e_machine (EM_X86_64 = 62, …) and class, for per-arch rules. */
   machine: number;
   elfClass: 32 | 64;
+  /**
+   * The rest of the ELF header the loader checks first (rule elf-header), as the module's own byte
+   * order reads it. Absent on facts not made from a file.
+   */
+  elfHeader?: { type: number; littleEndian: boolean; shentsize: number; flags: number };
   /** All `.modinfo` entries in order (keys may repeat). */
   modinfo: Array<{ key: string; value: string }>;
   /** Every `license=` value, in order. */

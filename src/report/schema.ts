@@ -61,6 +61,10 @@ export const reportSchema = z.object({
      */
     modversionsSource: z.enum(['config', 'exports', 'unknown']).optional(),
     exports: z.number().int().nonnegative(),
+    /** The architecture the kernel is for (vmlinux's ELF header, else .config): x86_64, i386, arm64, arm, ppc64, s390, riscv64…; null when neither tells. */
+    arch: z.string().nullable().optional(),
+    /** The vermagic string the loader compares (vmlinux's, or derived from release + config); null: not known, vermagic not checked (a note says why). */
+    vermagic: z.string().nullable().optional(),
   }),
   stages: z.array(z.enum(['build', 'load'])),
   notes: z.array(z.string()),

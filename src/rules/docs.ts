@@ -37,6 +37,7 @@ const DEFAULT_SEVERITY: Record<RuleId, Severity> = {
   'ext-modversions': 'error',
   'module-struct-size': 'error',
   'symbol-too-long': 'error',
+  'elf-header': 'error',
 };
 
 /** Every rule id, in RULE_IDS order, with its metadata and default level. */

@@ -26,6 +26,7 @@ import { exportFlags, exportFlagsInfo } from './export-flags.js';
 import { extModversions, extModversionsInfo } from './ext-modversions.js';
 import { moduleStructSize, moduleStructSizeInfo } from './module-struct-size.js';
 import { symbolTooLong, symbolTooLongInfo } from './symbol-too-long.js';
+import { elfHeader, elfHeaderInfo } from './elf-header.js';
 
 export const ALL_RULES: Rule[] = [
   gplOnlyBuild,
@@ -56,6 +57,7 @@ export const ALL_RULES: Rule[] = [
   moduleNamespaceImportLoad,
   missingDescription,
   symbolTooLong,
+  elfHeader,
   duplicateExportLoad,
 ];
 
@@ -84,6 +86,7 @@ export const ruleDocs: Readonly<Record<RuleId, RuleInfo>> = Object.fromEntries(
     extModversionsInfo,
     moduleStructSizeInfo,
     symbolTooLongInfo,
+    elfHeaderInfo,
   ].map((d) => [d.id, d]),
 ) as Record<RuleId, RuleInfo>;
 
@@ -119,6 +122,7 @@ function symbolKey(ctx: RuleContext, f: Finding): number {
  */
 export function loaderStep(f: Finding): number {
   if (f.rule === 'xz-check' || f.rule === 'kmod-decompress') return 0; // decompression (finit_module(), or kmod before it) comes before load_module() reads anything
+  if (f.rule === 'elf-header') return 0; // the first check of load_module() (after decompression: an earlier rule of ALL_RULES at the same step wins)
   if (f.rule === 'module-struct-size' || f.rule === 'ext-modversions') return 0.5;
   if (f.rule === 'export-flags' || f.rule === 'module-namespace-import') return 2.5;
   if (f.rule === 'duplicate-export') return 4;

@@ -27,6 +27,7 @@ import {
   ignoreUndefSymbol,
   isSectionBound,
   kernelHasModversions,
+  loaderDefinesUndef,
   loaderIgnoresUndef,
   loaderName,
   loaderTaintsProprietary,
@@ -37,7 +38,7 @@ import {
 import { rangeText, type VersionRow } from './info.js';
 
 export type ResolveStatus =
-  /** `__this_module`, and in a `.o` the arch helpers modpost ignores: defined by the final link. */
+  /** `__this_module`, in a `.o` the arch helpers modpost ignores (defined by the final link), ppc64's `.TOC.` (defined by the loader). */
   | 'internal'
   /** Not found and ignored by the loader (x86 `_GLOBAL_OFFSET_TABLE_`, 5.12+). */
   | 'ignored'
@@ -239,9 +240,11 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
     return s;
   };
   const resolveSymbol = (s: LoaderSymbol, imp: Import): void => {
-    // `.o` input: the final .ko link defines __this_module and the ppc/s390 helpers modpost ignores
+    // `.o` input: the final .ko link defines __this_module and the ppc/s390 helpers modpost ignores;
+    // ppc64's loader defines `.TOC.` itself
     if (
       imp.name === '__this_module' ||
+      loaderDefinesUndef(imp.name, mod.machine) ||
       (mod.kind === 'o' && imp.name !== '_GLOBAL_OFFSET_TABLE_' && !isSectionBound(imp.name) && ignoreUndefSymbol(imp.name, mod.machine, v))
     ) {
       s.status = 'internal';

@@ -185,11 +185,23 @@ interface IgnoreRule extends VersionRange {
 }
 
 /**
- * Read in 4.17-era, 5.10, 6.1 and 6.12 sources plus the patches that changed it. The ppc64
- * `_restgpr1_`/`_savegpr1_`/`_restfpr_`/`_savefpr_` prefixes came with upstream 3cd9763ce4ad
- * ("modpost: Amend ppc64 save/restfpr symnames for -Os build", 7.0-rc, Nov 2025) and were backported
- * to stable series (6.19.y and older LTS) — a stable kernel of an older series may have them too.
+ * Read in 4.17-era, 5.10, 6.1 and 6.12 sources plus the patches that changed it, and again in Debian's
+ * linux-source 6.1.192, 6.12.117 and 7.2.13 (scripts/mod/modpost.c ignore_undef_symbol()): those three
+ * have every row below (7.2.13 adds `__start_`/`__stop_`, another branch's change) except s390's
+ * expoline thunks, which 6.1.192 has and 6.12.117 and 7.2.13 do not. There is no row for arm, arm64,
+ * riscv, mips or x86 in any of them (no register-save helpers: those architectures' compilers call
+ * none), and `_mcount`/`__fentry__` are not special to modpost (they are exported by the kernel);
+ * sparc's only special cases (STT_SPARC_REGISTER symbols, `.name` → `_Name`) are in handle_symbol(),
+ * not here.
+ *
+ * The ppc64 `_restgpr1_`/`_savegpr1_`/`_restfpr_`/`_savefpr_` prefixes came with 3cd9763ce4ad ("modpost:
+ * Amend ppc64 save/restfpr symnames for -Os build", 7.0) and went to the stable series: Debian's 6.1
+ * changelog lists it under upstream 6.1.165 and 6.1.192's modpost.c has it; 6.12.117's has it too (the
+ * 6.12.y release that brought it was not read, so 6.12.117 is the bound written). Other series
+ * before 7.0 are taken as without it (not read).
  */
+const PPC64_SAVE_RESTORE_1: readonly VersionRange[] = [{ since: '6.1.165', until: '6.2' }, { since: '6.12.117', until: '6.13' }, { since: '7.0' }];
+
 export const MODPOST_IGNORED_UNDEFS: readonly IgnoreRule[] = [
   { exact: '__this_module' },
   { exact: '_GLOBAL_OFFSET_TABLE_' },
@@ -201,15 +213,12 @@ export const MODPOST_IGNORED_UNDEFS: readonly IgnoreRule[] = [
   { machine: EM_PPC, prefix: '_savevr_' },
   { machine: EM_PPC64, prefix: '_restgpr0_' },
   { machine: EM_PPC64, prefix: '_savegpr0_' },
-  { machine: EM_PPC64, prefix: '_restgpr1_', since: '7.0' },
-  { machine: EM_PPC64, prefix: '_savegpr1_', since: '7.0' },
-  { machine: EM_PPC64, prefix: '_restfpr_', since: '7.0' },
-  { machine: EM_PPC64, prefix: '_savefpr_', since: '7.0' },
+  ...['_restgpr1_', '_savegpr1_', '_restfpr_', '_savefpr_'].flatMap((prefix) => PPC64_SAVE_RESTORE_1.map((r) => ({ machine: EM_PPC64, prefix, ...r }))),
   { machine: EM_PPC64, prefix: '_restvr_' },
   { machine: EM_PPC64, prefix: '_savevr_' },
   { machine: EM_PPC64, exact: '.TOC.' },
-  // expoline thunks; present in 6.1, gone by 6.12 (kernel-rules.md §3.4); introduction with the
-  // s390 spectre work (4.16 era) taken from memory, not read.
+  // expoline thunks: in 6.1.192, not in 6.12.117; introduction with the s390 spectre work (4.16 era)
+  // and removal (6.2) taken from memory, not read.
   { machine: EM_S390, prefix: '__s390_indirect_jump_r', since: '4.16', until: '6.2' },
   // section bounds (4109043bff31 "modpost: Ignore unresolved section bounds symbols"): read in 7.2.13,
   // absent from 6.12.117; 6.19 is inferred from the commit's date, not read in a 6.19 tree
@@ -239,6 +248,16 @@ function ignoresFor(machine: number, version: KernelVersion): readonly IgnoreRul
 /** Does modpost skip this undefined symbol (never reported, never resolved, never GPL-checked)? */
 export function ignoreUndefSymbol(name: string, machine: number, version: KernelVersion): boolean {
   return ignoresFor(machine, version).some((r) => (r.exact !== undefined ? name === r.exact : name.startsWith(r.prefix!)));
+}
+
+/**
+ * Undefined symbols the architecture's loader defines itself before symbol resolution: ppc64's
+ * module_frob_arch_sections() → dedotify() gives `.TOC.` SHN_ABS (and the value of the module's own
+ * TOC later) — arch/powerpc/kernel/module_64.c, read in 6.1.192, 6.12.117 and 7.2.13. So it is never
+ * an unknown symbol at load, whatever modpost made of it.
+ */
+export function loaderDefinesUndef(name: string, machine: number): boolean {
+  return machine === EM_PPC64 && name === '.TOC.';
 }
 
 /**

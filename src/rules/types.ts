@@ -25,6 +25,7 @@ export const RULE_IDS = [
   'ext-modversions',
   'module-struct-size',
   'symbol-too-long',
+  'elf-header',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];

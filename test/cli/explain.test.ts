@@ -116,7 +116,7 @@ describe('ksymcheck explain', () => {
       "ksymcheck: explain: unknown rule 'gpl-onyl'; the rules are: gpl-only, gpl-future, unused-symbol, unresolved, " +
         'namespace-not-imported, missing-license, duplicate-export, crc-mismatch, missing-crc, vermagic-mismatch, ' +
         'proprietary-import, xz-check, kmod-decompress, module-namespace-import, missing-description, export-flags, ext-modversions, ' +
-        "module-struct-size, symbol-too-long\nRun 'ksymcheck --help' for usage.\n",
+        "module-struct-size, symbol-too-long, elf-header\nRun 'ksymcheck --help' for usage.\n",
     );
   });
 });

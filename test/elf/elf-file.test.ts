@@ -43,7 +43,9 @@ function readelfSymbols(file: string): ReadelfSymbol[] {
   const start = text.indexOf("Symbol table '.symtab'");
   if (start < 0) return [];
   const out: ReadelfSymbol[] = [];
-  for (const line of text.slice(start).split('\n').slice(2)) {
+  for (const raw of text.slice(start).split('\n').slice(2)) {
+    // ppc64 ELFv2: readelf adds the local entry offset to the visibility column (`DEFAULT [<localentry>: 8]`)
+    const line = raw.replace(/ \[<localentry>: \d+\]/, '');
     const m = /^\s*(\d+):\s([0-9a-f]+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s?(.*)$/.exec(line);
     if (!m) {
       if (line.startsWith('Symbol table')) break;

@@ -36,6 +36,7 @@ export function mod(spec: ModuleSpec = {}): ModuleFacts {
     kind: spec.kind ?? 'ko',
     machine: spec.machine ?? EM_X86_64,
     elfClass: spec.elfClass ?? 64,
+    ...(spec.elfHeader ? { elfHeader: spec.elfHeader } : {}),
     modinfo: spec.modinfo ?? licenses.map((l) => ({ key: 'license', value: l })),
     licenses,
     importNs: spec.importNs ?? [],
@@ -79,6 +80,7 @@ export function kernel(version: string, spec: KernelSpec = {}): KernelBuild {
   k.modversions = spec.modversions ?? false;
   if (spec.vermagic !== undefined) k.vermagic = spec.vermagic;
   if (spec.machine !== undefined) k.machine = spec.machine;
+  if (spec.arch !== undefined) k.arch = spec.arch;
   return k;
 }
 

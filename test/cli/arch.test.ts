@@ -1,0 +1,167 @@
+/**
+ * Every architecture Debian builds, end to end with check(): samples/arch/hello.c built by Debian 12's
+ * cross gcc-12 (i386: gcc -m32) and a headers-like tree per architecture (scripts/build-samples-arch).
+ * What the loader says first (the ELF header), the vermagic string per architecture, ppc64's `.TOC.` and
+ * register save/restore helpers, and the report's word when vermagic cannot be told.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { check } from '../../src/check.js';
+import { reportSchema, type Report } from '../../src/report/schema.js';
+import { formatText } from '../../src/report/text.js';
+import { sample } from '../helpers/fixtures.js';
+
+const ARCHES = ['x86_64', 'i386', 'arm64', 'armhf', 'ppc64el', 's390x', 'riscv64'] as const;
+type Arch = (typeof ARCHES)[number];
+const KERNEL = (a: Arch) => sample('arch', 'kernels', a);
+const built = (a: Arch) => existsSync(join(sample('arch', 'modules'), a, 'hello.ko'));
+const KO = (a: Arch, name = 'hello') => sample('arch', 'modules', a, `${name}.ko`);
+
+type Brief = { rule: string; stage: string; severity: string; symbol?: string; message: string };
+
+async function run(kernel: string, module: string, kernelVersion?: string): Promise<{ r: Report; f: Brief[] }> {
+  const r = await check({ kernel, modules: [module], stage: 'both', kernelVersion });
+  expect(reportSchema.parse(r)).toEqual(r);
+  expect(r.errors).toEqual([]);
+  return { r, f: r.modules[0].findings.map((x) => ({ rule: x.rule, stage: x.stage, severity: x.severity, ...(x.symbol ? { symbol: x.symbol } : {}), message: x.message })) };
+}
+
+beforeAll(() => {
+  for (const a of ARCHES) if (!built(a)) console.warn(`arch samples: ${a} skipped: ${readFileSync(join(sample('arch', 'modules'), `${a}.SKIPPED`), 'utf8').trim()}`);
+});
+
+describe('each architecture against its own kernel', () => {
+  const VERMAGIC: Record<Arch, string> = {
+    x86_64: '6.1.0-99-amd64 SMP mod_unload ',
+    i386: '6.1.0-99-686-pae SMP mod_unload 686 ',
+    arm64: '6.1.0-99-arm64 SMP mod_unload aarch64',
+    armhf: '6.1.0-99-armmp SMP mod_unload ARMv7 p2v8 ',
+    ppc64el: '6.1.0-99-powerpc64le SMP mod_unload mprofile-kernel relocatable ',
+    s390x: '6.1.0-99-s390x SMP mod_unload ',
+    riscv64: '6.1.0-99-riscv64 SMP mod_unload riscv',
+  };
+  const ARCH_NAME: Record<Arch, string> = { x86_64: 'x86_64', i386: 'i386', arm64: 'arm64', armhf: 'arm', ppc64el: 'ppc64', s390x: 's390', riscv64: 'riscv64' };
+
+  test.each(ARCHES)('%s: passes at both stages, the derived vermagic is the architecture\'s', async (a) => {
+    if (!built(a)) return;
+    const { r, f } = await run(KERNEL(a), KO(a));
+    expect(f).toEqual([]);
+    expect(r.kernel.vermagic).toBe(VERMAGIC[a]);
+    expect(r.kernel.arch).toBe(ARCH_NAME[a]);
+    expect(r.notes).toEqual([]);
+    // the string the sample module was built with is the one derived here
+    expect(readFileSync(join(sample('arch', 'modules', a), 'vermagic'), 'utf8').trimEnd()).toBe(VERMAGIC[a].trimEnd());
+  });
+
+  test.each(ARCHES)("%s: a module without mod_unload is refused with the kernel's vermagic line", async (a) => {
+    if (!built(a)) return;
+    const { f } = await run(KERNEL(a), KO(a, 'hello-nounload'));
+    const mod = VERMAGIC[a].replace('mod_unload ', '');
+    expect(f).toEqual([{ rule: 'vermagic-mismatch', stage: 'load', severity: 'error', message: `hello: version magic '${mod}' should be '${VERMAGIC[a]}'` }]);
+  });
+});
+
+describe("the loader's ELF header checks come first", () => {
+  // e_machine: EM_386 3, EM_ARM 40, EM_AARCH64 183, EM_RISCV 243, EM_X86_64 62
+  const WRONG: Array<[Arch, Arch, string]> = [
+    ['arm64', 'x86_64', 'Invalid architecture in ELF header: 183'],
+    ['i386', 'x86_64', 'Invalid architecture in ELF header: 3'],
+    ['x86_64', 'i386', 'Invalid architecture in ELF header: 62'],
+    ['armhf', 'arm64', 'Invalid architecture in ELF header: 40'],
+    ['riscv64', 'ppc64el', 'Invalid architecture in ELF header: 243'],
+    // big-endian s390x on little-endian kernels: e_type 1 reads as 256 in the kernel's byte order
+    ['s390x', 'ppc64el', 'Invalid ELF header type: 256 != 1'],
+    ['s390x', 'x86_64', 'Invalid ELF header type: 256 != 1'],
+    // and the other way: a little-endian module on big-endian s390x
+    ['x86_64', 's390x', 'Invalid ELF header type: 256 != 1'],
+  ];
+  test.each(WRONG)('a %s module on %s: one finding, the loader\'s first line', async (mod, kernel, line) => {
+    if (!built(mod)) return;
+    const { f } = await run(KERNEL(kernel), KO(mod, 'hello-nounload'));
+    // the vermagic difference (and everything after the header check) never reaches the loader
+    expect(f.filter((x) => x.stage === 'load')).toEqual([{ rule: 'elf-header', stage: 'load', severity: 'error', message: line }]);
+  });
+
+  test('before 5.16 the kernel printed nothing: insmod\'s line', async () => {
+    if (!built('arm64')) return;
+    const { f } = await run(KERNEL('x86_64'), KO('arm64'), '5.15.0');
+    expect(f.filter((x) => x.stage === 'load')).toEqual([
+      { rule: 'elf-header', stage: 'load', severity: 'error', message: `insmod: ERROR: could not insert module ${KO('arm64')}: Invalid module format` },
+    ]);
+  });
+
+  test('a module for the same architecture is not refused by it (amd64 hello on the amd64 kernel: no elf-header finding)', async () => {
+    const { f } = await run(KERNEL('x86_64'), KO('x86_64'));
+    expect(f.map((x) => x.rule)).not.toContain('elf-header');
+  });
+});
+
+describe('ppc64', () => {
+  test('the samples refer to what the tests need: the .ko to .TOC., modpost\'s input to _savegpr1_14 and _restfpr_20 too', async () => {
+    if (!built('ppc64el')) return;
+    const { readModule } = await import('../../src/module/read.js');
+    expect((await readModule(KO('ppc64el'))).imports.map((i) => i.name).sort()).toEqual(['.TOC.', '_printk']);
+    expect((await readModule(sample('arch', 'modules', 'ppc64el', 'helpers.o'))).imports.map((i) => i.name).sort()).toEqual(['.TOC.', '_printk', '_restfpr_20', '_savegpr1_14']);
+  });
+
+  test('.TOC. is defined by the ppc64 loader: never an unknown symbol at load (6.1.192 and 4.19)', async () => {
+    if (!built('ppc64el')) return;
+    expect((await run(KERNEL('ppc64el'), KO('ppc64el'))).f).toEqual([]);
+    expect((await run(KERNEL('ppc64el'), KO('ppc64el'), '4.19.0')).f).toEqual([]);
+  });
+
+  test('6.1.192 modpost ignores _savegpr1_*/_restfpr_* (stable backport of "modpost: Amend ppc64 save/restfpr symnames for -Os build", 6.1.165)', async () => {
+    if (!built('ppc64el')) return;
+    const o = sample('arch', 'modules', 'ppc64el', 'helpers.o');
+    const r = await check({ kernel: KERNEL('ppc64el'), modules: [o], stage: 'build' });
+    expect(r.modules[0].findings).toEqual([]);
+  });
+
+  test('6.1.164, before that backport: both helpers are undefined for modpost', async () => {
+    if (!built('ppc64el')) return;
+    const o = sample('arch', 'modules', 'ppc64el', 'helpers.o');
+    const r = await check({ kernel: KERNEL('ppc64el'), modules: [o], stage: 'build', kernelVersion: '6.1.164' });
+    expect(r.modules[0].findings.map((x) => [x.rule, x.severity, x.symbol])).toEqual([
+      ['unresolved', 'error', '_savegpr1_14'],
+      ['unresolved', 'error', '_restfpr_20'],
+    ]);
+    expect(r.modules[0].findings[0].message).toMatch(/^ERROR: modpost: "_savegpr1_14" \[.*helpers\.ko\] undefined!$/);
+  });
+});
+
+describe('vermagic the input cannot tell: the report says it was not checked', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ksymcheck-arch-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('an architecture whose vermagic part is unknown (mips): note in the JSON and the text, no vermagic finding', async () => {
+    if (!built('x86_64')) return;
+    const k = join(dir, 'mips');
+    cpSync(KERNEL('x86_64'), k, { recursive: true });
+    const config = 'CONFIG_MIPS=y\nCONFIG_32BIT=y\nCONFIG_SMP=y\nCONFIG_MODULE_UNLOAD=y\n';
+    writeFileSync(join(k, '.config'), config);
+    writeFileSync(join(k, 'include', 'config', 'auto.conf'), config);
+    const r = await check({ kernel: k, modules: [KO('x86_64', 'hello-nounload')], stage: 'load' });
+    expect(r.kernel.vermagic).toBeNull();
+    expect(r.kernel.arch).toBe('mips');
+    const note = `vermagic not checked against ${k}: the vermagic part of mips (MODULE_ARCH_VERMAGIC) is not known to ksymcheck`;
+    expect(r.notes).toEqual([note]);
+    expect(formatText(r, { color: false })).toContain(`note: ${note}\n`);
+  });
+
+  test('a Module.symvers alone (no release, no config): the note says so', async () => {
+    const r = await check({ kernel: join(KERNEL('x86_64'), 'Module.symvers'), modules: [KO('x86_64', 'hello-nounload')], stage: 'load', kernelVersion: '6.1.192' });
+    expect(r.kernel.vermagic).toBeNull();
+    expect(r.notes).toEqual([`vermagic not checked against ${join(KERNEL('x86_64'), 'Module.symvers')}: the kernel release (UTS_RELEASE) is not known`]);
+    // (modversions unknown counts as on: the module without __versions is refused at module_layout)
+    expect(r.modules[0].findings.map((x) => x.rule)).toEqual(['missing-crc']);
+  });
+
+  test('build stage only: no note (vermagic is a load check)', async () => {
+    const r = await check({ kernel: join(KERNEL('x86_64'), 'Module.symvers'), modules: [KO('x86_64')], stage: 'build', kernelVersion: '6.1.192' });
+    expect(r.notes).toEqual([]);
+  });
+});
