@@ -7,6 +7,10 @@ import pLimit from 'p-limit';
 import { InputError } from './errors.js';
 import { loadKernel } from './kernel/load.js';
 import { runningKernel } from './kernel/locate.js';
+import { release as osRelease } from 'node:os';
+import { loadSigning } from './kernel/signing.js';
+import { keyLabel, type SigningOptions, type TrustedKey } from './kernel/keys.js';
+import { findSignerKey, signatureVerdict, signingTold } from './rules/module-signature.js';
 import type { Export, KernelBuild } from './kernel/types.js';
 import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
 import { ByteBudget, DEFAULT_READ_BUDGET } from './module/budget.js';
@@ -56,6 +60,13 @@ export interface CheckRequest {
    * true. Only modules with such references are read again.
    */
   frames?: boolean;
+  /** `--trusted-key` files, `--sig-enforce`, `--lockdown`, `--secure-boot` (kernel/signing.ts). */
+  trustedKeys?: string[];
+  sigEnforce?: boolean;
+  lockdown?: 'none' | 'integrity' | 'confidentiality';
+  secureBoot?: boolean;
+  /** Where the running kernel's /sys and /boot are (default /; for tests). */
+  systemRoot?: string;
   /** Where separate debug files of stripped modules are looked for (default /usr/lib/debug). */
   debugDirs?: string[];
   /**
@@ -178,6 +189,7 @@ export function checkModules(
     missingCrc: options.missingCrc ?? 'warn',
     external: options.external ?? true,
     ...(options.kmod !== undefined ? { kmod: options.kmod } : {}),
+    ...(options.signing !== undefined ? { signing: options.signing } : {}),
   };
   const stages = stagesOf(options.stage);
   // Exports of the modules in this run resolve each other's imports, as in one modpost invocation.
@@ -275,14 +287,36 @@ export function checkModules(
     settle(m);
     const findings: Finding[] = [];
     for (const stage of STAGE_ORDER) if (stages.includes(stage)) findings.push(...findingsOf(m, stage));
+    const signature = m.signature ? signatureReport(m, opts.signing?.keys ?? []) : undefined;
     return {
       path: m.path,
       name: m.name,
       licenses: m.licenses,
+      ...(signature ? { signature } : {}),
       verdict: findings.some((f) => f.severity === 'error') ? 'fail' : 'pass',
       findings,
     } satisfies ModuleReport;
   });
+}
+
+/**
+ * Who signed a signed module, for the report: the trusted key's subject and id when a key matched, else
+ * what the signature names (issuer, serial or key identifier); and what the check concluded.
+ */
+function signatureReport(m: ModuleFacts, keys: readonly TrustedKey[]): NonNullable<ModuleReport['signature']> {
+  const sig = m.signature!;
+  const v = signatureVerdict(m, keys);
+  const k = v.key;
+  return {
+    signer: k ? k.subject : sig.signer?.issuer !== undefined ? sig.signer.issuer : null,
+    keyId: k ? (k.skid ?? k.serial) : (sig.signer?.skid ?? sig.signer?.serial ?? null),
+    serial: sig.signer?.serial ?? null,
+    digest: sig.digest ?? null,
+    keyAlgorithm: sig.keyAlgorithm ?? null,
+    status: v.status as NonNullable<ModuleReport['signature']>['status'],
+    trustedKey: k ? { label: keyLabel(k), source: k.source, origin: k.origin } : null,
+    ...(v.reason !== undefined && v.status !== 'verified' ? { reason: v.reason } : {}),
+  };
 }
 
 /** How deep refusedOwner() may recurse before the run's load verdicts are decided in dependency order. */
@@ -336,8 +370,12 @@ export async function check(req: CheckRequest): Promise<Report> {
   const note = versionNote(kernel);
   if (note) notes.push(note);
   const { modules, errors } = await readModules(req.modules, kernel, req);
+  const stages = stagesOf(req.stage);
+  const sig = stages.includes('load') ? loadSigning(req, req.kernel, req.kernel === undefined ? { release: kernel.release ?? osRelease(), root: req.systemRoot } : undefined) : undefined;
+  if (sig) notes.push(...sig.notes, ...signingNotes(sig.signing, modules));
+  const opts = { ...req, ...(sig ? { signing: sig.signing } : {}) };
   const shard = req.shard;
-  if (!shard) return assemble(req, kernel, notes, await withFrames(req, modules, checkModules(kernel, modules, { ...req }), notes), errors);
+  if (!shard) return assemble(req, kernel, notes, await withFrames(req, modules, checkModules(kernel, modules, opts), notes), errors);
   // A shard: its modules, their places in the whole run's order (merge restores it), its errors.
   const only = new Set<ModuleFacts>();
   const positions: number[] = [];
@@ -348,8 +386,29 @@ export async function check(req: CheckRequest): Promise<Report> {
     }
   });
   const mine = errors.filter((e) => shardOf(e.path, shard.count) === shard.index);
-  const reports = await withFrames(req, modules, checkModules(kernel, modules, { ...req, only }), notes);
+  const reports = await withFrames(req, modules, checkModules(kernel, modules, { ...opts, only }), notes);
   return { ...assemble(req, kernel, notes, reports, mine), shard: { ...shard, positions } };
+}
+
+/**
+ * Said once per run when a signed module's key is not among the known ones and the kernel's built-in keys
+ * were not read: such modules are taken as verifying (rule module-signature reports nothing for them).
+ */
+export function signingNotes(signing: SigningOptions, modules: readonly ModuleFacts[]): string[] {
+  const out: string[] = [];
+  const unknown = signing.builtinKeys ? 0 : modules.filter((m) => m.signature && !m.signature.problem && !findSignerKey(m, signing.keys)).length;
+  if (unknown > 0) {
+    out.push(
+      `the kernel's built-in keys were not read: ${unknown} signed module(s) whose key is not among the ${signing.keys.length} known are assumed to verify; give --trusted-key with the kernel's vmlinux (its -dbg package) or vmlinuz`,
+    );
+  }
+  const unsigned = modules.filter((m) => m.kind === 'ko' && !m.signature).length;
+  if (unsigned > 0 && !signingTold(signing)) {
+    out.push(
+      `${unsigned} unsigned module(s): signature enforcement and lockdown unknown, assumed off (such a module loads and taints the kernel, E); pass --sig-enforce, --secure-boot or --no-sig-enforce to have them checked`,
+    );
+  }
+  return out;
 }
 
 /**

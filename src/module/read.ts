@@ -27,6 +27,7 @@ import { ElfFile, type ElfSection, type ElfSymbol } from '../elf/elf-file.js';
 import { FileSource } from '../elf/source.js';
 import { readKsymtab } from '../kernel/ksymtab.js';
 import { Lease, type ByteBudget } from './budget.js';
+import { readSignature } from './signature.js';
 import { compressionOf, decompress, decompressSync, type DecompressOptions, type Decompressed } from './decompress.js';
 import type { Import, ModuleExport, ModuleFacts, Reference } from './types.js';
 import { modinfoSchema } from './schema.js';
@@ -143,6 +144,7 @@ function openFile(path: string): Opened {
 function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompressed): ModuleFacts {
   try {
     const facts = opts.references === 'lazy' ? moduleFactsDeferred(elf, path, () => reopen(path, opts)) : moduleFacts(elf, path);
+    if (facts.kind === 'ko') facts.signature = readSignature(elf.fileSize, (at, length) => elf.readAt(at, length, 'the appended module signature'));
     if (packed) {
       facts.compression = packed.compression;
       if (packed.xzCheck) facts.xzCheck = packed.xzCheck;
@@ -261,6 +263,7 @@ function assembleFacts(
     compression: undefined,
     xzCheck: undefined,
     zstdContentSize: undefined,
+    signature: undefined,
     imports,
     exports,
   };

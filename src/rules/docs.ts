@@ -31,6 +31,7 @@ const DEFAULT_SEVERITY: Record<RuleId, Severity> = {
   'proprietary-import': 'error',
   'xz-check': 'error',
   'kmod-decompress': 'error',
+  'module-signature': 'warning',
 };
 
 /** Every rule id, in RULE_IDS order, with its metadata and default level. */

@@ -20,6 +20,7 @@ import { vermagicMismatch, vermagicMismatchInfo } from './vermagic-mismatch.js';
 import { proprietaryImport, proprietaryImportInfo } from './proprietary-import.js';
 import { xzCheck, xzCheckInfo } from './xz-check.js';
 import { kmodDecompress, kmodDecompressInfo } from './kmod-decompress.js';
+import { moduleSignature, moduleSignatureInfo } from './module-signature.js';
 
 export const ALL_RULES: Rule[] = [
   gplOnlyBuild,
@@ -42,6 +43,7 @@ export const ALL_RULES: Rule[] = [
   xzCheck,
   kmodDecompress,
   duplicateExportLoad,
+  moduleSignature,
 ];
 
 /**
@@ -49,7 +51,7 @@ export const ALL_RULES: Rule[] = [
  * `ksymcheck explain <rule>` and the report formats that describe their rules read it from here.
  */
 export const ruleDocs: Readonly<Record<RuleId, RuleInfo>> = Object.fromEntries(
-  [gplOnlyInfo, gplFutureInfo, unusedSymbolInfo, unresolvedInfo, namespaceInfo, missingLicenseInfo, duplicateExportInfo, crcMismatchInfo, missingCrcInfo, vermagicMismatchInfo, proprietaryImportInfo, xzCheckInfo, kmodDecompressInfo].map((d) => [d.id, d]),
+  [gplOnlyInfo, gplFutureInfo, unusedSymbolInfo, unresolvedInfo, namespaceInfo, missingLicenseInfo, duplicateExportInfo, crcMismatchInfo, missingCrcInfo, vermagicMismatchInfo, proprietaryImportInfo, xzCheckInfo, kmodDecompressInfo, moduleSignatureInfo].map((d) => [d.id, d]),
 ) as Record<RuleId, RuleInfo>;
 
 export { RULE_IDS };
@@ -76,12 +78,14 @@ function symbolKey(ctx: RuleContext, f: Finding): number {
 
 /**
  * The loader's order: 0 = decompression (init_module_from_file(), before load_module()),
+ * 0.5 = module_sig_check (load_module()'s first step, before the ELF is read),
  * 1 = check_modstruct_version (module_layout),
  * 2 = check_modinfo (vermagic), 3 = symbol resolution (simplify_symbols), 4 = complete_formation
  * (verify_exported_symbols: duplicate exports).
  */
 export function loaderStep(f: Finding): number {
   if (f.rule === 'xz-check' || f.rule === 'kmod-decompress') return 0; // decompression (finit_module(), or kmod before it) comes before load_module() reads anything
+  if (f.rule === 'module-signature') return 0.5;
   if (f.rule === 'duplicate-export') return 4;
   if ((f.rule === 'crc-mismatch' || f.rule === 'missing-crc') && f.symbol === 'module_layout') return 1;
   if (f.rule === 'vermagic-mismatch') return 2;

@@ -3,6 +3,9 @@
  */
 import type { Export, KernelBuild, KernelVersion } from '../kernel/types.js';
 import type { ModuleFacts, Reference } from '../module/types.js';
+import type { SigningOptions } from '../kernel/keys.js';
+
+export type { SigningOptions };
 
 /** The stable rule ids (the JSON report's `rule` field); the report schema takes them from here. */
 export const RULE_IDS = [
@@ -19,6 +22,7 @@ export const RULE_IDS = [
   'proprietary-import',
   'xz-check',
   'kmod-decompress',
+  'module-signature',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];
@@ -58,7 +62,10 @@ export interface CheckOptions {
    * space (rule kmod-decompress). Undefined: unknown.
    */
   kmod?: string;
+  /** The keys and enforcement the signature check (rule module-signature) goes by; absent: none known. */
+  signing?: SigningOptions;
 }
+
 
 /** Everything a rule may look at. Rules never read files. */
 export interface RuleContext {
@@ -95,10 +102,10 @@ export interface Rule {
   docs: RuleDocs;
   /**
    * Load rules: the earliest step of load_module() a finding of this rule can come from — 0 decompression,
-   * 1 check_modstruct_version (module_layout), 2 check_modinfo (vermagic), 3 symbol resolution (the
+   * 0.5 module_sig_check (the appended signature, before the ELF is read), 1 check_modstruct_version (module_layout), 2 check_modinfo (vermagic), 3 symbol resolution (the
    * default), 4 complete_formation (duplicate exports). The runner skips a rule whose findings would all
    * come after a step that stopped the load.
    */
-  firstLoaderStep?: 0 | 1 | 2 | 3 | 4;
+  firstLoaderStep?: 0 | 0.5 | 1 | 2 | 3 | 4;
   check(ctx: RuleContext): Finding[];
 }
