@@ -372,7 +372,7 @@ export async function check(req: CheckRequest): Promise<Report> {
   const { modules, errors } = await readModules(req.modules, kernel, req);
   const stages = stagesOf(req.stage);
   const sig = stages.includes('load') ? loadSigning(req, req.kernel, req.kernel === undefined ? { release: kernel.release ?? osRelease(), root: req.systemRoot } : undefined) : undefined;
-  if (sig) notes.push(...sig.notes, ...signingNotes(sig.signing, modules));
+  if (sig) notes.push(...sig.notes, ...signingNotes(sig.signing, modules, kernel));
   const opts = { ...req, ...(sig ? { signing: sig.signing } : {}) };
   const shard = req.shard;
   if (!shard) return assemble(req, kernel, notes, await withFrames(req, modules, checkModules(kernel, modules, opts), notes), errors);
@@ -391,19 +391,23 @@ export async function check(req: CheckRequest): Promise<Report> {
 }
 
 /**
- * Said once per run when a signed module's key is not among the known ones and the kernel's built-in keys
- * were not read: such modules are taken as verifying (rule module-signature reports nothing for them).
+ * What the signature check assumed, said once per run: with signing options given but without the kernel's
+ * built-in keys, signed modules whose key is unknown are taken as verifying (the rule reports nothing for
+ * them); with none given, on a build whose configuration has CONFIG_MODULE_SIG=y, unsigned modules are
+ * taken as loading (enforcement and lockdown assumed off).
  */
-export function signingNotes(signing: SigningOptions, modules: readonly ModuleFacts[]): string[] {
+export function signingNotes(signing: SigningOptions, modules: readonly ModuleFacts[], kernel: KernelBuild): string[] {
   const out: string[] = [];
-  const unknown = signing.builtinKeys ? 0 : modules.filter((m) => m.signature && !m.signature.problem && !findSignerKey(m, signing.keys)).length;
+  const told = signingTold(signing);
+  const unknown = signing.builtinKeys || !told ? 0 : modules.filter((m) => m.signature && !m.signature.problem && !findSignerKey(m, signing.keys)).length;
   if (unknown > 0) {
     out.push(
       `the kernel's built-in keys were not read: ${unknown} signed module(s) whose key is not among the ${signing.keys.length} known are assumed to verify; give --trusted-key with the kernel's vmlinux (its -dbg package) or vmlinuz`,
     );
   }
-  const unsigned = modules.filter((m) => m.kind === 'ko' && !m.signature).length;
-  if (unsigned > 0 && !signingTold(signing)) {
+  // said where the build's configuration shows the loader checks signatures (CONFIG_MODULE_SIG=y)
+  const unsigned = kernel.config.get('CONFIG_MODULE_SIG') === 'y' ? modules.filter((m) => m.kind === 'ko' && !m.signature).length : 0;
+  if (unsigned > 0 && !told && kernel.config.get('CONFIG_MODULE_SIG_FORCE') !== 'y') {
     out.push(
       `${unsigned} unsigned module(s): signature enforcement and lockdown unknown, assumed off (such a module loads and taints the kernel, E); pass --sig-enforce, --secure-boot or --no-sig-enforce to have them checked`,
     );

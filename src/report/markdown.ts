@@ -5,6 +5,7 @@
  * left out. Knows the report's shape only.
  */
 import type { FindingJson, ModuleReport, Report } from './schema.js';
+import { signerLine } from './signer.js';
 import { formatReference } from './text.js';
 
 export interface MarkdownOptions {
@@ -61,6 +62,7 @@ function detailsBlock(m: ModuleReport): string {
     '',
     `${text(m.path)}`,
     '',
+    ...(signerLine(m) ? [text(signerLine(m)!), ''] : []),
     ...m.findings.flatMap((f) => findingLines(f, hinted)),
     '',
     '</details>',
@@ -83,7 +85,7 @@ export function formatMarkdown(report: Report, opts: MarkdownOptions = {}): stri
     return `| ${cell(code(m.name))} | ${m.verdict === 'fail' ? '❌ fail' : '✅ pass'} | ${e ? cell(code(e.message)) : m.findings.length ? `${m.findings.length} warning${m.findings.length === 1 ? '' : 's'}` : ''} |`;
   });
   const unreadable = report.errors.length ? ['', '**Unreadable files**', '', ...report.errors.map((e) => `- ${code(e.message)}`)] : [];
-  const sections = [...failing, ...passing].filter((m) => m.findings.length > 0).map(detailsBlock);
+  const sections = [...failing, ...passing].filter((m) => m.findings.length > 0 || m.signature !== undefined).map(detailsBlock);
 
   // What is always written: the headline, the table's header, and (when cut) one line per part cut.
   const trailerRoom = 200;

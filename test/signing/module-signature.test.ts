@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check, type CheckRequest } from '../../src/check.js';
 import { loadSigning } from '../../src/kernel/signing.js';
+import { FORMATS, render, type RenderOptions } from '../../src/report/formats.js';
 import { keyLabel } from '../../src/kernel/keys.js';
 import { sample } from '../helpers/fixtures.js';
 import { MARKER, makeKey, signFile, type TestKey } from '../helpers/sign.js';
@@ -140,6 +141,22 @@ describe('signed module, trusted key given', () => {
     const { report, sig } = await run([m], { trustedKeys: [certVmlinux('vmlinux-altered', [rsa.certDer])], sigEnforce: false, lockdown: 'none' });
     expect(sig).toEqual([[{ severity: 'warning', message: 'libafs: module verification failed: signature and/or required key missing - tainting kernel', errno: 0 }]]);
     expect(report.modules[0].signature).toMatchObject({ status: 'unknown-key', signer: 'O=ksymcheck tests, CN=other-test', trustedKey: null });
+  });
+});
+
+describe('the signer in every report format', () => {
+  test.each(FORMATS)('%s', async (format) => {
+    const m = signed('fmt.ko', rsa, 'sha256');
+    const { report } = await run([m], { trustedKeys: [rsa.cert] });
+    const out = [...(await render(report, format, { color: false, verbose: true, toolVersion: '0.0.0-test' } as RenderOptions))].join('');
+    const keyId = report.modules[0].signature!.keyId!;
+    if (format === 'json' || format === 'sarif') {
+      const j = JSON.parse(out);
+      const sig = format === 'json' ? j.modules[0].signature : j.runs[0].artifacts[0].properties.signature;
+      expect(sig).toMatchObject({ signer: 'O=ksymcheck tests, CN=rsa-test', keyId, status: 'verified', digest: 'sha256', keyAlgorithm: 'rsa' });
+    } else {
+      expect(out).toContain(`signed by O=ksymcheck tests, CN=rsa-test (key ${keyId}, sha256/rsa, trusted file key): verified`);
+    }
   });
 });
 
