@@ -9,8 +9,8 @@ import { loadKernel } from './kernel/load.js';
 import { runningKernel } from './kernel/locate.js';
 import { release as osRelease } from 'node:os';
 import { loadSigning } from './kernel/signing.js';
-import { keyLabel, type SigningOptions, type TrustedKey } from './kernel/keys.js';
-import { findSignerKey, signatureVerdict, signingTold } from './rules/module-signature.js';
+import type { SigningOptions } from './kernel/keys.js';
+import { findSignerKey, keyLabel, signatureVerdict, signingTold } from './rules/module-signature.js';
 import type { Export, KernelBuild } from './kernel/types.js';
 import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
 import { ByteBudget, DEFAULT_READ_BUDGET } from './module/budget.js';
@@ -287,7 +287,7 @@ export function checkModules(
     settle(m);
     const findings: Finding[] = [];
     for (const stage of STAGE_ORDER) if (stages.includes(stage)) findings.push(...findingsOf(m, stage));
-    const signature = m.signature ? signatureReport(m, opts.signing?.keys ?? []) : undefined;
+    const signature = m.signature ? signatureReport(m, opts.signing) : undefined;
     return {
       path: m.path,
       name: m.name,
@@ -303,9 +303,9 @@ export function checkModules(
  * Who signed a signed module, for the report: the trusted key's subject and id when a key matched, else
  * what the signature names (issuer, serial or key identifier); and what the check concluded.
  */
-function signatureReport(m: ModuleFacts, keys: readonly TrustedKey[]): NonNullable<ModuleReport['signature']> {
+function signatureReport(m: ModuleFacts, signing: SigningOptions | undefined): NonNullable<ModuleReport['signature']> {
   const sig = m.signature!;
-  const v = signatureVerdict(m, keys);
+  const v = signatureVerdict(m, signing?.keys ?? [], signing?.ecdsa);
   const k = v.key;
   return {
     signer: k ? k.subject : sig.signer?.issuer !== undefined ? sig.signer.issuer : null,
@@ -371,7 +371,7 @@ export async function check(req: CheckRequest): Promise<Report> {
   if (note) notes.push(note);
   const { modules, errors } = await readModules(req.modules, kernel, req);
   const stages = stagesOf(req.stage);
-  const sig = stages.includes('load') ? loadSigning(req, req.kernel, req.kernel === undefined ? { release: kernel.release ?? osRelease(), root: req.systemRoot } : undefined) : undefined;
+  const sig = stages.includes('load') ? await loadSigning(req, req.kernel, req.kernel === undefined ? { release: kernel.release ?? osRelease(), root: req.systemRoot } : undefined) : undefined;
   if (sig) notes.push(...sig.notes, ...signingNotes(sig.signing, modules, kernel));
   const opts = { ...req, ...(sig ? { signing: sig.signing } : {}) };
   const shard = req.shard;
@@ -498,7 +498,10 @@ export async function readModules(
     ),
   ).finally(() => pool?.close());
   errors.sort(byPath);
-  return { modules: read.flat().filter((m): m is ModuleFacts => m !== undefined), errors };
+  const modules = read.flat().filter((m): m is ModuleFacts => m !== undefined);
+  // the CMS of signed modules, decoded now: its decoder is loaded only for a run with a signed module
+  if (modules.some((m) => m.signature?.cms)) (await import('./module/signature-cms.js')).parseSignatures(modules);
+  return { modules, errors };
 }
 
 const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);

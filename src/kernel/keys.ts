@@ -12,7 +12,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, SubjectKeyIdentifier, id_ce_subjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { InputError } from '../errors.js';
-import { hex, nameText } from '../module/signature.js';
+import { hex } from '../module/signature.js';
+import { nameText } from '../module/signature-cms.js';
 
 /** Where a trusted key came from. */
 export type KeySource = 'built-in' | 'file' | 'mok';
@@ -177,10 +178,9 @@ export interface SigningOptions {
   /** The lockdown level; undefined: unknown (assumed none, said so). */
   lockdown?: 'none' | 'integrity' | 'confidentiality';
   lockdownSource?: string;
+  /** ECDSA verification of a digest (kernel/ecdsa.ts), present when some key is an EC key. */
+  ecdsa?: EcdsaVerify;
 }
 
-/** How a key is named in a report: its subject's CN (else the whole subject) and its id. */
-export function keyLabel(k: TrustedKey): string {
-  const cn = /(?:^|, )CN=([^,]*)/.exec(k.subject)?.[1] ?? k.subject;
-  return `${cn}: ${k.skid ?? k.serial}`;
-}
+/** Does the DER signature `sig` verify `digest` with the EC point `publicKey` on `curve` (P-256, P-384, P-521)? */
+export type EcdsaVerify = (curve: string, sig: Uint8Array, digest: Uint8Array, publicKey: Uint8Array) => boolean;

@@ -11,12 +11,14 @@
  * /sys/module/module/parameters/sig_enforce (Y/N) and /sys/kernel/security/lockdown (`[none] integrity
  * confidentiality`, the bracketed one in force). CONFIG_MODULE_SIG_FORCE=y is read by the rule from the
  * build's configuration. What is not known stays undefined, and the rule says what it assumed.
+ *
+ * The certificate readers (keys.ts, builtin-keys.ts: @peculiar/asn1-x509) and the ECDSA verifier
+ * (ecdsa.ts: @noble/curves) are loaded only when there is a key to read: a run without keys loads neither.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { builtinKeysOfImage, isBzImage } from './builtin-keys.js';
-import { efiSignatureLists, keysFromFile, type SigningOptions, type TrustedKey } from './keys.js';
+import type { SigningOptions, TrustedKey } from './keys.js';
 
 export interface SigningRequest {
   /** `--trusted-key`: certificate files, EFI signature lists, or a vmlinux/vmlinuz (its built-in keys). */
@@ -37,8 +39,12 @@ export interface RunningKernel {
 
 const isElf = (b: Buffer) => b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
 
+/** The readers of certificates, loaded on first use. */
+const readers = async () => ({ ...(await import('./keys.js')), ...(await import('./builtin-keys.js')) });
+
 /** The keys of one `--trusted-key` file. */
-export function keysOfFile(path: string): { keys: TrustedKey[]; builtin: boolean } {
+export async function keysOfFile(path: string): Promise<{ keys: TrustedKey[]; builtin: boolean }> {
+  const { builtinKeysOfImage, isBzImage, keysFromFile } = await readers();
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -50,7 +56,7 @@ export function keysOfFile(path: string): { keys: TrustedKey[]; builtin: boolean
 }
 
 /** The enrolled MOK keys of a running machine, and which files they came from (none: not exposed). */
-export function mokKeys(root = '/'): { keys: TrustedKey[]; files: string[] } {
+export async function mokKeys(root = '/'): Promise<{ keys: TrustedKey[]; files: string[] }> {
   const dir = join(root, 'sys/firmware/efi/mok-variables');
   const files: string[] = [];
   const keys: TrustedKey[] = [];
@@ -58,7 +64,7 @@ export function mokKeys(root = '/'): { keys: TrustedKey[]; files: string[] } {
     const f = join(dir, i === 0 ? 'MokListRT' : `MokListRT${i}`);
     if (!existsSync(f)) break;
     files.push(f);
-    keys.push(...efiSignatureLists(readFileSync(f), 'mok', f).keys);
+    keys.push(...(await readers()).efiSignatureLists(readFileSync(f), 'mok', f).keys);
   }
   return { keys, files };
 }
@@ -71,12 +77,12 @@ export function parseLockdown(text: string, origin: string): 'none' | 'integrity
 }
 
 /** Everything the signature check needs, and the notes that say what was read or assumed. */
-export function loadSigning(req: SigningRequest, kernelPath: string | undefined, running: RunningKernel | undefined): { signing: SigningOptions; notes: string[] } {
+export async function loadSigning(req: SigningRequest, kernelPath: string | undefined, running: RunningKernel | undefined): Promise<{ signing: SigningOptions; notes: string[] }> {
   const keys: TrustedKey[] = [];
   const notes: string[] = [];
   let builtinKeys = false;
   for (const f of req.trustedKeys ?? []) {
-    const r = keysOfFile(f);
+    const r = await keysOfFile(f);
     keys.push(...r.keys);
     builtinKeys ||= r.builtin;
   }
@@ -90,7 +96,7 @@ export function loadSigning(req: SigningRequest, kernelPath: string | undefined,
     }
     if (head && isElf(head)) {
       try {
-        keys.push(...builtinKeysOfImage(kernelPath));
+        keys.push(...(await readers()).builtinKeysOfImage(kernelPath));
         builtinKeys = true;
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
@@ -116,7 +122,7 @@ export function loadSigning(req: SigningRequest, kernelPath: string | undefined,
       const image = join(root, 'boot', `vmlinuz-${running.release}`);
       if (existsSync(image)) {
         try {
-          keys.push(...builtinKeysOfImage(image));
+          keys.push(...(await readers()).builtinKeysOfImage(image));
           builtinKeys = signing.builtinKeys = true;
         } catch (e) {
           if (!(e instanceof InputError)) throw e;
@@ -124,7 +130,7 @@ export function loadSigning(req: SigningRequest, kernelPath: string | undefined,
         }
       }
     }
-    const mok = mokKeys(root);
+    const mok = await mokKeys(root);
     keys.push(...mok.keys);
     if (mok.files.length) notes.push(`enrolled MOK keys read from ${mok.files.join(', ')}: ${mok.keys.length}`);
     const enforceFile = join(root, 'sys/module/module/parameters/sig_enforce');
@@ -143,5 +149,6 @@ export function loadSigning(req: SigningRequest, kernelPath: string | undefined,
       }
     }
   }
+  if (keys.some((k) => k.algorithm === 'ecdsa')) signing.ecdsa = (await import('./ecdsa.js')).verifyEcdsa;
   return { signing, notes };
 }

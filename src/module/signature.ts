@@ -12,12 +12,12 @@
  * (rules/module-signature.ts), against the kernel's keys; for it, the digest of the signed bytes is
  * computed here, with the digest algorithm the CMS names.
  *
- * The CMS is decoded with @peculiar/asn1-cms (DER schema classes, synchronous), not by hand.
+ * Reading a module only takes the trailer apart and keeps the CMS's bytes, with the digests of the signed
+ * bytes the CMS can name (an algorithm's OID is looked for in its bytes, so that the module is hashed
+ * while it is at hand); the CMS is decoded afterwards, by signature-cms.ts with @peculiar/asn1-cms, loaded
+ * only when some module of a run is signed (readModules()).
  */
 import { createHash } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { ContentInfo, SignedData, id_signedData, id_data } from '@peculiar/asn1-cms';
-import { Name } from '@peculiar/asn1-x509';
 
 export const MODULE_SIG_MARKER = '~Module signature appended~\n';
 const MARKER = Buffer.from(MODULE_SIG_MARKER, 'latin1');
@@ -26,23 +26,13 @@ export const MODULE_SIGNATURE_SIZE = 12;
 /** PKEY_ID_PKCS7, the only id_type the loader takes. */
 export const PKEY_ID_PKCS7 = 2;
 
-/** A digest the kernel's PKCS#7 parser knows (pkcs7_sig_note_digest_algo), by name as node:crypto names it. */
-export const DIGESTS: Readonly<Record<string, string>> = {
-  '1.3.14.3.2.26': 'sha1',
-  '2.16.840.1.101.3.4.2.4': 'sha224',
-  '2.16.840.1.101.3.4.2.1': 'sha256',
-  '2.16.840.1.101.3.4.2.2': 'sha384',
-  '2.16.840.1.101.3.4.2.3': 'sha512',
-};
-
-/** A signature algorithm the kernel's PKCS#7 parser knows (pkcs7_sig_note_pkey_algo), as it names it. */
-export const KEY_ALGORITHMS: Readonly<Record<string, 'rsa' | 'ecdsa'>> = {
-  '1.2.840.113549.1.1.1': 'rsa',
-  '1.2.840.10045.4.1': 'ecdsa',
-  '1.2.840.10045.4.3.1': 'ecdsa',
-  '1.2.840.10045.4.3.2': 'ecdsa',
-  '1.2.840.10045.4.3.3': 'ecdsa',
-  '1.2.840.10045.4.3.4': 'ecdsa',
+/** The digests the kernel's PKCS#7 parser knows (pkcs7_sig_note_digest_algo): node:crypto's name → OID, DER. */
+export const DIGEST_OIDS: Readonly<Record<string, string>> = {
+  sha1: '06052b0e03021a',
+  sha224: '0609608648016503040204',
+  sha256: '0609608648016503040201',
+  sha384: '0609608648016503040202',
+  sha512: '0609608648016503040203',
 };
 
 /** Who signed, as the CMS's SignerIdentifier says: issuer and serial number, or subject key identifier. */
@@ -73,6 +63,10 @@ export interface ModuleSignature {
   /** Where the CMS starts in the (decompressed) module, and its length. */
   cmsOffset: number;
   cmsLength: number;
+  /** The CMS's bytes, until signature-cms.ts has decoded them (then removed). */
+  cms?: Buffer;
+  /** Digests of the signed bytes (hex) with each algorithm whose OID the CMS's bytes hold. */
+  digests?: Record<string, string>;
   /** Set when the loader refuses the signature from the module alone. */
   problem?: SignatureProblem;
   signer?: SignerId;
@@ -88,27 +82,6 @@ export interface ModuleSignature {
   embeddedCertificates: number;
 }
 
-/** `CN=…, O=…` of an X.509 Name, in its own order. */
-export function nameText(name: Name): string {
-  const parts: string[] = [];
-  for (const rdn of name) {
-    for (const atv of rdn) parts.push(`${SHORT_NAMES[atv.type] ?? atv.type}=${atv.value.toString()}`);
-  }
-  return parts.join(', ');
-}
-
-const SHORT_NAMES: Readonly<Record<string, string>> = {
-  '2.5.4.3': 'CN',
-  '2.5.4.6': 'C',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  '2.5.4.10': 'O',
-  '2.5.4.11': 'OU',
-  '1.2.840.113549.1.9.1': 'emailAddress',
-};
-
-export const hex = (b: ArrayBuffer | Uint8Array): string => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');
-
 /** Does a module image end with the marker? (Reads only the marker's bytes.) */
 export function hasSignatureMarker(size: number, tail: (offset: number, length: number) => Buffer): boolean {
   return size > MARKER.length && tail(size - MARKER.length, MARKER.length).equals(MARKER);
@@ -116,8 +89,8 @@ export function hasSignatureMarker(size: number, tail: (offset: number, length: 
 
 /**
  * The appended signature of a module image of `size` bytes read through `read(offset, length)`, or
- * undefined when it has no marker (unsigned: the loader's -ENODATA). The whole signed part is read once
- * for its digest.
+ * undefined when it has no marker (unsigned: the loader's -ENODATA): the trailer checked as
+ * mod_check_sig() checks it, the CMS's bytes kept, the signed part read once for its digests.
  */
 export function readSignature(size: number, read: (offset: number, length: number) => Buffer): ModuleSignature | undefined {
   if (!hasSignatureMarker(size, read)) return undefined;
@@ -141,44 +114,17 @@ export function readSignature(size: number, read: (offset: number, length: numbe
     return bad(`struct module_signature at offset ${msAt}: algo/hash/signer_len/key_id_len/pad not all zero`, 'EBADMSG', 'module: PKCS#7 signature info has unexpected non-zero params');
   }
   const signedLength = modlen - MODULE_SIGNATURE_SIZE - sigLen;
-  const cms = read(signedLength, sigLen);
-  const out: ModuleSignature = { signedLength, cmsOffset: signedLength, cmsLength: sigLen, embeddedCertificates: 0 };
-  const fail = (reason: string, errno: SignatureProblem['errno'] = 'EBADMSG', kernelLine?: string): ModuleSignature => ({
-    ...out,
-    problem: { errno, reason: `PKCS#7 message at offset ${signedLength} (${sigLen} bytes): ${reason}`, ...(kernelLine ? { kernelLine } : {}) },
-  });
-  // pkcs7_parse_message(): anything its ASN.1 decoder refuses is -EBADMSG
-  let sd: SignedData;
-  try {
-    const ci = AsnConvert.parse(cms, ContentInfo);
-    if (ci.contentType !== id_signedData) return fail(`content type ${ci.contentType}, not signedData`, 'EBADMSG', 'PKCS7: Only support pkcs7_signedData type');
-    sd = AsnConvert.parse(ci.content, SignedData);
-  } catch (e) {
-    return fail(`not a DER PKCS#7 SignedData (${(e as Error).message.split('\n')[0]})`);
-  }
-  out.embeddedCertificates = sd.certificates?.length ?? 0;
-  if (sd.signerInfos.length !== 1) return fail(`${sd.signerInfos.length} signer infos; sign-file writes one`);
-  const si = sd.signerInfos[0];
-  if (si.sid.issuerAndSerialNumber) {
-    const ias = si.sid.issuerAndSerialNumber;
-    out.signer = { issuer: nameText(ias.issuer), issuerDer: hex(AsnConvert.serialize(ias.issuer)), serial: hex(ias.serialNumber) };
-  } else if (si.sid.subjectKeyIdentifier) {
-    out.signer = { skid: hex(si.sid.subjectKeyIdentifier.buffer) };
-  }
-  const digest = DIGESTS[si.digestAlgorithm.algorithm];
-  const keyAlgorithm = KEY_ALGORITHMS[si.signatureAlgorithm.algorithm];
-  if (digest) out.digest = digest;
-  if (keyAlgorithm) out.keyAlgorithm = keyAlgorithm;
-  out.signature = hex(si.signature.buffer);
-  // the parser's actions: an unknown digest or key algorithm is -ENOPKG ("module with unsupported crypto")
-  if (!digest) return fail(`digest algorithm ${si.digestAlgorithm.algorithm} unknown to the kernel's PKCS#7 parser`, 'ENOPKG');
-  if (!keyAlgorithm) return fail(`signature algorithm ${si.signatureAlgorithm.algorithm} unknown to the kernel's PKCS#7 parser`, 'ENOPKG');
-  // pkcs7_verify(…, VERIFYING_MODULE_SIGNATURE)
-  if (sd.encapContentInfo.eContentType !== id_data) return fail(`content type ${sd.encapContentInfo.eContentType}, not id-data`, 'EKEYREJECTED', 'PKCS7: Invalid module sig (not pkcs7-data)');
-  if (si.signedAttrs && si.signedAttrs.length > 0) return fail('it has signed attributes (authenticated attributes)', 'EKEYREJECTED', 'PKCS7: Invalid module sig (has authattrs)');
-  const h = createHash(digest);
+  const cms = Buffer.from(read(signedLength, sigLen)); // a copy: the reader's buffers are reused
+  const hashes = Object.entries(DIGEST_OIDS)
+    .filter(([, oid]) => cms.includes(Buffer.from(oid, 'hex')))
+    .map(([name]) => [name, createHash(name)] as const);
   const CHUNK = 8 << 20;
-  for (let at = 0; at < signedLength; at += CHUNK) h.update(read(at, Math.min(CHUNK, signedLength - at)));
-  out.contentDigest = h.digest('hex');
-  return out;
+  for (let at = 0; at < signedLength && hashes.length > 0; at += CHUNK) {
+    const piece = read(at, Math.min(CHUNK, signedLength - at));
+    for (const [, h] of hashes) h.update(piece);
+  }
+  const digests = Object.fromEntries(hashes.map(([name, h]) => [name, h.digest('hex')]));
+  return { signedLength, cmsOffset: signedLength, cmsLength: sigLen, cms, digests, embeddedCertificates: 0 };
 }
+
+export const hex = (b: ArrayBuffer | Uint8Array): string => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');

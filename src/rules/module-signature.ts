@@ -24,9 +24,7 @@
  *   Every other error is fatal even without enforcement: -EBADMSG, -EKEYREJECTED.
  */
 import { constants, publicDecrypt } from 'node:crypto';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
-import type { TrustedKey } from '../kernel/keys.js';
-import { keyLabel } from '../kernel/keys.js';
+import type { EcdsaVerify, TrustedKey } from '../kernel/keys.js';
 import type { ModuleFacts } from '../module/types.js';
 import type { Finding, Rule, RuleContext, SigningOptions } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
@@ -90,10 +88,17 @@ const DIGEST_INFO: Readonly<Record<string, string>> = {
   sha512: '3051300d060960864801650304020305000440',
 };
 
-const CURVES = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
+/** How a key is named in a report: its subject's CN (else the whole subject) and its id. */
+export function keyLabel(k: TrustedKey): string {
+  const cn = /(?:^|, )CN=([^,]*)/.exec(k.subject)?.[1] ?? k.subject;
+  return `${cn}: ${k.skid ?? k.serial}`;
+}
 
-/** Does `sig` (hex) verify `digest` (hex, algorithm `hash`) with `key`? PKCS#1 v1.5 (RSA) or X9.62 (ECDSA). */
-export function verifyDigest(key: TrustedKey, hash: string, digest: string, sig: string): { ok: boolean; reason?: string } {
+/**
+ * Does `sig` (hex) verify `digest` (hex, algorithm `hash`) with `key`? PKCS#1 v1.5 (RSA, node:crypto) or
+ * X9.62 (ECDSA: `ecdsa`, kernel/ecdsa.ts, given by the signing options when a key is an EC key).
+ */
+export function verifyDigest(key: TrustedKey, hash: string, digest: string, sig: string, ecdsa?: EcdsaVerify): { ok: boolean; reason?: string } {
   const s = Buffer.from(sig, 'hex');
   if (key.algorithm === 'rsa') {
     if (!key.key) return { ok: false, reason: 'the RSA key could not be read' };
@@ -107,10 +112,9 @@ export function verifyDigest(key: TrustedKey, hash: string, digest: string, sig:
     return info.toString('hex') === want ? { ok: true } : { ok: false, reason: `the signed ${hash} digest differs from the module's (${digest.slice(0, 16)}…)` };
   }
   if (key.algorithm === 'ecdsa') {
-    const curve = key.curve !== undefined ? CURVES[key.curve as keyof typeof CURVES] : undefined;
-    if (!curve) return { ok: false, reason: `EC key on an unsupported curve (${key.curve ?? 'none named'})` };
+    if (!ecdsa || key.curve === undefined) return { ok: false, reason: `EC key on an unsupported curve (${key.curve ?? 'none named'})` };
     try {
-      const ok = curve.verify(s, Buffer.from(digest, 'hex'), Buffer.from(key.publicKeyBits, 'hex'), { prehash: false, lowS: false, format: 'der' });
+      const ok = ecdsa(key.curve, s, Buffer.from(digest, 'hex'), Buffer.from(key.publicKeyBits, 'hex'));
       return ok ? { ok: true } : { ok: false, reason: `the ECDSA signature does not verify the module's ${hash} digest with this key` };
     } catch (e) {
       return { ok: false, reason: `the ECDSA signature is not DER (r, s) for ${key.curve}: ${(e as Error).message}` };
@@ -130,21 +134,21 @@ export function findSignerKey(m: ModuleFacts, keys: readonly TrustedKey[]): Trus
 const verdicts = new WeakMap<ModuleFacts, { keys: readonly TrustedKey[]; v: SignatureVerdict }>();
 
 /** What mod_verify_sig() concludes for a module with these trusted keys (cached per module and key list). */
-export function signatureVerdict(m: ModuleFacts, keys: readonly TrustedKey[]): SignatureVerdict {
+export function signatureVerdict(m: ModuleFacts, keys: readonly TrustedKey[], ecdsa?: EcdsaVerify): SignatureVerdict {
   const hit = verdicts.get(m);
   if (hit && hit.keys === keys) return hit.v;
-  const v = decide(m, keys);
+  const v = decide(m, keys, ecdsa);
   verdicts.set(m, { keys, v });
   return v;
 }
 
-function decide(m: ModuleFacts, keys: readonly TrustedKey[]): SignatureVerdict {
+function decide(m: ModuleFacts, keys: readonly TrustedKey[], ecdsa?: EcdsaVerify): SignatureVerdict {
   const sig = m.signature;
   if (!sig) return { status: 'unsigned', errno: 'ENODATA', reason: 'no `~Module signature appended~` marker at the end of the module' };
   if (sig.problem) return { status: 'malformed', errno: sig.problem.errno, reason: sig.problem.reason };
   const key = findSignerKey(m, keys);
   if (!key) return { status: 'unknown-key', errno: 'ENOKEY', reason: `no trusted key has the signer's ${sig.signer?.skid !== undefined ? `key identifier ${sig.signer.skid}` : `issuer and serial (${sig.signer?.issuer ?? '?'}, ${sig.signer?.serial ?? '?'})`}` };
-  const r = verifyDigest(key, sig.digest!, sig.contentDigest!, sig.signature!);
+  const r = verifyDigest(key, sig.digest!, sig.contentDigest!, sig.signature!, ecdsa);
   if (r.ok) return { status: 'verified', key };
   return { status: 'bad-signature', errno: 'EKEYREJECTED', key, reason: r.reason };
 }
@@ -179,7 +183,7 @@ function check(ctx: RuleContext): Finding[] {
   if (ctx.module.kind === 'o' || !kernelChecksSignatures(ctx)) return [];
   if (message(SIG_TAINT, ctx.version, '') === undefined) return []; // a release whose signing.c was not read
   const st = signingState(ctx);
-  const v = signatureVerdict(ctx.module, st.s.keys);
+  const v = signatureVerdict(ctx.module, st.s.keys, st.s.ecdsa);
   if (v.status === 'verified') return [];
   const sig = ctx.module.signature;
   const evidence: Finding['evidence'] = {

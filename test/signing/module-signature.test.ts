@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { check, type CheckRequest } from '../../src/check.js';
 import { loadSigning } from '../../src/kernel/signing.js';
 import { FORMATS, render, type RenderOptions } from '../../src/report/formats.js';
-import { keyLabel } from '../../src/kernel/keys.js';
+import { keyLabel } from '../../src/rules/module-signature.js';
 import { sample } from '../helpers/fixtures.js';
 import { MARKER, makeKey, signFile, type TestKey } from '../helpers/sign.js';
 
@@ -182,9 +182,9 @@ describe('signed by a key the kernel does not trust', () => {
     expect(r2.report.modules[0].signature).toMatchObject({ status: 'verified', trustedKey: { source: 'built-in', label: expect.stringMatching(/^rsa-test: [0-9a-f]{40}$/) } });
   });
 
-  test('two certificates in the built-in list, both read', () => {
+  test('two certificates in the built-in list, both read', async () => {
     const vmlinux = certVmlinux('vmlinux-two', [other.certDer, ec.certDer]);
-    const { signing } = loadSigning({ trustedKeys: [vmlinux] }, undefined, undefined);
+    const { signing } = await loadSigning({ trustedKeys: [vmlinux] }, undefined, undefined);
     expect(signing.builtinKeys).toBe(true);
     expect(signing.keys.map((k) => [k.subject, k.source, k.algorithm, k.curve ?? null])).toEqual([
       ['O=ksymcheck tests, CN=other-test', 'built-in', 'rsa', null],
@@ -231,7 +231,7 @@ describe('malformed signatures', () => {
 });
 
 describe('keys and state of a running machine', () => {
-  test('MokListRT (EFI signature lists), sig_enforce and lockdown from /sys', () => {
+  test('MokListRT (EFI signature lists), sig_enforce and lockdown from /sys', async () => {
     const root = join(dir, 'machine');
     mkdirSync(join(root, 'sys/firmware/efi/mok-variables'), { recursive: true });
     mkdirSync(join(root, 'sys/module/module/parameters'), { recursive: true });
@@ -240,7 +240,7 @@ describe('keys and state of a running machine', () => {
     writeFileSync(join(root, 'sys/firmware/efi/mok-variables/MokListRT1'), efiList(readFileSync(ec.certDer)));
     writeFileSync(join(root, 'sys/module/module/parameters/sig_enforce'), 'Y\n');
     writeFileSync(join(root, 'sys/kernel/security/lockdown'), 'none [integrity] confidentiality\n');
-    const { signing, notes } = loadSigning({}, undefined, { release: '6.1.0-test', root });
+    const { signing, notes } = await loadSigning({}, undefined, { release: '6.1.0-test', root });
     expect(signing.keys.map((k) => [keyLabel(k).split(':')[0], k.source])).toEqual([
       ['rsa-test', 'mok'],
       ['ec-test', 'mok'],
@@ -249,10 +249,10 @@ describe('keys and state of a running machine', () => {
     expect(notes).toEqual([`enrolled MOK keys read from ${join(root, 'sys/firmware/efi/mok-variables/MokListRT')}, ${join(root, 'sys/firmware/efi/mok-variables/MokListRT1')}: 2`]);
   });
 
-  test('a truncated EFI signature list is an error naming the file and offset', () => {
+  test('a truncated EFI signature list is an error naming the file and offset', async () => {
     const f = join(dir, 'bad.esl');
     writeFileSync(f, efiList(readFileSync(rsa.certDer)).subarray(0, 40));
-    expect(() => loadSigning({ trustedKeys: [f] }, undefined, undefined)).toThrow(`${f}: offset 0: EFI_SIGNATURE_LIST sizes do not fit`);
+    await expect(loadSigning({ trustedKeys: [f] }, undefined, undefined)).rejects.toThrow(`${f}: offset 0: EFI_SIGNATURE_LIST sizes do not fit`);
   });
 });
 
