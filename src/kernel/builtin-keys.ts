@@ -7,7 +7,7 @@
  * payload is) with the addresses from the System.map that ships beside it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ElfFile, type ElfSymbol } from '../elf/elf-file.js';
 import { InputError } from '../errors.js';
@@ -123,16 +123,20 @@ export function bzImagePayload(b: Buffer, origin: string): Buffer {
  * bzImage (vmlinuz-R: its payload with /boot-style System.map-R beside it, or `systemMap`).
  */
 export function builtinKeysOfImage(path: string, systemMap?: string): TrustedKey[] {
-  const bytes = readFileSync(path);
-  let elfBytes: Buffer = bytes;
-  let what = path;
-  if (isBzImage(bytes)) {
-    elfBytes = bzImagePayload(bytes, path);
-    what = `${path} (its compressed vmlinux)`;
-  }
-  const elf = ElfFile.fromBuffer(elfBytes, what);
+  // a vmlinux (a debug one is 600 MB) is read at positions; a bzImage (~8 MB) whole, for its payload
+  const head = Buffer.alloc(0x250);
+  const fd = openSync(path, 'r');
+  let got: number;
   try {
-    const own = builtinKeysOfSymbols(elf, what, elf.symbols());
+    got = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const bz = isBzImage(head.subarray(0, got));
+  const what = bz ? `${path} (its compressed vmlinux)` : path;
+  const elf = bz ? ElfFile.fromBuffer(bzImagePayload(readFileSync(path), path), what) : ElfFile.open(path);
+  try {
+    const own = builtinKeysOfSymbols(elf, what, elf.selectSymbols(certSymbol).symbols);
     if (own) return own;
     const map = systemMap ?? besideMap(path);
     const a = map ? systemMapAddresses(readFileSync(map, 'latin1'), map, true) : undefined;
@@ -143,6 +147,13 @@ export function builtinKeysOfImage(path: string, systemMap?: string): TrustedKey
   } finally {
     elf.close();
   }
+}
+
+const CERT_LIST_NAME = Buffer.from(CERT_LIST, 'latin1');
+
+/** The symbols named system_certificate_list* (of a debug vmlinux's 130,000, only these are decoded). */
+function certSymbol(_index: number, _info: number, _shndx: number, names: Buffer, off: number): boolean {
+  return off + CERT_LIST_NAME.length <= names.length && names.subarray(off, off + CERT_LIST_NAME.length).equals(CERT_LIST_NAME);
 }
 
 /** `System.map-R` beside `vmlinuz-R`/`vmlinux-R`, or `System.map` beside `vmlinux`. */

@@ -9,7 +9,7 @@
  * are compared with ksymcheck's load stage, given the kernel's built-in key from its vmlinuz.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { check } from '../../src/index.js';
@@ -49,12 +49,15 @@ beforeAll(() => {
   key = makeKey(dir, 'qemu-test', 'rsa');
   const inTree = join(dir, 'crc7.ko');
   copyFileSync(join(env.SIGNED_MODULES, 'kernel/lib/crc7.ko'), inTree);
+  // built here with the headers' kbuild, not by `qemu-load.mjs build`: its build folder per case is shared
+  // with qemu-load.test.ts, which may run at the same time
   const built = (kase: string) => {
-    const r = run('build', kase, env.SIGNED_HEADERS);
-    if (r.kos.length !== 1) throw new Error(`${kase}: kbuild made ${r.kos.length} .ko (exit ${r.status}):\n${r.stderr}`);
-    const out = join(dir, basename(r.kos[0]));
-    copyFileSync(r.kos[0], out);
-    return out;
+    const src = join(dir, kase);
+    cpSync(join(REPO, 'samples', 'modules', kase), src, { recursive: true });
+    execFileSync('make', ['-C', env.SIGNED_HEADERS, `M=${src}`, 'modules'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const kos = readdirSync(src).filter((f) => f.endsWith('.ko'));
+    if (kos.length !== 1) throw new Error(`${kase}: kbuild made ${kos.length} .ko`);
+    return join(src, kos[0]);
   };
   const unsigned = built('dual-mit-gpl');
   const ownKey = built('gpl-uses-gplonly');

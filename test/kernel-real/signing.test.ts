@@ -7,7 +7,7 @@
  * extracted certificate).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check } from '../../src/check.js';
@@ -118,3 +118,23 @@ function keyDer(k: { origin: string }): Buffer {
   const off = parseInt(sec.replace(/^.*\.init\.data\s+/, '').split(/\s+/)[2], 16);
   return payload.subarray(off + Number(m[1]), off + Number(m[1]) + Number(m[2]));
 }
+
+/**
+ * Opt-in (KSYMCHECK_TEST_DBG=1, as debug-package.test.ts: the package is 859 MB): the same kernel's -dbg
+ * vmlinux, whose symbols name the list (`system_certificate_list`, `system_certificate_list_size`), gives
+ * the key the vmlinuz's layout search found.
+ */
+const DBG = `linux-image-${env.SIGNED_RELEASE}-dbg`;
+(process.env.KSYMCHECK_TEST_DBG === '1' ? describe : describe.skip)(`${DBG}'s vmlinux (KSYMCHECK_TEST_DBG=1)`, () => {
+  test('its built-in list, found by its symbols, holds the key found in the vmlinuz', () => {
+    const debs = join(CACHE, 'debs');
+    const find = () => readdirSync(debs).find((f) => f.startsWith(`${DBG}_`) && f.endsWith('.deb'));
+    if (!find()) execFileSync('apt-get', ['-q', '-o', 'APT::Sandbox::User=root', 'download', DBG], { cwd: debs, stdio: 'ignore' });
+    const vmlinux = join(dir, 'vmlinux');
+    execFileSync('bash', ['-c', `dpkg-deb --fsys-tarfile '${join(debs, find()!)}' | tar -xO ./usr/lib/debug/boot/vmlinux-${env.SIGNED_RELEASE} > '${vmlinux}'`]);
+    const bySymbol = builtinKeysOfImage(vmlinux);
+    const byLayout = builtinKeysOfImage(env.SIGNED_VMLINUZ);
+    expect(bySymbol.map((k) => [k.subject, k.serial, k.skid])).toEqual(byLayout.map((k) => [k.subject, k.serial, k.skid]));
+    expect(bySymbol.map((k) => k.origin)).toEqual([`${vmlinux} (certificate at offset 0)`]);
+  });
+});
