@@ -90,7 +90,7 @@ function scanSection(data: Buffer, elf: ElfFile, origin: string): TrustedKey[] |
 
 /** Is this an x86 bzImage (the setup header's "HdrS" at 0x202)? */
 export function isBzImage(b: Uint8Array): boolean {
-  return b.length > 0x250 && b[0x202] === 0x48 && b[0x203] === 0x64 && b[0x204] === 0x72 && b[0x205] === 0x53;
+  return b.length >= 0x250 && b[0x202] === 0x48 && b[0x203] === 0x64 && b[0x204] === 0x72 && b[0x205] === 0x53;
 }
 
 /**
