@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check, type CheckRequest } from '../../src/check.js';
 import { loadSigning } from '../../src/kernel/signing.js';
+import { builtinKeysOfImage } from '../../src/kernel/builtin-keys.js';
+import { gzipSync } from 'node:zlib';
 import { FORMATS, render, type RenderOptions } from '../../src/report/formats.js';
 import { keyLabel } from '../../src/rules/module-signature.js';
 import { sample } from '../helpers/fixtures.js';
@@ -190,6 +192,39 @@ describe('signed by a key the kernel does not trust', () => {
       ['O=ksymcheck tests, CN=other-test', 'built-in', 'rsa', null],
       ['O=ksymcheck tests, CN=ec-test', 'built-in', 'ecdsa', 'P-384'],
     ]);
+  });
+});
+
+describe('built-in keys of a bzImage', () => {
+  test('a stripped ELF (no symbols) in a gzip payload: the list found by its layout (certificates, then their size)', () => {
+    const elf = certVmlinux('vmlinux-stripped', [other.certDer, rsa.certDer]);
+    execFileSync('strip', ['-s', elf]);
+    expect(execFileSync('nm', [elf], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('system_certificate_list')).toBe(false);
+    const gz = gzipSync(readFileSync(elf));
+    // arch/x86/boot/header.S: setup_sects at 0x1f1, "HdrS" at 0x202, payload_offset/length at 0x248/0x24c
+    const setup = Buffer.alloc(2 * 512);
+    setup[0x1f1] = 1;
+    setup.write('HdrS', 0x202, 'latin1');
+    setup.writeUInt32LE(0, 0x248);
+    setup.writeUInt32LE(gz.length, 0x24c);
+    const image = join(dir, 'vmlinuz-test');
+    writeFileSync(image, Buffer.concat([setup, gz, Buffer.from([1, 2, 3, 4])]));
+    const keys = builtinKeysOfImage(image);
+    expect(keys.map((k) => [k.subject, k.source])).toEqual([
+      ['O=ksymcheck tests, CN=other-test', 'built-in'],
+      ['O=ksymcheck tests, CN=rsa-test', 'built-in'],
+    ]);
+    expect(keys[0].origin).toMatch(/^.*vmlinuz-test \(its compressed vmlinux\) \(\.init\.rodata offset 0, \d+ bytes, followed by their size\) \(certificate at offset 0\)$/);
+  });
+
+  test('a payload past the end of the file: an error naming the file and the offset', () => {
+    const setup = Buffer.alloc(2 * 512);
+    setup[0x1f1] = 1;
+    setup.write('HdrS', 0x202, 'latin1');
+    setup.writeUInt32LE(4096, 0x24c);
+    const image = join(dir, 'vmlinuz-short');
+    writeFileSync(image, setup);
+    expect(() => builtinKeysOfImage(image)).toThrow(`${image}: offset 0x248: payload 0+4096 past the end of the bzImage (1024 bytes)`);
   });
 });
 
