@@ -144,7 +144,7 @@ function openFile(path: string): Opened {
 function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompressed): ModuleFacts {
   try {
     const facts = opts.references === 'lazy' ? moduleFactsDeferred(elf, path, () => reopen(path, opts)) : moduleFacts(elf, path);
-    if (facts.kind === 'ko') facts.signature = readSignature(elf.fileSize, (at, length) => elf.readAt(at, length, 'the appended module signature'));
+    if (facts.kind === 'ko' && hasTrailer(elf)) facts.signature = readSignature(elf.fileSize, (at, length) => elf.readAt(at, length, 'the appended module signature'));
     if (packed) {
       facts.compression = packed.compression;
       if (packed.xzCheck) facts.xzCheck = packed.xzCheck;
@@ -154,6 +154,16 @@ function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompr
   } finally {
     elf.close();
   }
+}
+
+/**
+ * Are there bytes after the section header table? A linked module ends with that table (ld writes it
+ * last); sign-file appends after it. When the table ends the file there is no signature, and the marker's
+ * bytes are not read (a tree of unsigned modules costs no read more).
+ */
+function hasTrailer(elf: ElfFile): boolean {
+  const h = elf.header;
+  return h.shoff + h.shnum * h.shentsize < elf.fileSize || h.shoff === 0;
 }
 
 /** Open the module again (synchronously), for deferred references and for its DWARF. */

@@ -20,6 +20,7 @@ describe('ALL_RULES', () => {
       'proprietary-import',
       'xz-check',
       'kmod-decompress',
+      'module-signature',
     ];
     expect([...new Set(ALL_RULES.map((r) => r.id))].sort()).toEqual([...ids].sort());
     // one object per id and stage, but missing-crc: the table and module_layout, then the symbols
