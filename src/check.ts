@@ -369,9 +369,9 @@ export async function check(req: CheckRequest): Promise<Report> {
   const notes: string[] = [];
   const note = versionNote(kernel);
   if (note) notes.push(note);
-  const { modules, errors } = await readModules(req.modules, kernel, req);
   const stages = stagesOf(req.stage);
   const sig = stages.includes('load') ? await loadSigning(req, req.kernel, req.kernel === undefined ? { release: kernel.release ?? osRelease(), root: req.systemRoot } : undefined) : undefined;
+  const { modules, errors } = await readModules(req.modules, kernel, { ...req, signatureDigests: (sig?.signing.keys.length ?? 0) > 0 });
   if (sig) notes.push(...sig.notes, ...signingNotes(sig.signing, modules, kernel));
   const opts = { ...req, ...(sig ? { signing: sig.signing } : {}) };
   const shard = req.shard;
@@ -455,7 +455,7 @@ export function versionNote(kernel: KernelBuild): string | undefined {
 export async function readModules(
   paths: string[],
   kernel: KernelBuild | undefined,
-  opts: Pick<CheckRequest, 'concurrency' | 'onProgress' | 'maxModuleSize' | 'readBudget' | 'decodeThreads'> = {},
+  opts: Pick<CheckRequest, 'concurrency' | 'onProgress' | 'maxModuleSize' | 'readBudget' | 'decodeThreads'> & { signatureDigests?: boolean } = {},
 ): Promise<{ modules: ModuleFacts[]; errors: Report['errors'] }> {
   const errors: Report['errors'] = [];
   const files = await expandModulePaths(paths, errors);
@@ -465,6 +465,8 @@ export async function readModules(
   // Facts are read on this thread (worker threads measured slower for that: docs/performance.md,
   // "Concurrency"); compressed files of a tree are decoded on a pool of worker threads meanwhile.
   const limit = pLimit(opts.concurrency ?? 16);
+  // signed modules are hashed only when there is a key to verify them with (default: no)
+  const signatureDigests = opts.signatureDigests ?? false;
   const budget = new ByteBudget(opts.readBudget ?? DEFAULT_READ_BUDGET);
   const compressed = files.reduce((n, p) => n + (/\.(gz|xz|zst)$/.test(p) ? 1 : 0), 0);
   const pool = (compressed >= POOL_FROM || packages) && opts.decodeThreads !== 0 ? new (await import('./module/decode-pool.js')).DecodePool(opts.decodeThreads) : undefined;
@@ -474,7 +476,7 @@ export async function readModules(
   progress?.(0, total);
   const readPackage = async (p: string): Promise<ModuleFacts[]> => {
     const onModule = () => progress?.(++done, ++total);
-    const got = await readPackageModules(p, { maxModuleSize: opts.maxModuleSize, budget, concurrency: opts.concurrency, onModule, pool });
+    const got = await readPackageModules(p, { maxModuleSize: opts.maxModuleSize, budget, concurrency: opts.concurrency, onModule, pool, signatureDigests });
     errors.push(...got.errors);
     progress?.(++done, total);
     return got.modules;
@@ -486,7 +488,7 @@ export async function readModules(
       // a package: the tree of its module members (src/module/packages.ts)
       PACKAGE_FILE_NAME.test(p) ? readPackage(p) : limit(async () => {
         try {
-          return await readModule(p, { references: 'lazy', maxModuleSize: opts.maxModuleSize, budget, pool });
+          return await readModule(p, { references: 'lazy', maxModuleSize: opts.maxModuleSize, budget, pool, signatureDigests });
         } catch (e) {
           if (e instanceof InputError) errors.push({ path: p, message: e.message });
           else errors.push({ path: p, message: `${p}: ${(e as Error).message}` });

@@ -85,6 +85,11 @@ export interface ReadOptions {
    * threads) for trees; without one, on this thread.
    */
   pool?: { decompress(input: Uint8Array, name: string, opts: DecompressOptions): Promise<Decompressed> };
+  /**
+   * Hash a signed module's signed bytes (what verifying its signature needs; default true). A run with no
+   * trusted key verifies nothing, and then only the trailer is read, not the whole module.
+   */
+  signatureDigests?: boolean;
 }
 
 /**
@@ -144,7 +149,7 @@ function openFile(path: string): Opened {
 function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompressed): ModuleFacts {
   try {
     const facts = opts.references === 'lazy' ? moduleFactsDeferred(elf, path, () => reopen(path, opts)) : moduleFacts(elf, path);
-    if (facts.kind === 'ko' && hasTrailer(elf)) facts.signature = readSignature(elf.fileSize, (at, length) => elf.readAt(at, length, 'the appended module signature'));
+    if (facts.kind === 'ko' && hasTrailer(elf)) facts.signature = readSignature(elf.fileSize, (at, length) => elf.readAt(at, length, 'the appended module signature'), opts.signatureDigests ?? true);
     if (packed) {
       facts.compression = packed.compression;
       if (packed.xzCheck) facts.xzCheck = packed.xzCheck;

@@ -91,7 +91,6 @@ export function parseSignature(out: ModuleSignature): void {
   // pkcs7_verify(…, VERIFYING_MODULE_SIGNATURE)
   if (sd.encapContentInfo.eContentType !== id_data) return fail(`content type ${sd.encapContentInfo.eContentType}, not id-data`, 'EKEYREJECTED', 'PKCS7: Invalid module sig (not pkcs7-data)');
   if (si.signedAttrs && si.signedAttrs.length > 0) return fail('it has signed attributes (authenticated attributes)', 'EKEYREJECTED', 'PKCS7: Invalid module sig (has authattrs)');
-  // the digest OID is in the CMS's bytes, so readSignature() computed it
-  out.contentDigest = digests[digest];
-  if (out.contentDigest === undefined) fail(`no ${digest} digest of the module was computed`);
+  // the digest OID is in the CMS's bytes, so readSignature() computed it — unless told not to hash (no key)
+  if (digests[digest] !== undefined) out.contentDigest = digests[digest];
 }

@@ -90,9 +90,10 @@ export function hasSignatureMarker(size: number, tail: (offset: number, length: 
 /**
  * The appended signature of a module image of `size` bytes read through `read(offset, length)`, or
  * undefined when it has no marker (unsigned: the loader's -ENODATA): the trailer checked as
- * mod_check_sig() checks it, the CMS's bytes kept, the signed part read once for its digests.
+ * mod_check_sig() checks it, the CMS's bytes kept, the signed part read once for its digests (unless
+ * `withDigests` is false: nothing will be verified).
  */
-export function readSignature(size: number, read: (offset: number, length: number) => Buffer): ModuleSignature | undefined {
+export function readSignature(size: number, read: (offset: number, length: number) => Buffer, withDigests = true): ModuleSignature | undefined {
   if (!hasSignatureMarker(size, read)) return undefined;
   // mod_verify_sig(): info->len without the marker
   const modlen = size - MARKER.length;
@@ -116,7 +117,7 @@ export function readSignature(size: number, read: (offset: number, length: numbe
   const signedLength = modlen - MODULE_SIGNATURE_SIZE - sigLen;
   const cms = Buffer.from(read(signedLength, sigLen)); // a copy: the reader's buffers are reused
   const hashes = Object.entries(DIGEST_OIDS)
-    .filter(([, oid]) => cms.includes(Buffer.from(oid, 'hex')))
+    .filter(([, oid]) => withDigests && cms.includes(Buffer.from(oid, 'hex')))
     .map(([name]) => [name, createHash(name)] as const);
   const CHUNK = 8 << 20;
   for (let at = 0; at < signedLength && hashes.length > 0; at += CHUNK) {

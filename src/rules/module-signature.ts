@@ -148,7 +148,8 @@ function decide(m: ModuleFacts, keys: readonly TrustedKey[], ecdsa?: EcdsaVerify
   if (sig.problem) return { status: 'malformed', errno: sig.problem.errno, reason: sig.problem.reason };
   const key = findSignerKey(m, keys);
   if (!key) return { status: 'unknown-key', errno: 'ENOKEY', reason: `no trusted key has the signer's ${sig.signer?.skid !== undefined ? `key identifier ${sig.signer.skid}` : `issuer and serial (${sig.signer?.issuer ?? '?'}, ${sig.signer?.serial ?? '?'})`}` };
-  const r = verifyDigest(key, sig.digest!, sig.contentDigest!, sig.signature!, ecdsa);
+  if (sig.contentDigest === undefined) return { status: 'unknown-key', errno: 'ENOKEY', key, reason: 'the module was read without hashing it (no key was given to the read)' };
+  const r = verifyDigest(key, sig.digest!, sig.contentDigest, sig.signature!, ecdsa);
   if (r.ok) return { status: 'verified', key };
   return { status: 'bad-signature', errno: 'EKEYREJECTED', key, reason: r.reason };
 }
