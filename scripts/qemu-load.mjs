@@ -16,8 +16,8 @@
  *       writes carries only names and CRCs of what the module uses (__versions), vermagic and the
  *       module's own exports — so the .ko is byte for byte what an accepting modpost makes, and the
  *       loader still sees the module's real licence, imports, namespaces and exports.
- *   node scripts/qemu-load.mjs load <vmlinuz> <module.ko>...
- *       one fresh boot (the kernel prints a taint message only the first time) loading the modules in the
+ *   node scripts/qemu-load.mjs load [--append 'ARGS'] <vmlinuz> <module.ko>...
+ *       one fresh boot (ARGS added to the kernel's command line, e.g. module.sig_enforce=1) (the kernel prints a taint message only the first time) loading the modules in the
  *       order given, prints JSON: [{ module, errno, errnoName, kmsg: [{ level, text }] }] per module —
  *       kmsg: the log records printed during its finit_module call.
  *   node scripts/qemu-load.mjs kmod-setup
@@ -127,7 +127,7 @@ export function build(kase, headers, edits = [], extraSymbols) {
  * One boot of `vmlinuz` with an initramfs of `init` as /init, the files of `tree` (a directory, or none)
  * and the modules as /m/NN-<name> (loaded in that order); the console's lines up to KSYMCHECK-END.
  */
-function boot(vmlinuz, init, tree, kos) {
+function boot(vmlinuz, init, tree, kos, append = '') {
   const tmp = join(OUT, 'boot', `${process.pid}-${basename(kos[0])}`);
   rmSync(tmp, { recursive: true, force: true });
   const root = join(tmp, 'root');
@@ -139,7 +139,7 @@ function boot(vmlinuz, init, tree, kos) {
   execFileSync('sh', ['-c', `cd '${root}' && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > ../initrd.gz`]);
   const r = spawnSync(
     'qemu-system-x86_64',
-    ['-accel', 'tcg', '-m', '512', '-nographic', '-no-reboot', '-kernel', vmlinuz, '-initrd', join(tmp, 'initrd.gz'), '-append', 'console=ttyS0 quiet loglevel=3 panic=-1'],
+    ['-accel', 'tcg', '-m', '512', '-nographic', '-no-reboot', '-kernel', vmlinuz, '-initrd', join(tmp, 'initrd.gz'), '-append', `console=ttyS0 quiet loglevel=3 panic=-1${append ? ` ${append}` : ''}`],
     { encoding: 'latin1', timeout: 300_000, maxBuffer: 1 << 26 },
   );
   rmSync(tmp, { recursive: true, force: true });
@@ -157,8 +157,13 @@ function kmsgOf(l) {
 
 /** One boot: the modules alone in an initramfs (/m/NN-<name>.ko, loaded in that order) with the loader as /init. */
 export function load(vmlinuz, ...kos) {
+  return loadWith('', vmlinuz, ...kos);
+}
+
+/** load(), with `append` added to the kernel's command line. */
+export function loadWith(append, vmlinuz, ...kos) {
   const out = [];
-  for (const l of boot(vmlinuz, setup(), undefined, kos)) {
+  for (const l of boot(vmlinuz, setup(), undefined, kos, append)) {
     const m = /KSYMCHECK-LOAD \d\d-(\S+) errno=(\d+) \((\w+)\)/.exec(l);
     const k = kmsgOf(l);
     if (m) out.push({ module: m[1], errno: Number(m[2]), errnoName: m[3], kmsg: [] });
@@ -261,11 +266,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     }
     const r = build(pos[0], pos[1], edits, extra);
     process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-  } else if (cmd === 'load') process.stdout.write(JSON.stringify(load(rest[0], ...rest.slice(1)), null, 2) + '\n');
+  } else if (cmd === 'load') {
+    const append = rest[0] === '--append' ? rest.splice(0, 2)[1] : '';
+    process.stdout.write(JSON.stringify(loadWith(append, rest[0], ...rest.slice(1)), null, 2) + '\n');
+  }
   else if (cmd === 'kmod-setup') process.stdout.write(`${kmodRoot()}\n`);
   else if (cmd === 'kmod-load') process.stdout.write(JSON.stringify(kmodLoad(rest[0], ...rest.slice(1)), null, 2) + '\n');
   else {
-    process.stderr.write('usage: qemu-load.mjs setup | build <case> <headers> [--extra-symbols F] [--edit …]… | load <vmlinuz> <module.ko>... | kmod-setup | kmod-load <vmlinuz> <module file>...\n');
+    process.stderr.write('usage: qemu-load.mjs setup | build <case> <headers> [--extra-symbols F] [--edit …]… | load [--append ARGS] <vmlinuz> <module.ko>... | kmod-setup | kmod-load <vmlinuz> <module file>...\n');
     process.exit(2);
   }
 }

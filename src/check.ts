@@ -7,6 +7,10 @@ import pLimit from 'p-limit';
 import { InputError } from './errors.js';
 import { loadKernel } from './kernel/load.js';
 import { runningKernel } from './kernel/locate.js';
+import { release as osRelease } from 'node:os';
+import { loadSigning } from './kernel/signing.js';
+import type { SigningOptions } from './kernel/keys.js';
+import { findSignerKey, keyLabel, signatureVerdict, signingTold } from './rules/module-signature.js';
 import type { Export, KernelBuild } from './kernel/types.js';
 import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
 import { ByteBudget, DEFAULT_READ_BUDGET } from './module/budget.js';
@@ -59,6 +63,13 @@ export interface CheckRequest {
    * true. Only modules with such references are read again.
    */
   frames?: boolean;
+  /** `--trusted-key` files, `--sig-enforce`, `--lockdown`, `--secure-boot` (kernel/signing.ts). */
+  trustedKeys?: string[];
+  sigEnforce?: boolean;
+  lockdown?: 'none' | 'integrity' | 'confidentiality';
+  secureBoot?: boolean;
+  /** Where the running kernel's /sys and /boot are (default /; for tests). */
+  systemRoot?: string;
   /** Where separate debug files of stripped modules are looked for (default /usr/lib/debug). */
   debugDirs?: string[];
   /**
@@ -182,6 +193,7 @@ export function checkModules(
     external: options.external ?? true,
     ...(options.kmod !== undefined ? { kmod: options.kmod } : {}),
     ...(options.extraWarn ? { extraWarn: true } : {}),
+    ...(options.signing !== undefined ? { signing: options.signing } : {}),
   };
   const stages = stagesOf(options.stage);
   // Exports of the modules in this run resolve each other's imports, as in one modpost invocation.
@@ -279,14 +291,36 @@ export function checkModules(
     settle(m);
     const findings: Finding[] = [];
     for (const stage of STAGE_ORDER) if (stages.includes(stage)) findings.push(...findingsOf(m, stage));
+    const signature = m.signature ? signatureReport(m, opts.signing) : undefined;
     return {
       path: m.path,
       name: m.name,
       licenses: m.licenses,
+      ...(signature ? { signature } : {}),
       verdict: findings.some((f) => f.severity === 'error') ? 'fail' : 'pass',
       findings,
     } satisfies ModuleReport;
   });
+}
+
+/**
+ * Who signed a signed module, for the report: the trusted key's subject and id when a key matched, else
+ * what the signature names (issuer, serial or key identifier); and what the check concluded.
+ */
+function signatureReport(m: ModuleFacts, signing: SigningOptions | undefined): NonNullable<ModuleReport['signature']> {
+  const sig = m.signature!;
+  const v = signatureVerdict(m, signing?.keys ?? [], signing?.ecdsa);
+  const k = v.key;
+  return {
+    signer: k ? k.subject : sig.signer?.issuer !== undefined ? sig.signer.issuer : null,
+    keyId: k ? (k.skid ?? k.serial) : (sig.signer?.skid ?? sig.signer?.serial ?? null),
+    serial: sig.signer?.serial ?? null,
+    digest: sig.digest ?? null,
+    keyAlgorithm: sig.keyAlgorithm ?? null,
+    status: v.status as NonNullable<ModuleReport['signature']>['status'],
+    trustedKey: k ? { label: keyLabel(k), source: k.source, origin: k.origin } : null,
+    ...(v.reason !== undefined && v.status !== 'verified' ? { reason: v.reason } : {}),
+  };
 }
 
 /** How deep refusedOwner() may recurse before the run's load verdicts are decided in dependency order. */
@@ -337,10 +371,14 @@ export async function check(req: CheckRequest): Promise<Report> {
   const kernelPath = req.kernel ?? runningKernel();
   const kernel = await loadKernel(kernelPath, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols });
   const notes: string[] = [];
-  for (const note of [versionNote(kernel), modversionsNote(kernel), structModuleNote(kernel, stagesOf(req.stage)), vermagicNote(kernel, stagesOf(req.stage))]) if (note) notes.push(note);
-  const { modules, errors } = await readModules(req.modules, kernel, req);
+  const stages = stagesOf(req.stage);
+  for (const note of [versionNote(kernel), modversionsNote(kernel), structModuleNote(kernel, stages), vermagicNote(kernel, stages)]) if (note) notes.push(note);
+  const sig = stages.includes('load') ? await loadSigning(req, req.kernel, req.kernel === undefined ? { release: kernel.release ?? osRelease(), root: req.systemRoot } : undefined) : undefined;
+  const { modules, errors } = await readModules(req.modules, kernel, { ...req, signatureDigests: (sig?.signing.keys.length ?? 0) > 0 });
+  if (sig) notes.push(...sig.notes, ...signingNotes(sig.signing, modules, kernel));
+  const opts = { ...req, ...(sig ? { signing: sig.signing } : {}) };
   const shard = req.shard;
-  if (!shard) return assemble(req, kernel, notes, await withFrames(req, modules, checkModules(kernel, modules, { ...req }), notes), errors);
+  if (!shard) return assemble(req, kernel, notes, await withFrames(req, modules, checkModules(kernel, modules, opts), notes), errors);
   // A shard: its modules, their places in the whole run's order (merge restores it), its errors.
   const only = new Set<ModuleFacts>();
   const positions: number[] = [];
@@ -351,8 +389,33 @@ export async function check(req: CheckRequest): Promise<Report> {
     }
   });
   const mine = errors.filter((e) => shardOf(e.path, shard.count) === shard.index);
-  const reports = await withFrames(req, modules, checkModules(kernel, modules, { ...req, only }), notes);
+  const reports = await withFrames(req, modules, checkModules(kernel, modules, { ...opts, only }), notes);
   return { ...assemble(req, kernel, notes, reports, mine), shard: { ...shard, positions } };
+}
+
+/**
+ * What the signature check assumed, said once per run: with signing options given but without the kernel's
+ * built-in keys, signed modules whose key is unknown are taken as verifying (the rule reports nothing for
+ * them); with none given, on a build whose configuration has CONFIG_MODULE_SIG=y, unsigned modules are
+ * taken as loading (enforcement and lockdown assumed off).
+ */
+export function signingNotes(signing: SigningOptions, modules: readonly ModuleFacts[], kernel: KernelBuild): string[] {
+  const out: string[] = [];
+  const told = signingTold(signing);
+  const unknown = signing.builtinKeys || !told ? 0 : modules.filter((m) => m.signature && !m.signature.problem && !findSignerKey(m, signing.keys)).length;
+  if (unknown > 0) {
+    out.push(
+      `the kernel's built-in keys were not read: ${unknown} signed module(s) whose key is not among the ${signing.keys.length} known are assumed to verify; give --trusted-key with the kernel's vmlinux (its -dbg package) or vmlinuz`,
+    );
+  }
+  // said where the build's configuration shows the loader checks signatures (CONFIG_MODULE_SIG=y)
+  const unsigned = kernel.config.get('CONFIG_MODULE_SIG') === 'y' ? modules.filter((m) => m.kind === 'ko' && !m.signature).length : 0;
+  if (unsigned > 0 && !told && kernel.config.get('CONFIG_MODULE_SIG_FORCE') !== 'y') {
+    out.push(
+      `${unsigned} unsigned module(s): signature enforcement and lockdown unknown, assumed off (such a module loads and taints the kernel, E); pass --sig-enforce, --secure-boot or --no-sig-enforce to have them checked`,
+    );
+  }
+  return out;
 }
 
 /**
@@ -423,7 +486,7 @@ export function vermagicNote(kernel: KernelBuild, stages: readonly string[]): st
 export async function readModules(
   paths: string[],
   kernel: KernelBuild | undefined,
-  opts: Pick<CheckRequest, 'concurrency' | 'onProgress' | 'maxModuleSize' | 'readBudget' | 'decodeThreads'> = {},
+  opts: Pick<CheckRequest, 'concurrency' | 'onProgress' | 'maxModuleSize' | 'readBudget' | 'decodeThreads'> & { signatureDigests?: boolean } = {},
 ): Promise<{ modules: ModuleFacts[]; errors: Report['errors'] }> {
   const errors: Report['errors'] = [];
   const files = await expandModulePaths(paths, errors);
@@ -433,6 +496,8 @@ export async function readModules(
   // Facts are read on this thread (worker threads measured slower for that: docs/performance.md,
   // "Concurrency"); compressed files of a tree are decoded on a pool of worker threads meanwhile.
   const limit = pLimit(opts.concurrency ?? 16);
+  // signed modules are hashed only when there is a key to verify them with (default: no)
+  const signatureDigests = opts.signatureDigests ?? false;
   const budget = new ByteBudget(opts.readBudget ?? DEFAULT_READ_BUDGET);
   const compressed = files.reduce((n, p) => n + (/\.(gz|xz|zst)$/.test(p) ? 1 : 0), 0);
   const pool = (compressed >= POOL_FROM || packages) && opts.decodeThreads !== 0 ? new (await import('./module/decode-pool.js')).DecodePool(opts.decodeThreads) : undefined;
@@ -442,7 +507,7 @@ export async function readModules(
   progress?.(0, total);
   const readPackage = async (p: string): Promise<ModuleFacts[]> => {
     const onModule = () => progress?.(++done, ++total);
-    const got = await readPackageModules(p, { maxModuleSize: opts.maxModuleSize, budget, concurrency: opts.concurrency, onModule, pool });
+    const got = await readPackageModules(p, { maxModuleSize: opts.maxModuleSize, budget, concurrency: opts.concurrency, onModule, pool, signatureDigests });
     errors.push(...got.errors);
     progress?.(++done, total);
     return got.modules;
@@ -454,7 +519,7 @@ export async function readModules(
       // a package: the tree of its module members (src/module/packages.ts)
       PACKAGE_FILE_NAME.test(p) ? readPackage(p) : limit(async () => {
         try {
-          return await readModule(p, { references: 'lazy', maxModuleSize: opts.maxModuleSize, budget, pool });
+          return await readModule(p, { references: 'lazy', maxModuleSize: opts.maxModuleSize, budget, pool, signatureDigests });
         } catch (e) {
           if (e instanceof InputError) errors.push({ path: p, message: e.message });
           else errors.push({ path: p, message: `${p}: ${(e as Error).message}` });
@@ -466,7 +531,10 @@ export async function readModules(
     ),
   ).finally(() => pool?.close());
   errors.sort(byPath);
-  return { modules: read.flat().filter((m): m is ModuleFacts => m !== undefined), errors };
+  const modules = read.flat().filter((m): m is ModuleFacts => m !== undefined);
+  // the CMS of signed modules, decoded now: its decoder is loaded only for a run with a signed module
+  if (modules.some((m) => m.signature?.cms)) (await import('./module/signature-cms.js')).parseSignatures(modules);
+  return { modules, errors };
 }
 
 const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);

@@ -129,7 +129,11 @@ export async function main(argv: string[]): Promise<number> {
           .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: `text: every finding of every module (the default above ${DETAIL_THRESHOLD} modules is one line per failing module)` })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' })
           .option('max-module-size', { type: 'string', describe: 'largest decompressed .ko.gz/.ko.xz/.ko.zst accepted (bytes, or with K/M/G; default 512M)' })
-          .option('debug-dir', { type: 'string', nargs: 1, requiresArg: true, describe: 'where separate debug files of stripped modules are (repeatable; default /usr/lib/debug)' }),
+          .option('debug-dir', { type: 'string', nargs: 1, requiresArg: true, describe: 'where separate debug files of stripped modules are (repeatable; default /usr/lib/debug)' })
+          .option('trusted-key', { type: 'string', nargs: 1, requiresArg: true, describe: "a key the kernel trusts for module signatures (repeatable): a certificate (PEM or DER, e.g. DKMS's /var/lib/dkms/mok.pub), an EFI signature list (MokListRT), or a vmlinux / vmlinuz whose built-in keys are read" })
+          .option('sig-enforce', { type: 'boolean', describe: 'module.sig_enforce=1 (or --no-sig-enforce: not enforced); default: the running kernel\'s /sys/module/module/parameters/sig_enforce, CONFIG_MODULE_SIG_FORCE, else unknown (assumed off, said so)' })
+          .option('lockdown', { choices: ['none', 'integrity', 'confidentiality'] as const, describe: "the kernel's lockdown level (default: the running kernel's /sys/kernel/security/lockdown, else unknown)" })
+          .option('secure-boot', { type: 'boolean', describe: "booted with UEFI Secure Boot: Debian's kernel locks itself down (integrity), so unsigned or untrusted modules are refused" }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
         checkExtraSymbols(a.extraSymbols as string[]);
@@ -153,6 +157,10 @@ export async function main(argv: string[]): Promise<number> {
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
           shard,
           debugDirs: a.debugDir === undefined ? undefined : ([] as string[]).concat(a.debugDir),
+          trustedKeys: a.trustedKey === undefined ? undefined : ([] as string[]).concat(a.trustedKey),
+          sigEnforce: a.sigEnforce,
+          lockdown: a.lockdown,
+          secureBoot: a.secureBoot,
         });
         exitCode = await emit(report, a.format, a.output, out, a.verbose);
         // text, Markdown and HTML say the notes in the report; the DWARF note where references without frames are shown

@@ -55,6 +55,8 @@ export interface PackageReadOptions {
   onModule?: () => void;
   /** Where compressed members are decoded (a DecodePool), as for files: ReadOptions.pool. */
   pool?: ReadOptions['pool'];
+  /** Hash signed members' signed bytes: ReadOptions.signatureDigests. */
+  signatureDigests?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function readPackageModules(file: string, opts: PackageReadOptions 
         const member = f.path;
         members.set(path, { pkg, member });
         registerModuleBytes(path, () => pkg.bytes(member));
-        const job = readModuleBytes(path, f.data, { references: 'lazy', maxModuleSize: opts.maxModuleSize, budget: opts.budget, pool: opts.pool })
+        const job = readModuleBytes(path, f.data, { references: 'lazy', maxModuleSize: opts.maxModuleSize, budget: opts.budget, pool: opts.pool, signatureDigests: opts.signatureDigests })
           .then((facts) => void modules.push({ member, facts }), (e) => failed(path, e))
           .finally(() => {
             pending.delete(job);

@@ -27,6 +27,7 @@ import { ElfFile, type ElfSection, type ElfSymbol } from '../elf/elf-file.js';
 import { FileSource } from '../elf/source.js';
 import { readKsymtab } from '../kernel/ksymtab.js';
 import { Lease, type ByteBudget } from './budget.js';
+import { readSignature } from './signature.js';
 import { compressionOf, decompress, decompressSync, type DecompressOptions, type Decompressed } from './decompress.js';
 import type { Import, LoaderSections, ModuleExport, ModuleFacts, Reference } from './types.js';
 import { modinfoSchema } from './schema.js';
@@ -84,6 +85,11 @@ export interface ReadOptions {
    * threads) for trees; without one, on this thread.
    */
   pool?: { decompress(input: Uint8Array, name: string, opts: DecompressOptions): Promise<Decompressed> };
+  /**
+   * Hash a signed module's signed bytes (what verifying its signature needs; default true). A run with no
+   * trusted key verifies nothing, and then only the trailer is read, not the whole module.
+   */
+  signatureDigests?: boolean;
 }
 
 /**
@@ -143,6 +149,7 @@ function openFile(path: string): Opened {
 function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompressed): ModuleFacts {
   try {
     const facts = opts.references === 'lazy' ? moduleFactsDeferred(elf, path, () => reopen(path, opts)) : moduleFacts(elf, path);
+    if (facts.kind === 'ko' && hasTrailer(elf)) facts.signature = readSignature(elf.fileSize, (at, length) => elf.readAt(at, length, 'the appended module signature'), opts.signatureDigests ?? true);
     if (packed) {
       facts.compression = packed.compression;
       if (packed.xzCheck) facts.xzCheck = packed.xzCheck;
@@ -152,6 +159,16 @@ function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompr
   } finally {
     elf.close();
   }
+}
+
+/**
+ * Are there bytes after the section header table? A linked module ends with that table (ld writes it
+ * last); sign-file appends after it. When the table ends the file there is no signature, and the marker's
+ * bytes are not read (a tree of unsigned modules costs no read more).
+ */
+function hasTrailer(elf: ElfFile): boolean {
+  const h = elf.header;
+  return h.shoff + h.shnum * h.shentsize < elf.fileSize || h.shoff === 0;
 }
 
 /** Open the module again (synchronously), for deferred references and for its DWARF. */
@@ -263,6 +280,7 @@ function assembleFacts(
     compression: undefined,
     xzCheck: undefined,
     zstdContentSize: undefined,
+    signature: undefined,
     imports,
     exports,
   };

@@ -3,6 +3,7 @@
  */
 import type { ExportType } from '../kernel/types.js';
 import type { Frame } from '../dwarf/where.js';
+import type { ModuleSignature } from './signature.js';
 
 /** One place in the module that references a symbol (a relocation against it). */
 export interface Reference {
@@ -117,6 +118,11 @@ export interface ModuleFacts {
    * absent when not read (facts made by hand).
    */
   loaderSections?: LoaderSections;
+  /**
+   * The signature appended to the module (`~Module signature appended~`), as the loader reads it before
+   * anything else; undefined when there is none (an unsigned module). Only for a `.ko`.
+   */
+  signature?: ModuleSignature;
   /** GLOBAL/WEAK undefined symbols (before any ignore list), with their references. */
   imports: Import[];
   exports: ModuleExport[];

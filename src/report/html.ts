@@ -8,6 +8,7 @@
  * Content-Security-Policy allows nothing to be fetched. Knows the report's shape only.
  */
 import type { MatrixReport } from './compare-schema.js';
+import { signerLine } from './signer.js';
 import { isNoDwarfNote, withoutFrames, type FindingJson, type Report } from './schema.js';
 import { decisiveError, formatReference } from './text.js';
 
@@ -310,7 +311,10 @@ export function formatHtml(reports: Report | Report[], opts: HtmlOptions): strin
         `<td id="${id}" class="cell verdict-${verdict}${warned ? ' has-warnings' : ''}" data-verdict="${verdict}" data-module="${esc(name)}" data-kernel="${esc(col.label)}" data-rules="${esc(cellRules)}"${cause ? ` data-cause="${cause.id}"` : ''}${verdict !== 'absent' ? ' tabindex="0"' : ''}>${stages}</td>`,
       );
     }
-    body.push(`<tr class="module-row" data-module="${esc(name)}"><td class="module" title="${esc(path)}">${esc(name)}</td>${cells.join('')}</tr>`);
+    // a signed module's signer, as its first report says it (the same module file in every column)
+    const signedIn = columns.map((c) => c.modules.get(path)).find((m) => m?.signature);
+    const signer = signedIn ? signerLine(signedIn) : undefined;
+    body.push(`<tr class="module-row" data-module="${esc(name)}"><td class="module" title="${esc(path)}">${esc(name)}${signer ? `<div class="signer">${esc(signer)}</div>` : ''}</td>${cells.join('')}</tr>`);
     row++;
   }
   const failing = list.map((r) => r.modules.filter((m) => m.verdict === 'fail').length);

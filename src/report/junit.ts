@@ -7,6 +7,7 @@
  * test case with an <error> in every stage's suite. Knows the report's shape only.
  */
 import type { FindingJson, Report } from './schema.js';
+import { signerLine } from './signer.js';
 import { formatReference } from './text.js';
 
 /** Characters XML 1.0 cannot hold (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/U+FFFF) → U+FFFD. */
@@ -59,8 +60,9 @@ export function formatJunit(report: Report): string {
       for (const f of failed) {
         body.push(`      <failure${attrs({ type: f.rule, message: f.message })}>${xmlEscape([f.message, ...details(m.path, f)].join('\n'))}</failure>`);
       }
-      if (warned.length) {
-        const text = warned.map((f) => [`warning: ${f.message}`, ...details(m.path, f).map((l) => `  ${l}`)].join('\n')).join('\n');
+      const signer = signerLine(m);
+      if (warned.length || signer) {
+        const text = [...(signer ? [signer] : []), ...warned.map((f) => [`warning: ${f.message}`, ...details(m.path, f).map((l) => `  ${l}`)].join('\n'))].join('\n');
         body.push(`      <system-out>${xmlEscape(text)}</system-out>`);
       }
       if (failed.length) suiteFailures++;

@@ -5,6 +5,7 @@
  * left out. Knows the report's shape only.
  */
 import { isNoDwarfNote, withoutFrames, type FindingJson, type ModuleReport, type Report } from './schema.js';
+import { signerLine } from './signer.js';
 import { formatReference } from './text.js';
 
 export interface MarkdownOptions {
@@ -70,6 +71,7 @@ function detailsBlock(m: ModuleReport, framesNote: FramesNote): string {
     '',
     `${text(m.path)}`,
     '',
+    ...(signerLine(m) ? [text(signerLine(m)!), ''] : []),
     ...m.findings.flatMap((f) => findingLines(f, hinted, framesNote)),
     '',
     '</details>',
@@ -95,7 +97,7 @@ export function formatMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   });
   const unreadable = report.errors.length ? ['', '**Unreadable files**', '', ...report.errors.map((e) => `- ${code(e.message)}`)] : [];
   const framesNote: FramesNote = { note: report.notes.find(isNoDwarfNote) };
-  const sections = [...failing, ...passing].filter((m) => m.findings.length > 0).map((m) => detailsBlock(m, framesNote));
+  const sections = [...failing, ...passing].filter((m) => m.findings.length > 0 || m.signature !== undefined).map((m) => detailsBlock(m, framesNote));
 
   // What is always written: the headline, the table's header, and (when cut) one line per part cut.
   const trailerRoom = 200;

@@ -90,7 +90,11 @@ export function* formatSarifChunks(report: Report, opts: SarifOptions): Generato
   for (const path of [...report.modules.map((m) => m.path), ...report.errors.map((e) => e.path)]) {
     if (!artifactIndex.has(path)) artifactIndex.set(path, artifactIndex.size);
   }
-  const artifacts = [...artifactIndex.keys()].map((path) => ({ location: artifactLocation(path), roles: ['analysisTarget'] }));
+  const signers = new Map(report.modules.map((m) => [m.path, m.signature]));
+  const artifacts = [...artifactIndex.keys()].map((path) => {
+    const signature = signers.get(path);
+    return { location: artifactLocation(path), roles: ['analysisTarget'], ...(signature ? { properties: { signature } } : {}) };
+  });
   const artifactOf = (path: string) => ({ ...artifactLocation(path), index: artifactIndex.get(path)! });
 
   function* results(): Generator<object> {

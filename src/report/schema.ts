@@ -37,10 +37,30 @@ export const findingSchema = z.object({
   references: z.array(referenceSchema),
 });
 
+/**
+ * A signed module's signature (absent for an unsigned module): who signed it — the trusted key's subject
+ * and id when one of the known keys matched, else the issuer and serial (or key identifier) the signature
+ * names — and what the loader's check concludes with the known keys (rule module-signature).
+ */
+export const signatureSchema = z.object({
+  signer: z.string().nullable(),
+  /** The key's subject key identifier (else its serial), hex. */
+  keyId: z.string().nullable(),
+  serial: z.string().nullable(),
+  digest: z.string().nullable(),
+  keyAlgorithm: z.enum(['rsa', 'ecdsa']).nullable(),
+  status: z.enum(['malformed', 'unknown-key', 'bad-signature', 'verified']),
+  trustedKey: z
+    .object({ label: z.string(), source: z.enum(['built-in', 'file', 'mok']), origin: z.string() })
+    .nullable(),
+  reason: z.string().optional(),
+});
+
 export const moduleReportSchema = z.object({
   path: z.string(),
   name: z.string(),
   licenses: z.array(z.string()),
+  signature: signatureSchema.optional(),
   verdict: z.enum(['pass', 'fail']),
   findings: z.array(findingSchema),
 });

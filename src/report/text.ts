@@ -2,6 +2,7 @@
  * The human report. Knows the report's shape only: no rule logic, no rule names beyond printing them.
  */
 import { frameWhere } from '../dwarf/where.js';
+import { signerLine } from './signer.js';
 import { isNoDwarfNote, withoutFrames, type FindingJson, type ModuleReport, type Report } from './schema.js';
 
 export interface TextOptions {
@@ -108,6 +109,8 @@ function detailLines(report: Report, p: ReturnType<typeof painter>): string[] {
     const verdict = m.verdict === 'pass' ? p('green', 'PASS') : p('red', 'FAIL');
     const lic = m.licenses.length ? m.licenses.map((l) => `"${l}"`).join(', ') : 'none';
     lines.push(`${verdict} ${p('bold', m.name)} (${m.path}) license: ${lic}`);
+    const signer = signerLine(m);
+    if (signer) lines.push(`  ${signer}`);
     // A symbol usually has a build and a load finding with the same references and hint: print them once.
     const seenRefs = new Set<string>();
     const seenHints = new Set<string>();

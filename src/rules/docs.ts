@@ -38,6 +38,7 @@ const DEFAULT_SEVERITY: Record<RuleId, Severity> = {
   'module-struct-size': 'error',
   'symbol-too-long': 'error',
   'elf-header': 'error',
+  'module-signature': 'warning',
 };
 
 /** Every rule id, in RULE_IDS order, with its metadata and default level. */

@@ -83,7 +83,7 @@ function check(ctx: RuleContext): Finding[] {
 export const elfHeader: Rule = {
   id: 'elf-header',
   stage: 'load',
-  firstLoaderStep: 0,
+  firstLoaderStep: 0.4,
   docs: {
     summary: "The module's ELF header is not one this kernel's loader takes (type, architecture, class, byte order): -ENOEXEC before anything else.",
     source: 'kernel/module/main.c: elf_validity_check() / elf_validity_ehdr(); arch/<arch>/include/asm/elf.h: elf_check_arch(); arch/powerpc/kernel/module_64.c: module_elf_check_arch()',

@@ -27,6 +27,7 @@ import { extModversions, extModversionsInfo } from './ext-modversions.js';
 import { moduleStructSize, moduleStructSizeInfo } from './module-struct-size.js';
 import { symbolTooLong, symbolTooLongInfo } from './symbol-too-long.js';
 import { elfHeader, elfHeaderInfo } from './elf-header.js';
+import { moduleSignature, moduleSignatureInfo } from './module-signature.js';
 
 export const ALL_RULES: Rule[] = [
   gplOnlyBuild,
@@ -59,6 +60,7 @@ export const ALL_RULES: Rule[] = [
   symbolTooLong,
   elfHeader,
   duplicateExportLoad,
+  moduleSignature,
 ];
 
 /**
@@ -87,6 +89,7 @@ export const ruleDocs: Readonly<Record<RuleId, RuleInfo>> = Object.fromEntries(
     moduleStructSizeInfo,
     symbolTooLongInfo,
     elfHeaderInfo,
+    moduleSignatureInfo,
   ].map((d) => [d.id, d]),
 ) as Record<RuleId, RuleInfo>;
 
@@ -114,7 +117,8 @@ function symbolKey(ctx: RuleContext, f: Finding): number {
 
 /**
  * The loader's order: 0 = decompression (init_module_from_file(), before load_module()),
- * 0.5 = the ELF checks (struct module size, extended version tables),
+ * 0.25 = module_sig_check (load_module()'s first step, before the ELF is read), 0.4 = the ELF header
+ * checks, 0.5 = the other ELF checks (struct module size, extended version tables),
  * 1 = check_modstruct_version (module_layout),
  * 2 = check_modinfo (vermagic), 2.5 = find_module_sections() / check_export_symbol_sections() /
  * setup_modinfo() (export flags, module: namespace imports), 3 = symbol resolution (simplify_symbols),
@@ -122,7 +126,8 @@ function symbolKey(ctx: RuleContext, f: Finding): number {
  */
 export function loaderStep(f: Finding): number {
   if (f.rule === 'xz-check' || f.rule === 'kmod-decompress') return 0; // decompression (finit_module(), or kmod before it) comes before load_module() reads anything
-  if (f.rule === 'elf-header') return 0; // the first check of load_module() (after decompression: an earlier rule of ALL_RULES at the same step wins)
+  if (f.rule === 'module-signature') return 0.25; // module_sig_check(): load_module()'s first step
+  if (f.rule === 'elf-header') return 0.4; // then the ELF header (elf_validity_check() / elf_validity_cache_copy())
   if (f.rule === 'module-struct-size' || f.rule === 'ext-modversions') return 0.5;
   if (f.rule === 'export-flags' || f.rule === 'module-namespace-import') return 2.5;
   if (f.rule === 'duplicate-export') return 4;

@@ -3,6 +3,9 @@
  */
 import type { Export, KernelBuild, KernelVersion } from '../kernel/types.js';
 import type { ModuleFacts, Reference } from '../module/types.js';
+import type { SigningOptions } from '../kernel/keys.js';
+
+export type { SigningOptions };
 
 /** The stable rule ids (the JSON report's `rule` field); the report schema takes them from here. */
 export const RULE_IDS = [
@@ -26,6 +29,7 @@ export const RULE_IDS = [
   'module-struct-size',
   'symbol-too-long',
   'elf-header',
+  'module-signature',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];
@@ -70,7 +74,10 @@ export interface CheckOptions {
    * missing MODULE_DESCRIPTION()). A build's outputs do not record it; default false.
    */
   extraWarn?: boolean;
+  /** The keys and enforcement the signature check (rule module-signature) goes by; absent: none known. */
+  signing?: SigningOptions;
 }
+
 
 /** Everything a rule may look at. Rules never read files. */
 export interface RuleContext {
@@ -107,12 +114,13 @@ export interface Rule {
   docs: RuleDocs;
   /**
    * Load rules: the earliest step of load_module() a finding of this rule can come from — 0 decompression,
-   * 0.5 the ELF checks (elf_validity_cache_copy(): struct module size, extended modversions tables),
-   * 1 check_modstruct_version (module_layout), 2 check_modinfo (vermagic), 2.5 find_module_sections(),
-   * check_export_symbol_sections() and setup_modinfo() (export flags, module: imports), 3 symbol
-   * resolution (the default), 4 complete_formation (duplicate exports). The runner skips a rule whose
-   * findings would all come after a step that stopped the load.
+   * 0.25 module_sig_check (the appended signature: load_module()'s first step, before the ELF is read),
+   * 0.4 the ELF header checks, 0.5 the other ELF checks (elf_validity_cache_copy(): struct module size,
+   * extended modversions tables), 1 check_modstruct_version (module_layout), 2 check_modinfo (vermagic),
+   * 2.5 find_module_sections(), check_export_symbol_sections() and setup_modinfo() (export flags, module:
+   * imports), 3 symbol resolution (the default), 4 complete_formation (duplicate exports). The runner skips
+   * a rule whose findings would all come after a step that stopped the load.
    */
-  firstLoaderStep?: 0 | 0.5 | 1 | 2 | 2.5 | 3 | 4;
+  firstLoaderStep?: 0 | 0.25 | 0.4 | 0.5 | 1 | 2 | 2.5 | 3 | 4;
   check(ctx: RuleContext): Finding[];
 }

@@ -99,6 +99,27 @@ describe('ksymcheck explain', () => {
     );
   });
 
+  test('module-signature: load only, its rows from the kernel source read (6.1 and later), the source it mirrors', () => {
+    const r = ksymcheck('explain', 'module-signature');
+    expect(r.status).toBe(0);
+    const out = r.stdout.split('\n');
+    expect(out.slice(0, 2)).toEqual(["module-signature: The module's appended signature does not verify, or is missing where the kernel requires one.", 'stages: load']);
+    const from = out.indexOf('Kernel versions:');
+    expect(out.slice(from, from + 9)).toEqual([
+      "Kernel versions:",
+      "  load  6.1 and later (unsigned, unsupported crypto or untrusted key; module.sig_enforce=1 or CONFIG_MODULE_SIG_FORCE=y (-EKEYREJECTED))     error    Loading of %s is rejected",
+      "  load  6.1 and later (same, not enforced, kernel locked down (Secure Boot) (-EPERM))                                                        error    Lockdown: %s: unsigned module loading is restricted; see man kernel_lockdown.7",
+      "  load  6.1 and later (same, neither enforced nor locked down: loads, taint E, printed once per boot)                                        warning  %s: module verification failed: signature and/or required key missing - tainting kernel",
+      "  load  6.1 and later (signed by a trusted key, does not verify (changed after signing): always (-EKEYREJECTED, the kernel prints nothing))  error    insmod: ERROR: could not insert module %s: Key was rejected by service",
+      "  load  6.1 and later (signed attributes in the CMS: always (-EKEYREJECTED))                                                                 error    PKCS7: Invalid module sig (has authattrs)",
+      "  load  6.1 and later (struct module_signature id_type not PKCS#7 (-ENOPKG; then as unsigned))                                               error    module: not signed with expected PKCS#7 message",
+      "  load  6.1 and later (struct module_signature with non-zero params: always (-EBADMSG))                                                      error    module: PKCS#7 signature info has unexpected non-zero params",
+      "  load  6.1 and later (CMS the kernel cannot parse: always (-EBADMSG, nothing printed))                                                      error    insmod: ERROR: could not insert module %s: Bad message"
+    ]);
+    expect(out).toContain('Mirrors: kernel/module/signing.c: module_sig_check(), mod_verify_sig(); kernel/module_signature.c: mod_check_sig(); crypto/asymmetric_keys/pkcs7_verify.c, pkcs7_trust.c; security/lockdown/lockdown.c');
+    expect(out).toContain('Details: docs/rules.md#module-signature');
+  });
+
   test('no rule: every id with its summary', () => {
     const r = ksymcheck('explain');
     expect(r.status).toBe(0);
@@ -116,7 +137,7 @@ describe('ksymcheck explain', () => {
       "ksymcheck: explain: unknown rule 'gpl-onyl'; the rules are: gpl-only, gpl-future, unused-symbol, unresolved, " +
         'namespace-not-imported, missing-license, duplicate-export, crc-mismatch, missing-crc, vermagic-mismatch, ' +
         'proprietary-import, xz-check, kmod-decompress, module-namespace-import, missing-description, export-flags, ext-modversions, ' +
-        "module-struct-size, symbol-too-long, elf-header\nRun 'ksymcheck --help' for usage.\n",
+        "module-struct-size, symbol-too-long, elf-header, module-signature\nRun 'ksymcheck --help' for usage.\n",
     );
   });
 });

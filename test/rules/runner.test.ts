@@ -27,6 +27,7 @@ describe('ALL_RULES', () => {
       'module-struct-size',
       'symbol-too-long',
       'elf-header',
+      'module-signature',
     ];
     expect([...new Set(ALL_RULES.map((r) => r.id))].sort()).toEqual([...ids].sort());
     // one object per id and stage, but missing-crc: the table and module_layout, then the symbols

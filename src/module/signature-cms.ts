@@ -1,0 +1,96 @@
+/**
+ * The CMS of a module signature (module/signature.ts kept its bytes) decoded as the kernel's PKCS#7
+ * parser and pkcs7_verify() read it (crypto/asymmetric_keys/pkcs7_parser.c, pkcs7_verify.c; Debian
+ * 6.1.192, 6.12.117, 7.2.13): with @peculiar/asn1-cms (DER schema classes, synchronous), not by hand. Loaded
+ * by readModules() only when some module of the run is signed.
+ */
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { ContentInfo, SignedData, id_signedData, id_data } from '@peculiar/asn1-cms';
+import type { Name } from '@peculiar/asn1-x509';
+import { hex, type ModuleSignature, type SignatureProblem } from './signature.js';
+import type { ModuleFacts } from './types.js';
+
+/** The digest OIDs the kernel's PKCS#7 parser knows → node:crypto's names. */
+export const DIGESTS: Readonly<Record<string, string>> = {
+  '1.3.14.3.2.26': 'sha1',
+  '2.16.840.1.101.3.4.2.4': 'sha224',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+};
+
+/** A signature algorithm the kernel's PKCS#7 parser knows (pkcs7_sig_note_pkey_algo), as it names it. */
+export const KEY_ALGORITHMS: Readonly<Record<string, 'rsa' | 'ecdsa'>> = {
+  '1.2.840.113549.1.1.1': 'rsa',
+  '1.2.840.10045.4.1': 'ecdsa',
+  '1.2.840.10045.4.3.1': 'ecdsa',
+  '1.2.840.10045.4.3.2': 'ecdsa',
+  '1.2.840.10045.4.3.3': 'ecdsa',
+  '1.2.840.10045.4.3.4': 'ecdsa',
+};
+
+const SHORT_NAMES: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+};
+
+/** `CN=…, O=…` of an X.509 Name, in its own order. */
+export function nameText(name: Name): string {
+  const parts: string[] = [];
+  for (const rdn of name) {
+    for (const atv of rdn) parts.push(`${SHORT_NAMES[atv.type] ?? atv.type}=${atv.value.toString()}`);
+  }
+  return parts.join(', ');
+}
+
+/** Decode the CMS of every signed module of a run (in place; the bytes are dropped afterwards). */
+export function parseSignatures(modules: readonly ModuleFacts[]): void {
+  for (const m of modules) if (m.signature?.cms) parseSignature(m.signature);
+}
+
+/** Fill in what the CMS says (signer, algorithms, signature, the content digest) or the problem with it. */
+export function parseSignature(out: ModuleSignature): void {
+  const cms = out.cms!;
+  delete out.cms;
+  const digests = out.digests ?? {};
+  delete out.digests;
+  const fail = (reason: string, errno: SignatureProblem['errno'] = 'EBADMSG', kernelLine?: string): void => {
+    out.problem = { errno, reason: `PKCS#7 message at offset ${out.cmsOffset} (${out.cmsLength} bytes): ${reason}`, ...(kernelLine ? { kernelLine } : {}) };
+  };
+  // pkcs7_parse_message(): anything its ASN.1 decoder refuses is -EBADMSG
+  let sd: SignedData;
+  try {
+    const ci = AsnConvert.parse(cms, ContentInfo);
+    if (ci.contentType !== id_signedData) return fail(`content type ${ci.contentType}, not signedData`, 'EBADMSG', 'PKCS7: Only support pkcs7_signedData type');
+    sd = AsnConvert.parse(ci.content, SignedData);
+  } catch (e) {
+    return fail(`not a DER PKCS#7 SignedData (${(e as Error).message.split('\n')[0]})`);
+  }
+  out.embeddedCertificates = sd.certificates?.length ?? 0;
+  if (sd.signerInfos.length !== 1) return fail(`${sd.signerInfos.length} signer infos; sign-file writes one`);
+  const si = sd.signerInfos[0];
+  if (si.sid.issuerAndSerialNumber) {
+    const ias = si.sid.issuerAndSerialNumber;
+    out.signer = { issuer: nameText(ias.issuer), issuerDer: hex(AsnConvert.serialize(ias.issuer)), serial: hex(ias.serialNumber) };
+  } else if (si.sid.subjectKeyIdentifier) {
+    out.signer = { skid: hex(si.sid.subjectKeyIdentifier.buffer) };
+  }
+  const digest = DIGESTS[si.digestAlgorithm.algorithm];
+  const keyAlgorithm = KEY_ALGORITHMS[si.signatureAlgorithm.algorithm];
+  if (digest) out.digest = digest;
+  if (keyAlgorithm) out.keyAlgorithm = keyAlgorithm;
+  out.signature = hex(si.signature.buffer);
+  // the parser's actions: an unknown digest or key algorithm is -ENOPKG ("module with unsupported crypto")
+  if (!digest) return fail(`digest algorithm ${si.digestAlgorithm.algorithm} unknown to the kernel's PKCS#7 parser`, 'ENOPKG');
+  if (!keyAlgorithm) return fail(`signature algorithm ${si.signatureAlgorithm.algorithm} unknown to the kernel's PKCS#7 parser`, 'ENOPKG');
+  // pkcs7_verify(…, VERIFYING_MODULE_SIGNATURE)
+  if (sd.encapContentInfo.eContentType !== id_data) return fail(`content type ${sd.encapContentInfo.eContentType}, not id-data`, 'EKEYREJECTED', 'PKCS7: Invalid module sig (not pkcs7-data)');
+  if (si.signedAttrs && si.signedAttrs.length > 0) return fail('it has signed attributes (authenticated attributes)', 'EKEYREJECTED', 'PKCS7: Invalid module sig (has authattrs)');
+  // the digest OID is in the CMS's bytes, so readSignature() computed it — unless told not to hash (no key)
+  if (digests[digest] !== undefined) out.contentDigest = digests[digest];
+}
