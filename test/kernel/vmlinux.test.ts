@@ -78,7 +78,7 @@ const V6_EXPORTS: Array<[string, string, string]> = [
 
 let tmp: string;
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'ksymcheck-vmlinux-'));
+  tmp = mkdtempSync(join(tmpdir(), 'ksymcheck-test-vmlinux-'));
 });
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
