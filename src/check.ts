@@ -333,8 +333,7 @@ export async function check(req: CheckRequest): Promise<Report> {
   const kernelPath = req.kernel ?? runningKernel();
   const kernel = await loadKernel(kernelPath, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols });
   const notes: string[] = [];
-  const note = versionNote(kernel);
-  if (note) notes.push(note);
+  for (const note of [versionNote(kernel), modversionsNote(kernel)]) if (note) notes.push(note);
   const { modules, errors } = await readModules(req.modules, kernel, req);
   const shard = req.shard;
   if (!shard) return assemble(req, kernel, notes, await withFrames(req, modules, checkModules(kernel, modules, { ...req }), notes), errors);
@@ -383,6 +382,19 @@ async function withFrames(req: CheckRequest, modules: ModuleFacts[], reports: Mo
 export function versionNote(kernel: KernelBuild): string | undefined {
   if (kernel.version) return undefined;
   return `kernel version unknown for ${kernel.source}: applying the rules of the newest kernel known (${formatVersion(NEWEST_KNOWN)}); pass --kernel-version to choose`;
+}
+
+/** The note a report carries when CONFIG_MODVERSIONS was not read from a configuration: what was assumed. */
+export function modversionsNote(kernel: KernelBuild): string | undefined {
+  if (kernel.modversionsSource === 'exports') {
+    return kernel.modversions
+      ? `CONFIG_MODVERSIONS of ${kernel.source} taken as on: no configuration beside it, and its exports carry CRCs`
+      : `CONFIG_MODVERSIONS of ${kernel.source} taken as off: no configuration beside it, every export's CRC is 0 and module_layout is not exported (a kernel built without modversions); the loader's CRC checks were not applied`;
+  }
+  if (kernel.modversions === undefined) {
+    return `CONFIG_MODVERSIONS of ${kernel.source} unknown (no configuration, no CRC, module_layout exported without one): assumed on, the loader's CRC checks applied; pass the build or headers directory (its .config) to decide`;
+  }
+  return undefined;
 }
 
 /**
@@ -448,6 +460,7 @@ export function kernelSummary(kernel: KernelBuild): Report['kernel'] {
     versionSource: kernel.versionSource,
     source: kernel.source,
     modversions: kernel.modversions ?? null,
+    modversionsSource: kernel.modversionsSource ?? (kernel.modversions === undefined ? 'unknown' : 'config'),
     exports: kernel.exports.size,
   };
 }

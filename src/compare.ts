@@ -2,7 +2,7 @@
  * Across kernel builds: the modules read once, then checked against each kernel (`matrix`), or two
  * kernels' export indexes compared with what the change does to the modules (`diff`).
  */
-import { checkModules, kernelSummary, readModules, stagesOf, versionNote, type CheckRequest } from './check.js';
+import { checkModules, kernelSummary, modversionsNote, readModules, stagesOf, versionNote, type CheckRequest } from './check.js';
 import { diffExports } from './kernel/diff.js';
 import { loadKernel } from './kernel/load.js';
 import type { KernelBuild } from './kernel/types.js';
@@ -53,7 +53,7 @@ export async function matrix(req: MatrixRequest): Promise<MatrixReport> {
     report: 'matrix',
     kernels: kernels.map(kernelSummary),
     stages,
-    notes: [...kernels.map(versionNote), refetched].filter((n): n is string => n !== undefined),
+    notes: [...kernels.flatMap((k) => [versionNote(k), modversionsNote(k)]), refetched].filter((n): n is string => n !== undefined),
     modules: modules.map((m) => ({ path: m.path, name: m.name, licenses: m.licenses, firstFailing: firstFailing.get(m) ?? null })),
     cells,
     errors,
@@ -106,7 +106,7 @@ export async function diff(req: DiffRequest): Promise<DiffReport> {
     from: kernelSummary(from),
     to: kernelSummary(to),
     stages: stagesOf(req.stage),
-    notes: [from, to].map(versionNote).filter((n): n is string => n !== undefined),
+    notes: [from, to].flatMap((k) => [versionNote(k), modversionsNote(k)]).filter((n): n is string => n !== undefined),
     summary,
     modules: checked,
     changes,

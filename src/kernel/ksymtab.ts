@@ -5,7 +5,11 @@
  *    entries (absolute `{value, name[, namespace]}` or PREL32 `{s32 value, s32 name[, s32 namespace]}`),
  *    with `.symtab` labels `__ksymtab_<sym>`, `__kstrtab_<sym>`, `__kstrtabns_<sym>` (5.4+);
  *  - `__kcrctab*`: CRCs parallel to the ksymtab entries; `__crc_<sym>` absolute (≤5.18) or data (≥5.19);
- *  - in 6.5+ objects only, `.export_symbol` markers `__export_symbol_<sym>` = "license\0namespace\0".
+ *  - in 6.5+ objects only, `.export_symbol` markers `__export_symbol_<sym>` = "license\0namespace\0";
+ *  - 7.1+ (upstream 9743311b4535 / 55fcb926b6d8): every export sits in `__ksymtab` (one name-sorted table) and its
+ *    GPL-only flag is bit 0 (KSYM_FLAG_GPL_ONLY, include/linux/module_symbol.h) of a byte of the parallel
+ *    `__kflagstab` (per symbol `___kflagstab+<sym>`, label `__flags_<sym>`, written by modpost's
+ *    SYMBOL_FLAGS(); read in 7.2.13's include/linux/export-internal.h and kernel/module/main.c).
  *
  * With a symbol table the labels are used (they work for linked and relocatable files alike); without
  * one (a stripped vmlinux) the entries themselves are decoded.
@@ -49,6 +53,19 @@ const CRC_SECTION_OF: Record<string, string> = {
   __ksymtab_gpl_future: '__kcrctab_gpl_future',
 };
 
+/** KSYM_FLAG_GPL_ONLY (7.1+ include/linux/module_symbol.h). */
+export const KSYM_FLAG_GPL_ONLY = 1;
+
+/** A `__ksymtab` export made GPL-only by its `__kflagstab` byte (7.1+); other types are left as they are. */
+function flagged(type: ExportType, flags: number | undefined): ExportType {
+  return type === 'EXPORT_SYMBOL' && flags !== undefined && (flags & KSYM_FLAG_GPL_ONLY) !== 0 ? 'EXPORT_SYMBOL_GPL' : type;
+}
+
+/** Is this the per-symbol flags table (`__kflagstab` once linked, `___kflagstab+<sym>` in an object)? */
+function isFlagsSection(name: string): boolean {
+  return name === '__kflagstab' || name.startsWith('___kflagstab+');
+}
+
 export function readKsymtab(elf: ElfFile, symbols: ElfSymbol[] = elf.symbols()): KsymtabExport[] {
   const byLabels = fromLabels(elf, symbols);
   if (byLabels.length > 0 || symbols.length > 0) {
@@ -61,6 +78,7 @@ function fromLabels(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] {
   const out: KsymtabExport[] = [];
   const strtabNs = new Map<string, ElfSymbol>();
   const crcs = new Map<string, ElfSymbol>();
+  const flags = new Map<string, ElfSymbol>();
   const entries: Array<[string, ElfSymbol]> = [];
   // index loops: for a kernel these run once, unoptimised, and for-of allocated an iterator result per step
   for (let i = 0; i < symbols.length; i++) {
@@ -70,6 +88,7 @@ function fromLabels(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] {
     if (n.startsWith('__ksymtab_')) entries.push([n.slice(10), s]);
     else if (n.startsWith('__kstrtabns_')) strtabNs.set(n.slice(12), s);
     else if (n.startsWith('__crc_')) crcs.set(n.slice(6), s);
+    else if (n.startsWith('__flags_')) flags.set(n.slice(8), s);
   }
   for (let i = 0; i < entries.length; i++) {
     const [name, label] = entries[i];
@@ -81,9 +100,21 @@ function fromLabels(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] {
     const ns = strtabNs.get(name);
     const namespace = ns ? stringAtSymbol(elf, ns) : '';
     checkExport(elf, name, namespace, symbolAt(elf, ns && !NAMESPACE.test(namespace) ? ns : label), `label '${label.name}'`);
-    out.push({ name, type, namespace, crc: crcOf(elf, crcs.get(name)) });
+    out.push({ name, type: flagged(type, flagsOf(elf, flags.get(name))), namespace, crc: crcOf(elf, crcs.get(name)) });
   }
   return out;
+}
+
+/** The byte at a `__flags_<sym>` label inside the flags table (7.1+), or undefined without one. */
+function flagsOf(elf: ElfFile, s: ElfSymbol | undefined): number | undefined {
+  if (!s) return undefined;
+  const sec = elf.sectionOf(s);
+  if (!sec || !isFlagsSection(sec.name)) return undefined;
+  if (sec.type === SHT_NOBITS) throw new ElfFormatError(elf.file, sec.headerOffset, `'${sec.name}' holds the export flags but has no data in the file (SHT_NOBITS)`);
+  const data = elf.sectionData(sec);
+  const off = elf.header.type === ET_REL ? s.value : s.value - sec.addr;
+  if (off < 0n || off >= BigInt(data.length)) throw new ElfFormatError(elf.file, sec.headerOffset, `symbol '${s.name}' points outside section '${sec.name}'`);
+  return data[Number(off)];
 }
 
 /** What a Module.symvers line can carry (as symvers.ts checks): a name without white space or control characters. */
@@ -172,11 +203,16 @@ function fromEntries(elf: ElfFile): KsymtabExport[] {
     const crcSec = elf.section(crcName);
     const crcData = crcSec ? elf.sectionData(crcSec) : undefined;
     const n = sec.size / layout.size;
+    // 7.1+: one flags byte per __ksymtab entry, in the same (name-sorted) order
+    const flagSec = secName === '__ksymtab' ? elf.section('__kflagstab') : undefined;
+    if (flagSec && flagSec.type === SHT_NOBITS && flagSec.size > 0) throw new ElfFormatError(elf.file, flagSec.headerOffset, `'__kflagstab' has ${flagSec.size} bytes of flags but no data in the file (SHT_NOBITS)`);
+    const flagData = flagSec ? elf.sectionData(flagSec) : undefined;
+    if (flagData && flagData.length !== n) throw new ElfFormatError(elf.file, flagSec!.headerOffset, `'__kflagstab' has ${flagData.length} flag bytes for ${n} '__ksymtab' entries`);
     for (let i = 0; i < n; i++) {
       const e = decodeEntry(elf, sec, strings, layout, i)!;
       out.push({
         name: e.name,
-        type,
+        type: flagged(type, flagData?.[i]),
         namespace: e.namespace,
         crc: crcData && (i + 1) * 4 <= crcData.length ? elf.fields.u32(crcData, i * 4) : null,
       });

@@ -9,7 +9,7 @@ import { readSymversFile, symversFromBytes } from './symvers.js';
 import { deriveVermagic } from './vermagic.js';
 import { parseKernelVersion } from './version.js';
 import { readVmlinux } from './vmlinux.js';
-import { ExportIndex, type Export, type KernelBuild, type VersionSource } from './types.js';
+import { ExportIndex, type Export, type KernelBuild, type ModversionsSource, type VersionSource } from './types.js';
 
 export interface LoadKernelOptions {
   /** `--kernel-version`: overrides what the build tells. */
@@ -68,18 +68,32 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
   } else if (!version) {
     versionSource = 'none';
   }
-  const modversions = config.size > 0 ? config.get('CONFIG_MODVERSIONS') === 'y' : sawCrc ? true : undefined;
+  const { modversions, modversionsSource } = modversionsOf(config, sawCrc, exports);
   return {
     source: path,
     release,
     version,
     versionSource,
     modversions,
-    vermagic: vermagic ?? deriveVermagic(release, config),
+    modversionsSource,
+    vermagic: vermagic ?? deriveVermagic(release, config, version),
     config,
     exports,
     machine,
   };
+}
+
+/**
+ * CONFIG_MODVERSIONS: the configuration says; else the exports tell — a non-zero CRC is only written with
+ * it, and a kernel built with it exports module_layout (kernel/module/version.c, built only with
+ * CONFIG_MODVERSIONS) with a CRC; Module.symvers of a kernel without it has every CRC 0x00000000 and no
+ * module_layout line (Debian 6.18.1+ kernels); else unknown.
+ */
+function modversionsOf(config: Map<string, string>, sawCrc: boolean, exports: ExportIndex): { modversions?: boolean; modversionsSource: ModversionsSource } {
+  if (config.size > 0) return { modversions: config.get('CONFIG_MODVERSIONS') === 'y', modversionsSource: 'config' };
+  if (sawCrc) return { modversions: true, modversionsSource: 'exports' };
+  if (exports.size > 0 && !exports.has('module_layout')) return { modversions: false, modversionsSource: 'exports' };
+  return { modversionsSource: 'unknown' };
 }
 
 /** Sections that hold a kernel's export tables (ksymtab.ts reads them); none of them: nothing to index. */

@@ -63,6 +63,8 @@ export type VersionSource =
   | 'Module.symvers path'
   | 'none';
 
+export type ModversionsSource = 'config' | 'exports' | 'unknown';
+
 /** A kernel build, as far as the rules need it. */
 export interface KernelBuild {
   /** The path the user named (directory, Module.symvers[.gz] or vmlinux). */
@@ -74,6 +76,12 @@ export interface KernelBuild {
   versionSource: VersionSource;
   /** CONFIG_MODVERSIONS, from .config / auto.conf, else from CRCs; undefined if nothing tells. */
   modversions?: boolean;
+  /**
+   * Where `modversions` came from: the configuration; the exports (a non-zero CRC: on; every CRC zero or
+   * absent and no module_layout export: off — what Module.symvers of a CONFIG_MODVERSIONS=n kernel holds);
+   * or nothing (unknown: the rules then take it as on, and the report says so).
+   */
+  modversionsSource?: ModversionsSource;
   /** The kernel's vermagic string (UTS_RELEASE + tokens) when it can be derived. */
   vermagic?: string;
   /** .config / auto.conf values (CONFIG_FOO → "y", "m", "\"string\"" unquoted). */

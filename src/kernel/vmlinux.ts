@@ -28,7 +28,7 @@ export function readVmlinux(path: string, name = path): VmlinuxFacts {
 }
 
 /** Names the facts come from: the labels readKsymtab() reads, `linux_banner`, `vermagic`. */
-const WANTED = ['__ksymtab_', '__kstrtabns_', '__crc_', '__export_symbol_', 'linux_banner\0', 'vermagic\0'].map((p) => Buffer.from(p, 'latin1'));
+const WANTED = ['__ksymtab_', '__kstrtabns_', '__crc_', '__flags_', '__export_symbol_', 'linux_banner\0', 'vermagic\0'].map((p) => Buffer.from(p, 'latin1'));
 
 function wanted(index: number, _info: number, _shndx: number, names: Buffer, off: number): boolean {
   if (index === 0) return true;

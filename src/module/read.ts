@@ -620,7 +620,7 @@ const PREFETCH_ARENA = { buf: Buffer.alloc(0) };
 function factSection(s: ElfSection): boolean {
   if (s.type === SHT_SYMTAB || s.type === SHT_STRTAB || s.type === SHT_SYMTAB_SHNDX) return true;
   const n = s.name;
-  return n === '.modinfo' || n === '__versions' || n.startsWith('__version_ext_') || n.startsWith('__ksymtab') || n.startsWith('__kcrctab') || n === '.export_symbol';
+  return n === '.modinfo' || n === '__versions' || n.startsWith('__version_ext_') || n.startsWith('__ksymtab') || n.startsWith('__kcrctab') || n === '__kflagstab' || n === '.export_symbol';
 }
 
 /** Symbols a module's facts need: index 0, undefined GLOBAL/WEAK ones (imports), `__`-prefixed labels (exports). */
@@ -641,7 +641,7 @@ function factSymbol(index: number, info: number, shndx: number, names: Buffer, n
 }
 
 /** The labels readKsymtab() reads (fromLabels, fromExportMarkers); a module has thousands of other `__` names. */
-const LABEL_PREFIXES = ['__ksymtab_', '__kstrtabns_', '__crc_', '__export_symbol_'].map((p) => Buffer.from(p, 'latin1'));
+const LABEL_PREFIXES = ['__ksymtab_', '__kstrtabns_', '__crc_', '__flags_', '__export_symbol_'].map((p) => Buffer.from(p, 'latin1'));
 
 /**
  * moduleFacts() for trees: the same facts and the same errors, but only the symbols the facts need

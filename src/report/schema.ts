@@ -54,6 +54,12 @@ export const reportSchema = z.object({
     versionSource: z.string(),
     source: z.string(),
     modversions: z.boolean().nullable(),
+    /**
+     * Where `modversions` came from: `config` (.config / auto.conf), `exports` (inferred: a non-zero CRC →
+     * on; every CRC zero and no module_layout export → off), `unknown` (null: the loader checks were made
+     * as if on). Absent from reports written before it was added.
+     */
+    modversionsSource: z.enum(['config', 'exports', 'unknown']).optional(),
     exports: z.number().int().nonnegative(),
   }),
   stages: z.array(z.enum(['build', 'load'])),

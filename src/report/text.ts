@@ -168,7 +168,7 @@ export function formatText(report: Report, opts: TextOptions): string {
   const lines: string[] = [];
   const k = report.kernel;
   lines.push(
-    `kernel ${k.release ?? '(release unknown)'} from ${k.source}: rules of ${k.version} (${k.versionSource}), ${k.exports} exports, modversions ${k.modversions === null ? 'unknown' : k.modversions ? 'on' : 'off'}; stages: ${report.stages.join('+')}`,
+    `kernel ${k.release ?? '(release unknown)'} from ${k.source}: rules of ${k.version} (${k.versionSource}), ${k.exports} exports, modversions ${k.modversions === null ? 'unknown (assumed on)' : k.modversions ? 'on' : 'off'}${k.modversionsSource === 'exports' ? ' (inferred from its exports)' : ''}; stages: ${report.stages.join('+')}`,
   );
   for (const n of report.notes) lines.push(p('yellow', `note: ${n}`));
   const detailed = opts.verbose === true || report.modules.length <= DETAIL_THRESHOLD;

@@ -73,7 +73,7 @@ export interface LoaderSymbol {
    */
   ownerRefused?: { owner: string; reason: string };
   crc?: 'ok' | 'mismatch' | 'missing' | 'no-versions' | 'unversioned-export';
-  namespace?: 'ok' | 'not-imported' | 'not-imported-allowed' | 'module-mismatch';
+  namespace?: 'ok' | 'not-imported' | 'not-imported-allowed';
   /** The symbol fails resolution: the loader prints `Unknown symbol … (err errno)`. */
   failed: boolean;
   errno?: number;
@@ -324,16 +324,10 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
 
     // step 5: verify_namespace_is_imported()
     if (hasNamespaces && exp.namespace !== '') {
-      if (moduleNamespaces && exp.namespace.startsWith(MODULE_NS_PREFIX)) {
-        const ok = moduleNamespaceMatches(exp.namespace.slice(MODULE_NS_PREFIX.length), loaderName(mod), true);
-        s.namespace = ok ? 'ok' : 'module-mismatch';
-        if (!ok) {
-          s.failed = true;
-          s.errno = -22;
-        }
-        return;
-      }
-      if (mod.importNs.includes(exp.namespace)) s.namespace = 'ok';
+      // 6.16+: verify_module_namespace() first; a module: namespace that does not match is then checked
+      // as any other (import_ns, CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS) — 7.2.13 main.c
+      if (moduleNamespaces && exp.namespace.startsWith(MODULE_NS_PREFIX) && moduleNamespaceMatches(exp.namespace.slice(MODULE_NS_PREFIX.length), loaderName(mod), true)) s.namespace = 'ok';
+      else if (mod.importNs.includes(exp.namespace)) s.namespace = 'ok';
       else if (allowMissingNs) s.namespace = 'not-imported-allowed';
       else {
         s.namespace = 'not-imported';

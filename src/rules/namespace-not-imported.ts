@@ -1,16 +1,21 @@
 /**
  * namespace-not-imported: the module uses a symbol exported into a symbol namespace (5.4+) without
  * MODULE_IMPORT_NS() for it; 6.16+: a symbol exported only for certain modules
- * (EXPORT_SYMBOL_GPL_FOR_MODULES, namespace `module:<patterns>`) used by another module.
+ * (EXPORT_SYMBOL_FOR_MODULES, namespace `module:<patterns>`) used by a module whose name matches none.
  *
  * Build: scripts/mod/modpost.c check_exports(): 5.4–5.6 warn(); 5.7+ (Jessica Yu, "modpost: return
  * error if module is missing ns imports and MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=n") error unless
- * `-N` (CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=y). 6.16+: `module:` namespaces are matched
- * against the module basename with strncmp() (trailing `*` glob) and never via import_ns.
+ * `-N` (CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=y). 6.16+ (092a4f5985f2): a `module:` namespace
+ * is accepted when verify_module_namespace() matches the module basename (strncmp(), trailing `*`
+ * glob); otherwise the namespace is checked as any other — the same line, the whole `module:…` string as
+ * the namespace, the same `-N` downgrade (read in 7.2.13's modpost.c check_exports()). An explicit
+ * MODULE_IMPORT_NS("module:…") is its own error (rule module-namespace-import) but is still added to the
+ * imported namespaces, so no line of this rule follows for it.
  *
  * Load: kernel/module verify_namespace_is_imported() (5.4+): pr_err + -EINVAL (→ "Unknown symbol …
  * (err -22)"), or pr_warn and accept with CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS. 6.16+:
- * `module:` namespaces matched against mod->name with mod_strncmp() (`-` and `_` alike).
+ * `module:` namespaces matched against mod->name with mod_strncmp() (`-` and `_` alike) first, then the
+ * same import_ns test and the same lines (7.2.13's kernel/module/main.c).
  */
 import type { Finding, Rule, RuleContext } from './types.js';
 import { atLeast, message, type MessageEntry } from './versioned.js';
@@ -31,20 +36,12 @@ export const NS_BUILD_ALLOWED: readonly MessageEntry[] = [
   { since: '5.7', severity: 'warning', template: 'WARNING: modpost: module %s uses symbol %s from namespace %s, but does not import it.' },
 ];
 
-export const MODULE_NS_BUILD: readonly MessageEntry[] = [
-  { since: '6.16', severity: 'error', template: 'ERROR: modpost: module "%s" uses symbol "%s", which is exported only for module "%s"' },
-];
-
 export const NS_LOAD_ERROR: readonly MessageEntry[] = [
   { since: '5.4', severity: 'error', template: '%s: module uses symbol (%s) from namespace %s, but does not import it.' },
 ];
 
 export const NS_LOAD_ALLOWED: readonly MessageEntry[] = [
   { since: '5.4', severity: 'warning', template: '%s: module uses symbol (%s) from namespace %s, but does not import it.' },
-];
-
-export const MODULE_NS_LOAD: readonly MessageEntry[] = [
-  { since: '6.16', severity: 'error', template: 'module "%s" uses symbol "%s", which is exported only for module "%s"' },
 ];
 
 /** The line to add: the macro took a bare identifier until 6.13 (cdd30ebb1b9f made it a string literal). */
@@ -63,8 +60,13 @@ function nsHint(ctx: RuleContext, sym: string, ns: string): string {
 function moduleNsHint(sym: string, patterns: string, name: string): string {
   return (
     `'${sym}' is exported only for modules matching "${patterns}" (EXPORT_SYMBOL_FOR_MODULES); "${name}" does not ` +
-    `match and a module: namespace cannot be imported with MODULE_IMPORT_NS`
+    `match, and a module: namespace cannot be imported with MODULE_IMPORT_NS (only the listed modules may use it)`
   );
+}
+
+/** The hint for a namespace not imported: a `module:` one (6.16+) cannot be imported. */
+function hintFor(ctx: RuleContext, sym: string, ns: string, name: string): string {
+  return hasModuleNamespaces(ctx) && ns.startsWith(MODULE_NS_PREFIX) ? moduleNsHint(sym, ns.slice(MODULE_NS_PREFIX.length), name) : nsHint(ctx, sym, ns);
 }
 
 function buildCheck(ctx: RuleContext): Finding[] {
@@ -84,23 +86,8 @@ function buildCheck(ctx: RuleContext): Finding[] {
       owner: exp.owner,
       modpostPrints: walk.prints(s.imp.name, 'namespace'),
     };
-    if (hasModuleNamespaces(ctx) && ns.startsWith(MODULE_NS_PREFIX)) {
-      const patterns = ns.slice(MODULE_NS_PREFIX.length);
-      if (moduleNamespaceMatches(patterns, base, false)) continue;
-      const m = message(MODULE_NS_BUILD, ctx.version, base, s.imp.name, patterns)!;
-      out.push(
-        finding(ctx, {
-          rule: 'namespace-not-imported',
-          stage: 'build',
-          severity: m.severity,
-          symbol: s.imp.name,
-          message: m.message,
-          hint: moduleNsHint(s.imp.name, patterns, base),
-          evidence,
-        }),
-      );
-      continue;
-    }
+    // verify_module_namespace(): a module: namespace whose patterns match the basename (6.16+)
+    if (hasModuleNamespaces(ctx) && ns.startsWith(MODULE_NS_PREFIX) && moduleNamespaceMatches(ns.slice(MODULE_NS_PREFIX.length), base, false)) continue;
     if (ctx.module.importNs.includes(ns)) continue;
     const m = message(allowed ? NS_BUILD_ALLOWED : NS_BUILD_ERROR, ctx.version, base, s.imp.name, ns);
     if (!m) continue;
@@ -111,7 +98,7 @@ function buildCheck(ctx: RuleContext): Finding[] {
         severity: m.severity,
         symbol: s.imp.name,
         message: m.message,
-        hint: nsHint(ctx, s.imp.name, ns),
+        hint: hintFor(ctx, s.imp.name, ns, base),
         evidence,
       }),
     );
@@ -132,23 +119,6 @@ function loadCheck(ctx: RuleContext): Finding[] {
       exportType: exp.type,
       owner: exp.owner,
     };
-    if (s.namespace === 'module-mismatch') {
-      const patterns = ns.slice(MODULE_NS_PREFIX.length);
-      const m = message(MODULE_NS_LOAD, ctx.version, name, s.imp.name, patterns)!;
-      evidence.alsoPrints = unknownSymbolLine(ctx, s.imp.name, -22);
-      out.push(
-        finding(ctx, {
-          rule: 'namespace-not-imported',
-          stage: 'load',
-          severity: m.severity,
-          symbol: s.imp.name,
-          message: m.message,
-          hint: moduleNsHint(s.imp.name, patterns, name),
-          evidence,
-        }),
-      );
-      continue;
-    }
     const allowed = s.namespace === 'not-imported-allowed';
     const m = message(allowed ? NS_LOAD_ALLOWED : NS_LOAD_ERROR, ctx.version, name, s.imp.name, ns);
     if (!m) continue;
@@ -160,7 +130,7 @@ function loadCheck(ctx: RuleContext): Finding[] {
         severity: m.severity,
         symbol: s.imp.name,
         message: m.message,
-        hint: nsHint(ctx, s.imp.name, ns),
+        hint: hintFor(ctx, s.imp.name, ns, name),
         evidence,
       }),
     );
@@ -173,7 +143,7 @@ export const namespaceBuild: Rule = {
   stage: 'build',
   docs: {
     summary: 'A namespaced export is used without MODULE_IMPORT_NS (5.4+); a module-only export is used by another module (6.16+).',
-    source: 'scripts/mod/modpost.c: check_exports() (namespace block), module_match() 6.16+',
+    source: 'scripts/mod/modpost.c: check_exports() (namespace block), verify_module_namespace() 6.16+',
   },
   check: buildCheck,
 };
@@ -196,16 +166,16 @@ export const namespaceInfo: RuleInfo = {
     'Exports can live in a symbol namespace (EXPORT_SYMBOL_NS*); a module using one must import the ' +
     'namespace with MODULE_IMPORT_NS(), which records import_ns= in .modinfo. modpost warns (5.4–5.6) or ' +
     'fails (5.7+, unless CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS), and the loader refuses the symbol. ' +
-    'From 6.16 EXPORT_SYMBOL_GPL_FOR_MODULES exports (namespace module:<patterns>) are refused to every ' +
-    'module whose name does not match.',
-  source: 'scripts/mod/modpost.c: check_exports() (namespace block), module_match(); kernel/module: resolve_symbol() → verify_namespace_is_imported()',
+    'From 6.16 EXPORT_SYMBOL_FOR_MODULES exports (namespace module:<patterns>, EXPORT_SYMBOL_GPL_FOR_MODULES ' +
+    'in 6.16) are accepted for modules whose name matches a pattern; any other module gets the same lines ' +
+    'as for an ordinary namespace, with the whole module:… string as the namespace (and the same ' +
+    'CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS downgrade).',
+  source: 'scripts/mod/modpost.c: check_exports() (namespace block), verify_module_namespace(); kernel/module: resolve_symbol() → verify_namespace_is_imported()',
   versions: [
     ...rowsOf('build', NS_BUILD_ERROR),
     ...rowsOf('build', NS_BUILD_ALLOWED.filter((e) => e.since !== '5.4'), 'CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=y'),
-    ...rowsOf('build', MODULE_NS_BUILD, 'a module: namespace'),
     ...rowsOf('load', NS_LOAD_ERROR),
     ...rowsOf('load', NS_LOAD_ALLOWED, 'CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=y'),
-    ...rowsOf('load', MODULE_NS_LOAD, 'a module: namespace'),
   ],
   fix:
     'Add MODULE_IMPORT_NS(NS); to the module (MODULE_IMPORT_NS("NS"); from 6.13); `make nsdeps` writes ' +

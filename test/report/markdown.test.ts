@@ -33,7 +33,7 @@ test('summary table: one row per module, failing first, with the first error', (
   expect(rows.map((r) => r[1])).toEqual([...failing.map(() => '❌ fail'), ...passing.map(() => '✅ pass')]);
   expect(rows.find((r) => r[0] === 'fpu_user')![2]).toBe("ERROR: modpost: GPL-incompatible module fpu-user.ko uses GPL-only symbol 'kernel_fpu_begin_mask'");
   expect(rows[0][2]).toBe("ERROR: modpost: samples/build/v6/modules/dup-export/dup-export: 'irq_fpu_usable' exported twice. Previous export was in vmlinux");
-  expect(rows.find((r) => r[0] === 'vboxdrv')![2]).toBe('ERROR: modpost: module "vboxdrv" uses symbol "cr4_update_irqsoff", which is exported only for module "kvm,kvm-*"');
+  expect(rows.find((r) => r[0] === 'vboxdrv')![2]).toBe('ERROR: modpost: module vboxdrv uses symbol cr4_update_irqsoff from namespace module:kvm,kvm-*, but does not import it.');
   expect(rows.find((r) => r[0] === 'weak_user')![2]).toBe('');
 });
 
@@ -42,7 +42,7 @@ test('collapsible details per module with findings, call sites and hints; unread
   const html = marked.parse(md, { gfm: true, async: false }) as string;
   const summaries = [...html.matchAll(/<summary><code>([^<]+)<\/code>: (\w+), (\d+) findings?<\/summary>/g)].map((m) => [m[1], m[2], +m[3]]);
   expect(summaries).toEqual(report.modules.filter((m) => m.findings.length).sort((a, b) => Number(b.verdict === 'fail') - Number(a.verdict === 'fail')).map((m) => [m.name, m.verdict, m.findings.length]));
-  expect(md).toContain('- **build error** `namespace-not-imported` `cr4_update_irqsoff`: `ERROR: modpost: module "vboxdrv" uses symbol "cr4_update_irqsoff", which is exported only for module "kvm,kvm-*"`\n  - referenced at: `vboxdrv_init+0x9 in .init.text`, `vboxdrv_exit+0x8 in .exit.text`');
+  expect(md).toContain('- **build error** `namespace-not-imported` `cr4_update_irqsoff`: `ERROR: modpost: module vboxdrv uses symbol cr4_update_irqsoff from namespace module:kvm,kvm-*, but does not import it.`\n  - referenced at: `vboxdrv_init+0x9 in .init.text`, `vboxdrv_exit+0x8 in .exit.text`');
   expect(md).toContain('**Unreadable files**');
   expect(md).toContain('not an ELF file');
 });

@@ -99,7 +99,7 @@ describe('SARIF content', () => {
     const results = sarif.runs[0].results.filter((r: Sarif) => r.properties.module === 'vboxdrv' && r.properties.stage === 'build');
     expect(results).toHaveLength(1);
     const [r] = results;
-    expect(r.message.text).toBe('ERROR: modpost: module "vboxdrv" uses symbol "cr4_update_irqsoff", which is exported only for module "kvm,kvm-*"');
+    expect(r.message.text).toBe('ERROR: modpost: module vboxdrv uses symbol cr4_update_irqsoff from namespace module:kvm,kvm-*, but does not import it.');
     const all = [...r.locations, ...r.relatedLocations];
     expect(all.map((l: Sarif) => l.physicalLocation.artifactLocation)).toEqual([
       { uri: 'samples/build/v6/modules/vboxdrv/vboxdrv.ko', uriBaseId: '%SRCROOT%', index: expect.any(Number) },

@@ -100,7 +100,7 @@ describe('module: namespaces (EXPORT_SYMBOL_GPL_FOR_MODULES, 6.16+)', () => {
     expect(ns(runMod('6.16.0', 'kvm', 'kvm,kvm_*'), 'build')).toEqual([]);
   });
 
-  test('6.16: another module is refused with the module-only message at both stages', () => {
+  test('6.16: another module gets the ordinary namespace lines, the whole module: namespace in them, at both stages', () => {
     const c = runMod('6.16.0', 'mydrv', 'kvm,kvm_*');
     const b = ns(c, 'build');
     expect(b.map(brief)).toEqual([
@@ -109,7 +109,7 @@ describe('module: namespaces (EXPORT_SYMBOL_GPL_FOR_MODULES, 6.16+)', () => {
         stage: 'build',
         severity: 'error',
         symbol: 'kvm_private_fn',
-        message: 'ERROR: modpost: module "mydrv" uses symbol "kvm_private_fn", which is exported only for module "kvm,kvm_*"',
+        message: 'ERROR: modpost: module mydrv uses symbol kvm_private_fn from namespace module:kvm,kvm_*, but does not import it.',
       },
     ]);
     expect(b[0].hint).toContain('cannot be imported with MODULE_IMPORT_NS');
@@ -120,16 +120,45 @@ describe('module: namespaces (EXPORT_SYMBOL_GPL_FOR_MODULES, 6.16+)', () => {
         stage: 'load',
         severity: 'error',
         symbol: 'kvm_private_fn',
-        message: 'module "mydrv" uses symbol "kvm_private_fn", which is exported only for module "kvm,kvm_*"',
+        message: 'mydrv: module uses symbol (kvm_private_fn) from namespace module:kvm,kvm_*, but does not import it.',
       },
     ]);
     expect(l[0].evidence.alsoPrints).toBe('mydrv: Unknown symbol kvm_private_fn (err -22)');
   });
 
+  test('6.16+: CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS (modpost -N) makes a module: mismatch a warning at both stages', () => {
+    const module = mod({ name: 'mydrv', path: '/src/mydrv.ko', imports: ['kvm_private_fn'] });
+    const k = kernel('7.2.0', {
+      exports: [gpl('kvm_private_fn', { namespace: 'module:kvm,kvm_*', owner: 'arch/x86/kvm/kvm' })],
+      config: { CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS: 'y' },
+    });
+    const c = ctx({ module, kernel: k });
+    expect(ns(c, 'build').map(brief)).toEqual([
+      {
+        rule: 'namespace-not-imported',
+        stage: 'build',
+        severity: 'warning',
+        symbol: 'kvm_private_fn',
+        message: 'WARNING: modpost: module mydrv uses symbol kvm_private_fn from namespace module:kvm,kvm_*, but does not import it.',
+      },
+    ]);
+    const l = ns(c, 'load');
+    expect(l.map(brief)).toEqual([
+      {
+        rule: 'namespace-not-imported',
+        stage: 'load',
+        severity: 'warning',
+        symbol: 'kvm_private_fn',
+        message: 'mydrv: module uses symbol (kvm_private_fn) from namespace module:kvm,kvm_*, but does not import it.',
+      },
+    ]);
+    expect(l[0].evidence.alsoPrints).toBeUndefined();
+  });
+
   test('6.16: modpost compares the file basename with strncmp, the loader folds "-" and "_"', () => {
     const c = runMod('6.16.0', 'kvm-amd', 'kvm_amd');
     expect(ns(c, 'build').map((f) => f.message)).toEqual([
-      'ERROR: modpost: module "kvm-amd" uses symbol "kvm_private_fn", which is exported only for module "kvm_amd"',
+      'ERROR: modpost: module kvm-amd uses symbol kvm_private_fn from namespace module:kvm_amd, but does not import it.',
     ]);
     expect(ns(c, 'load')).toEqual([]);
   });

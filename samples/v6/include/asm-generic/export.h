@@ -10,6 +10,22 @@
  * The CRC comes from modpost (SYMBOL_CRC in .vmlinux.export.c), as for C.
  */
 
+#ifdef EXPORT_MARKERS_6_12
+/*
+ * 6.5+ (6.12's include/linux/export.h, used by assembly too): only the
+ * .export_symbol marker "<license>\0<namespace>\0" + a pointer; modpost
+ * writes the ksymtab entry (the 7.2 sample kernel).
+ */
+#define EXPORT_SYMBOL(name)				\
+	.section ".export_symbol","a"			;	\
+	__export_symbol_##name:			;	\
+	.asciz ""					;	\
+	.asciz ""					;	\
+	.balign 8					;	\
+	.quad name					;	\
+	.previous
+#else
+
 #ifndef KSYM_FUNC
 #define KSYM_FUNC(x) x
 #endif
@@ -62,4 +78,5 @@ __kstrtab_\name:
 #define EXPORT_DATA_SYMBOL_GPL(name)				\
 	__EXPORT_SYMBOL(name, name,_gpl)
 
+#endif /* EXPORT_MARKERS_6_12 */
 #endif

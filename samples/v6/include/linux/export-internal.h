@@ -38,6 +38,7 @@
 	    "	.long	__kstrtabns_" #name "- ."			"\n"	\
 	    "	.previous"						"\n")
 
+#ifndef EXPORT_FLAGS_7_1
 #define KSYMTAB_FUNC(name, sec, ns)	__KSYMTAB(name, name, sec, ns)
 #define KSYMTAB_DATA(name, sec, ns)	__KSYMTAB(name, name, sec, ns)
 
@@ -47,5 +48,30 @@
 	    "__crc_" #sym ":"					"\n" \
 	    ".long " #crc					"\n" \
 	    ".previous"						"\n")
+#else
+/*
+ * 7.1+ (as in 7.2.13's include/linux/export-internal.h): one table for every
+ * export, ___ksymtab+<name> and ___kcrctab+<sym> without a _gpl variant; the
+ * GPL-only flag is a byte of ___kflagstab+<sym> (label __flags_<sym>, bit 0 =
+ * KSYM_FLAG_GPL_ONLY) that modpost writes with SYMBOL_FLAGS().
+ */
+#define KSYMTAB_FUNC(name, ns)	__KSYMTAB(name, name, "", ns)
+#define KSYMTAB_DATA(name, ns)	__KSYMTAB(name, name, "", ns)
+
+#define SYMBOL_CRC(sym, crc)					\
+	asm("	.section \"___kcrctab+" #sym "\",\"a\""	"\n"	\
+	    "	.balign 4"				"\n"	\
+	    "__crc_" #sym ":"				"\n"	\
+	    "	.long " #crc				"\n"	\
+	    "	.previous"				"\n"	\
+	)
+
+#define SYMBOL_FLAGS(sym, flags)					\
+	asm("	.section \"___kflagstab+" #sym "\",\"a\""	"\n"	\
+	    "__flags_" #sym ":"					"\n"	\
+	    "	.byte " #flags					"\n"	\
+	    "	.previous"					"\n"	\
+	)
+#endif
 
 #endif /* __LINUX_EXPORT_INTERNAL_H__ */

@@ -134,6 +134,8 @@ struct kernel_symbol {
 #define EXPORT_SYMBOL_GPL(sym)		_EXPORT_SYMBOL(sym, "GPL")
 #define EXPORT_SYMBOL_NS(sym, ns)	__EXPORT_SYMBOL(sym, "", __stringify(ns))
 #define EXPORT_SYMBOL_NS_GPL(sym, ns)	__EXPORT_SYMBOL(sym, "GPL", __stringify(ns))
+/* 6.16's form (6.17 renamed it EXPORT_SYMBOL_FOR_MODULES, same bytes): licence "GPL", namespace "module:" mods */
+#define EXPORT_SYMBOL_GPL_FOR_MODULES(sym, mods)	__EXPORT_SYMBOL(sym, "GPL", "module:" mods)
 
 #endif /* EXPORT_MARKERS_6_12 */
 
