@@ -24,7 +24,10 @@
 //    no .mod.c (modpost's write_buf() writes nothing once an error occurred), so no .ko either.
 //
 // A case whose Kbuild has a line `# ksymcheck-oracle: since <target>` is built only for that target and
-// newer ones (samples that use 6.13+ macros such as MODULE_IMPORT_NS("…") or EXPORT_SYMBOL_FOR_MODULES).
+// newer ones (samples that use 6.13+ macros such as MODULE_IMPORT_NS("…") or EXPORT_SYMBOL_FOR_MODULES);
+// `# ksymcheck-oracle: until <target>` for that target and older ones (samples written for the bare-token
+// EXPORT_SYMBOL_NS(sym, NS) / MODULE_IMPORT_NS(NS) of ≤ 6.12, which 6.13 turned into string literals, and
+// exports-kernel-symbol, whose jiffies_to_msecs is a static inline in 7.2's headers for Debian's HZ).
 //
 // Samples are copied first; nothing is ever written into samples/. At most --jobs (default 2) builds run at
 // once. A run whose inputs (case files, header package version, kbuild version, this script) have not
@@ -360,10 +363,16 @@ async function oracleRun({ tree, caseName, mode, inputs, force, quiet }) {
 
 // --------------------------------------------------------------------------------------------- main ---
 const TARGETS = ['6.1', '6.12', '7.2'];
-/** Whether a case is built for `target`: its Kbuild's `# ksymcheck-oracle: since <target>` line, if any. */
+/**
+ * Whether a case is built for `target`: its Kbuild's `# ksymcheck-oracle: since <target>` and
+ * `# ksymcheck-oracle: until <target>` lines, if any (both bounds included).
+ */
 export function caseBuiltFor(caseName, target) {
-  const m = /^# ksymcheck-oracle: since (\S+)$/m.exec(readFileSync(join(SAMPLES, caseName, 'Kbuild'), 'utf8'));
-  return !m || TARGETS.indexOf(target) >= TARGETS.indexOf(m[1]);
+  const kbuild = readFileSync(join(SAMPLES, caseName, 'Kbuild'), 'utf8');
+  const since = /^# ksymcheck-oracle: since (\S+)$/m.exec(kbuild)?.[1];
+  const until = /^# ksymcheck-oracle: until (\S+)$/m.exec(kbuild)?.[1];
+  const t = TARGETS.indexOf(target);
+  return (!since || t >= TARGETS.indexOf(since)) && (!until || t <= TARGETS.indexOf(until));
 }
 
 export async function runOracle(opts = {}) {

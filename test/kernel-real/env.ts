@@ -56,7 +56,10 @@ export interface KmsgRecord {
  * Taint notices, which are not verdicts and which ksymcheck does not predict: an out-of-tree or unsigned
  * module (every sample), a proprietary licence, and lockdep switching itself off after a taint.
  */
-const TAINT_NOTICE = [/: loading out-of-tree module taints kernel\.$/, /: module verification failed: signature and\/or required key missing - tainting kernel$/, /: module license '.*' taints kernel\.$/, /^Disabling lock debugging due to kernel taint$/];
+const TAINT_NOTICE = [
+  // 7.x also says, once per load that set the proprietary taint (7.2.13 kernel/module/main.c)
+  /: module license taints kernel\.$/,
+  /: loading out-of-tree module taints kernel\.$/, /: module verification failed: signature and\/or required key missing - tainting kernel$/, /: module license '.*' taints kernel\.$/, /^Disabling lock debugging due to kernel taint$/];
 
 /** What the kernel logged at KERN_WARNING or above (pr_warn: "Unknown symbol"), taint notices left out. */
 export const kernelLines = (kmsg: KmsgRecord[]): string[] => kmsg.filter((k) => k.level <= 4 && !TAINT_NOTICE.some((t) => t.test(k.text))).map((k) => k.text);
@@ -106,7 +109,8 @@ const TARGETS: OracleTarget[] = ['6.1', '6.12', '7.2'];
 
 /**
  * The sample cases the oracle built for `target`: a case whose Kbuild says `# ksymcheck-oracle: since <t>`
- * (it uses macros older kernels lack) is built for <t> and newer targets only.
+ * (it uses macros older kernels lack) is built for <t> and newer targets only, `… until <t>` (it does not
+ * compile on newer ones) for <t> and older ones.
  */
 /** $CACHE/unstable/unstable.env, written by scripts/fetch-unstable and completed by scripts/unstable-chroot. */
 export interface UnstableEnv {
@@ -143,8 +147,11 @@ export function listCases(target: OracleTarget = '6.1'): string[] {
     .filter((d) => d.isDirectory() && existsSync(join(SAMPLES, d.name, 'Kbuild')))
     .map((d) => d.name)
     .filter((name) => {
-      const since = /^# ksymcheck-oracle: since (\S+)$/m.exec(readFileSync(join(SAMPLES, name, 'Kbuild'), 'utf8'))?.[1];
-      return since === undefined || TARGETS.indexOf(target) >= TARGETS.indexOf(since as OracleTarget);
+      const kbuild = readFileSync(join(SAMPLES, name, 'Kbuild'), 'utf8');
+      const since = /^# ksymcheck-oracle: since (\S+)$/m.exec(kbuild)?.[1] as OracleTarget | undefined;
+      const until = /^# ksymcheck-oracle: until (\S+)$/m.exec(kbuild)?.[1] as OracleTarget | undefined;
+      const t = TARGETS.indexOf(target);
+      return (since === undefined || t >= TARGETS.indexOf(since)) && (until === undefined || t <= TARGETS.indexOf(until));
     })
     .sort();
 }

@@ -121,7 +121,7 @@ describe.each(TREES)('modpost of $name', ({ abi, headers, target }) => {
     ),
   );
   test('the passing runs with exports are those of the exporting samples', () => {
-    expect([...new Set(exporting.map((r) => r.caseName))]).toEqual(['dup-base', 'dup-user', 'export-marker-clean', 'prop-pair']);
+    expect([...new Set(exporting.map((r) => r.caseName))]).toEqual(['dup-base', 'dup-user', 'export-marker-clean', 'prop-pair'].filter((c) => CASES.includes(c)));
   });
   test.each(exporting.map(({ caseName, mode }) => ({ caseName, mode })))('$caseName ($mode): exports of .o and .ko = the Module.symvers modpost wrote', async ({ caseName, mode }) => {
     const o = readOracle(abi, caseName, mode);
