@@ -16,6 +16,7 @@ import { codeSiteOf, readModule, reopen, shareNames } from './module/read.js';
 import type { ModuleFacts } from './module/types.js';
 import { runRules, STAGE_ORDER } from './rules/index.js';
 import { ownerModule } from './rules/shared.js';
+import { checksStructModuleSize } from './rules/module-struct-size.js';
 import type { CheckOptions, Finding, RuleContext, Stage } from './rules/types.js';
 import type { ModuleReport, Report } from './report/schema.js';
 
@@ -29,6 +30,8 @@ export interface CheckRequest {
   kernelVersion?: string;
   stage?: StageChoice;
   modpostWarn?: boolean;
+  /** The build ran with W=1 (modpost -W): warnings printed only then (CheckOptions.extraWarn). */
+  extraWarn?: boolean;
   missingCrc?: 'warn' | 'error';
   /** What the loading kmod's `kmod --version` prints (version, feature line), for rule kmod-decompress. */
   kmod?: string;
@@ -178,6 +181,7 @@ export function checkModules(
     missingCrc: options.missingCrc ?? 'warn',
     external: options.external ?? true,
     ...(options.kmod !== undefined ? { kmod: options.kmod } : {}),
+    ...(options.extraWarn ? { extraWarn: true } : {}),
   };
   const stages = stagesOf(options.stage);
   // Exports of the modules in this run resolve each other's imports, as in one modpost invocation.
@@ -333,7 +337,7 @@ export async function check(req: CheckRequest): Promise<Report> {
   const kernelPath = req.kernel ?? runningKernel();
   const kernel = await loadKernel(kernelPath, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols });
   const notes: string[] = [];
-  for (const note of [versionNote(kernel), modversionsNote(kernel)]) if (note) notes.push(note);
+  for (const note of [versionNote(kernel), modversionsNote(kernel), structModuleNote(kernel, stagesOf(req.stage))]) if (note) notes.push(note);
   const { modules, errors } = await readModules(req.modules, kernel, req);
   const shard = req.shard;
   if (!shard) return assemble(req, kernel, notes, await withFrames(req, modules, checkModules(kernel, modules, { ...req }), notes), errors);
@@ -382,6 +386,12 @@ async function withFrames(req: CheckRequest, modules: ModuleFacts[], reports: Mo
 export function versionNote(kernel: KernelBuild): string | undefined {
   if (kernel.version) return undefined;
   return `kernel version unknown for ${kernel.source}: applying the rules of the newest kernel known (${formatVersion(NEWEST_KNOWN)}); pass --kernel-version to choose`;
+}
+
+/** The note a report carries when the loader's struct module size check applies but could not be made. */
+export function structModuleNote(kernel: KernelBuild, stages: Stage[]): string | undefined {
+  if (!stages.includes('load') || kernel.structModuleSize !== undefined || !checksStructModuleSize(kernel.version ?? NEWEST_KNOWN)) return undefined;
+  return `the loader's struct module size check (.gnu.linkonce.this_module) was not made: no vmlinux with BTF defining struct module in ${kernel.source}`;
 }
 
 /** The note a report carries when CONFIG_MODVERSIONS was not read from a configuration: what was assumed. */

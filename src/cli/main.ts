@@ -119,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('kernel-version', { type: 'string', describe: 'apply the rules of this kernel version (X.Y[.Z][-rcN])' })
           .option('stage', { choices: ['build', 'load', 'both'] as const, default: 'both' as const, describe: 'build = modpost, load = the module loader' })
           .option('modpost-warn', { type: 'boolean', default: false, describe: 'KBUILD_MODPOST_WARN=1: unresolved symbols are warnings' })
+          .option('extra-warn', { type: 'boolean', default: false, describe: "W=1 (modpost -W): also the warnings modpost prints only then (6.12-6.14's missing MODULE_DESCRIPTION())" })
           .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
           .option('kmod', { type: 'string', requiresArg: true, describe: "what `kmod --version` prints for the kmod that loads the modules (--kmod \"$(kmod --version)\"): its version and which compressed modules it can decompress itself" })
           .option('format', { choices: FORMATS, default: 'text' as const, describe: 'text, json (the report schema: docs/report.schema.json), sarif, junit, markdown, html' })
@@ -144,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
           kernelVersion: a.kernelVersion,
           stage: a.stage as StageChoice,
           modpostWarn: a.modpostWarn,
+          extraWarn: a.extraWarn,
           missingCrc: a.missingCrc,
           kmod: a.kmod,
           external: !a.inTree,

@@ -88,6 +88,11 @@ export interface KernelBuild {
   config: Map<string, string>;
   /** Exports of vmlinux and in-tree modules (Module.symvers), plus --extra-symbols. */
   exports: ExportIndex;
+  /**
+   * sizeof(struct module) of this kernel, from the BTF of its vmlinux, when there is one: what the loader
+   * compares `.gnu.linkonce.this_module`'s size with (rule module-struct-size).
+   */
+  structModuleSize?: number;
   /** ELF e_machine of vmlinux when known (for the per-arch ignore list). */
   machine?: number;
 }

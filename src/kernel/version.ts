@@ -43,4 +43,4 @@ export function formatVersion(v: KernelVersion): string {
 }
 
 /** The newest behaviour ksymcheck knows; used when nothing tells the target's version. */
-export const NEWEST_KNOWN: KernelVersion = { major: 6, minor: 17, patch: 0, raw: '6.17' };
+export const NEWEST_KNOWN: KernelVersion = { major: 7, minor: 2, patch: 0, raw: '7.2' };

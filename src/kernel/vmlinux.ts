@@ -4,6 +4,7 @@
  */
 import { ElfFile, type ElfSymbol } from '../elf/elf-file.js';
 import { readKsymtab } from './ksymtab.js';
+import { btfStructSize } from './btf.js';
 import type { Export } from './types.js';
 
 export interface VmlinuxFacts {
@@ -13,6 +14,8 @@ export interface VmlinuxFacts {
   /** The loader's own `vermagic` string (kernel/module's static vermagic[]), when the symbol is there. */
   vermagic?: string;
   machine: number;
+  /** sizeof(struct module) from the file's `.BTF`, when it has one that defines it (and can be read). */
+  structModuleSize?: number;
   /** The file's section names, in table order (what to name when it holds no export table). */
   sections: string[];
 }
@@ -65,7 +68,24 @@ export function vmlinuxFacts(elf: ElfFile, path: string): VmlinuxFacts {
       vermagic = stringAt(elf, s);
     }
   }
-  return { exports, release, vermagic, machine: elf.header.machine, sections: elf.sections.map((sec) => sec.name).filter((n) => n !== '') };
+  const facts: VmlinuxFacts = { exports, release, vermagic, machine: elf.header.machine, sections: elf.sections.map((sec) => sec.name).filter((n) => n !== '') };
+  const size = structModuleSize(elf);
+  if (size !== undefined) facts.structModuleSize = size;
+  return facts;
+}
+
+/**
+ * `struct module`'s size from `.BTF`. A .BTF this reader cannot follow (a kind newer than it knows) leaves
+ * the size unknown — the check it serves is then not made, and said so — rather than failing the kernel.
+ */
+function structModuleSize(elf: ElfFile): number | undefined {
+  const sec = elf.section('.BTF');
+  if (!sec || sec.size === 0) return undefined;
+  try {
+    return btfStructSize(elf.sectionData(sec), 'module', elf.file, sec.offset);
+  } catch {
+    return undefined;
+  }
 }
 
 function stringAt(elf: ElfFile, s: ElfSymbol): string | undefined {

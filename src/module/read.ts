@@ -28,7 +28,7 @@ import { FileSource } from '../elf/source.js';
 import { readKsymtab } from '../kernel/ksymtab.js';
 import { Lease, type ByteBudget } from './budget.js';
 import { compressionOf, decompress, decompressSync, type DecompressOptions, type Decompressed } from './decompress.js';
-import type { Import, ModuleExport, ModuleFacts, Reference } from './types.js';
+import type { Import, LoaderSections, ModuleExport, ModuleFacts, Reference } from './types.js';
 import { modinfoSchema } from './schema.js';
 
 /**
@@ -235,7 +235,7 @@ function assembleFacts(
   elf: ElfFile,
   path: string,
   modinfo: Array<{ key: string; value: string }>,
-  v: Pick<ModuleFacts, 'versions' | 'versionsFormat' | 'basicVersions'>,
+  v: VersionsInfo,
   imports: Import[],
   exports: ModuleExport[],
 ): ModuleFacts {
@@ -257,6 +257,7 @@ function assembleFacts(
     versions: v.versions,
     versionsFormat: v.versionsFormat,
     basicVersions: v.basicVersions,
+    loaderSections: loaderSections(elf, v.extProblem),
     // set by readModule() for a compressed file; present (undefined) on every module: one object shape
     compression: undefined,
     xzCheck: undefined,
@@ -264,6 +265,26 @@ function assembleFacts(
     imports,
     exports,
   };
+}
+
+/** An allocated section of that name (what the loader's find_sec()/section_addr() find). */
+function allocSection(elf: ElfFile, name: string): ElfSection | undefined {
+  const s = elf.section(name);
+  return s && (s.flags & SHF_ALLOC) !== 0n ? s : undefined;
+}
+
+function loaderSections(elf: ElfFile, extVersions: LoaderSections['extVersions']): LoaderSections {
+  const mod = elf.section('.gnu.linkonce.this_module');
+  const ksymtab = allocSection(elf, '__ksymtab');
+  const out: LoaderSections = {
+    ksymtabEntries: ksymtab !== undefined && ksymtab.size > 0,
+    kflagstab: allocSection(elf, '__kflagstab') !== undefined,
+    ksymtabGpl: allocSection(elf, '__ksymtab_gpl') !== undefined,
+    kcrctabGpl: allocSection(elf, '__kcrctab_gpl') !== undefined,
+  };
+  if (mod && mod.type !== SHT_NOBITS) out.thisModuleSize = mod.size;
+  if (extVersions) out.extVersions = extVersions;
+  return out;
 }
 
 /** A key modinfoSchema() accepts (checked here first: a zod parse per entry costs more than the rest of the read). */
@@ -303,7 +324,16 @@ export function readModinfo(elf: ElfFile): Array<{ key: string; value: string }>
  * by the loader in preference when present; a `__versions` table next to them is kept as `basicVersions`
  * (what loaders before 6.14 read).
  */
-export function readVersions(elf: ElfFile): Pick<ModuleFacts, 'versions' | 'versionsFormat' | 'basicVersions'> {
+export type VersionsInfo = Pick<ModuleFacts, 'versions' | 'versionsFormat' | 'basicVersions'> & {
+  /**
+   * The extended tables are not as a 6.14+ loader takes them: one section without the other ('presence':
+   * the tables read are `__versions` alone, what an older loader reads), or fewer names than CRCs ('count':
+   * the pairs up to the last complete name). A 6.14+ loader refuses such a module (rule ext-modversions).
+   */
+  extProblem?: 'presence' | 'count';
+};
+
+export function readVersions(elf: ElfFile): VersionsInfo {
   const f = elf.fields;
   const extCrcs = elf.section('__version_ext_crcs');
   const extNames = elf.section('__version_ext_names');
@@ -313,16 +343,26 @@ export function readVersions(elf: ElfFile): Pick<ModuleFacts, 'versions' | 'vers
     if (crcs.length % 4 !== 0) throw new ElfFormatError(elf.file, extCrcs.headerOffset, `__version_ext_crcs size ${crcs.length} is not a multiple of 4`);
     const versions = new Map<string, number>();
     let p = 0;
+    let extProblem: VersionsInfo['extProblem'];
     for (let i = 0; i < crcs.length / 4; i++) {
       const end = names.indexOf(0, p);
-      if (end < 0) throw new ElfFormatError(elf.file, extNames.offset + p, `__version_ext_names has fewer names than __version_ext_crcs has CRCs (${crcs.length / 4})`);
+      // elf_validity_cache_index_versions(): "more extended version crcs than names" (-ENOEXEC on 6.14+)
+      if (end < 0) {
+        extProblem = 'count';
+        break;
+      }
       versions.set(names.toString('latin1', p, end), f.u32(crcs, i * 4));
       p = end + 1;
     }
     const basicVersions = readBasicVersions(elf).versions;
-    return basicVersions ? { versions, versionsFormat: 'extended', basicVersions } : { versions, versionsFormat: 'extended' };
+    const out: VersionsInfo = basicVersions ? { versions, versionsFormat: 'extended', basicVersions } : { versions, versionsFormat: 'extended' };
+    if (extProblem) out.extProblem = extProblem;
+    return out;
   }
-  return readBasicVersions(elf);
+  // one of the two alone: "extended version crc+name presence does not match" on 6.14+
+  const basic: VersionsInfo = readBasicVersions(elf);
+  if (extCrcs || extNames) basic.extProblem = 'presence';
+  return basic;
 }
 
 function readBasicVersions(elf: ElfFile): { versions?: Map<string, number>; versionsFormat?: 'basic' } {

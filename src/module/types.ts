@@ -43,6 +43,24 @@ export interface ModuleExport {
   crc: number | null;
 }
 
+/** The sections the loader's structural checks read, as the module file has them. */
+export interface LoaderSections {
+  /** Size of `.gnu.linkonce.this_module` (the module's struct module), when the section has file bytes. */
+  thisModuleSize?: number;
+  /** `__ksymtab` holds entries (the loader's mod->num_syms > 0). */
+  ksymtabEntries: boolean;
+  /** An allocated `__kflagstab` (7.1+ modules). */
+  kflagstab: boolean;
+  /** Allocated `__ksymtab_gpl` / `__kcrctab_gpl` (modules built for kernels before 7.1). */
+  ksymtabGpl: boolean;
+  kcrctabGpl: boolean;
+  /**
+   * What is wrong with the extended modversions tables (6.14+), as elf_validity_cache_index_versions()
+   * sees it: one of the two sections without the other, or fewer names than CRCs.
+   */
+  extVersions?: 'presence' | 'count';
+}
+
 export interface ModuleFacts {
   /** The path as given on the command line. */
   path: string;
@@ -88,6 +106,12 @@ export interface ModuleFacts {
    * to a pipe); kmod 34's user-space decoder needs it (rule kmod-decompress).
    */
   zstdContentSize?: number | null;
+  /**
+   * What the loader's section checks look at (kernel/module: elf_validity_cache_index_mod(),
+   * elf_validity_cache_index_versions(), find_module_sections(), check_export_symbol_sections());
+   * absent when not read (facts made by hand).
+   */
+  loaderSections?: LoaderSections;
   /** GLOBAL/WEAK undefined symbols (before any ignore list), with their references. */
   imports: Import[];
   exports: ModuleExport[];

@@ -31,6 +31,12 @@ const DEFAULT_SEVERITY: Record<RuleId, Severity> = {
   'proprietary-import': 'error',
   'xz-check': 'error',
   'kmod-decompress': 'error',
+  'module-namespace-import': 'error',
+  'missing-description': 'warning',
+  'export-flags': 'error',
+  'ext-modversions': 'error',
+  'module-struct-size': 'error',
+  'symbol-too-long': 'error',
 };
 
 /** Every rule id, in RULE_IDS order, with its metadata and default level. */

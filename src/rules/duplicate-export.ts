@@ -32,6 +32,7 @@ import {
   loaderName,
   modpostBasename,
   modpostModName,
+  modpostName,
   ownerBasename,
   ownerModule,
   sameModuleName,
@@ -72,7 +73,7 @@ function check(ctx: RuleContext): Finding[] {
       continue;
     }
     const vmlinux = isVmlinux(prev.owner);
-    const m = message(EXPORTED_TWICE_MESSAGES, ctx.version, modpostModName(ctx.module), e.name, prev.owner, vmlinux ? '' : '.ko')!;
+    const m = message(EXPORTED_TWICE_MESSAGES, ctx.version, modpostName(ctx), e.name, prev.owner, vmlinux ? '' : '.ko')!;
     out.push(
       finding(ctx, {
         rule: 'duplicate-export',
@@ -113,6 +114,16 @@ export const EXPORTS_DUPLICATE_ERRNO = -8;
 
 /** The loader's order of a module's export tables (struct module: syms, gpl_syms, gpl_future_syms, unused_syms, unused_gpl_syms). */
 const TABLE_ORDER: readonly string[] = ['EXPORT_SYMBOL', 'EXPORT_SYMBOL_GPL', 'EXPORT_SYMBOL_GPL_FUTURE', 'EXPORT_UNUSED_SYMBOL', 'EXPORT_UNUSED_SYMBOL_GPL'];
+
+/**
+ * The order verify_exported_symbols() meets the module's exports: before 7.1 table by table (syms, then
+ * gpl_syms, …); 7.1+ (one __ksymtab, 55fcb926b6d8; read in 7.2.13) the one table, which the module's
+ * linker script sorts by name (SORT(___ksymtab+*)).
+ */
+function exportWalkOrder(ctx: RuleContext): ModuleExport[] {
+  if (atLeast(ctx.version, '7.1')) return [...ctx.module.exports].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return TABLE_ORDER.flatMap((t) => ctx.module.exports.filter((e) => e.type === t));
+}
 
 /**
  * The modules of the run this one depends on — its imports resolve to them, and theirs, transitively —
@@ -165,7 +176,7 @@ function checkLoad(ctx: RuleContext): Finding[] {
     }
     return owners;
   };
-  const ordered = TABLE_ORDER.flatMap((t) => ctx.module.exports.filter((e) => e.type === t));
+  const ordered = exportWalkOrder(ctx);
   for (const e of ordered) {
     const owner = loadedOwner(ctx, e, depsOf, ownersOf);
     if (owner === undefined) continue;

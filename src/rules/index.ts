@@ -20,6 +20,12 @@ import { vermagicMismatch, vermagicMismatchInfo } from './vermagic-mismatch.js';
 import { proprietaryImport, proprietaryImportInfo } from './proprietary-import.js';
 import { xzCheck, xzCheckInfo } from './xz-check.js';
 import { kmodDecompress, kmodDecompressInfo } from './kmod-decompress.js';
+import { moduleNamespaceImportBuild, moduleNamespaceImportInfo, moduleNamespaceImportLoad } from './module-namespace-import.js';
+import { missingDescription, missingDescriptionInfo } from './missing-description.js';
+import { exportFlags, exportFlagsInfo } from './export-flags.js';
+import { extModversions, extModversionsInfo } from './ext-modversions.js';
+import { moduleStructSize, moduleStructSizeInfo } from './module-struct-size.js';
+import { symbolTooLong, symbolTooLongInfo } from './symbol-too-long.js';
 
 export const ALL_RULES: Rule[] = [
   gplOnlyBuild,
@@ -41,6 +47,15 @@ export const ALL_RULES: Rule[] = [
   proprietaryImport,
   xzCheck,
   kmodDecompress,
+  // the ELF checks: struct module size first, then the extended version tables (elf_validity_cache_index())
+  moduleStructSize,
+  extModversions,
+  // find_module_sections() (obsolete sections), check_export_symbol_sections(), then setup_modinfo()
+  exportFlags,
+  moduleNamespaceImportBuild,
+  moduleNamespaceImportLoad,
+  missingDescription,
+  symbolTooLong,
   duplicateExportLoad,
 ];
 
@@ -49,7 +64,27 @@ export const ALL_RULES: Rule[] = [
  * `ksymcheck explain <rule>` and the report formats that describe their rules read it from here.
  */
 export const ruleDocs: Readonly<Record<RuleId, RuleInfo>> = Object.fromEntries(
-  [gplOnlyInfo, gplFutureInfo, unusedSymbolInfo, unresolvedInfo, namespaceInfo, missingLicenseInfo, duplicateExportInfo, crcMismatchInfo, missingCrcInfo, vermagicMismatchInfo, proprietaryImportInfo, xzCheckInfo, kmodDecompressInfo].map((d) => [d.id, d]),
+  [
+    gplOnlyInfo,
+    gplFutureInfo,
+    unusedSymbolInfo,
+    unresolvedInfo,
+    namespaceInfo,
+    missingLicenseInfo,
+    duplicateExportInfo,
+    crcMismatchInfo,
+    missingCrcInfo,
+    vermagicMismatchInfo,
+    proprietaryImportInfo,
+    xzCheckInfo,
+    kmodDecompressInfo,
+    moduleNamespaceImportInfo,
+    missingDescriptionInfo,
+    exportFlagsInfo,
+    extModversionsInfo,
+    moduleStructSizeInfo,
+    symbolTooLongInfo,
+  ].map((d) => [d.id, d]),
 ) as Record<RuleId, RuleInfo>;
 
 export { RULE_IDS };
@@ -76,12 +111,16 @@ function symbolKey(ctx: RuleContext, f: Finding): number {
 
 /**
  * The loader's order: 0 = decompression (init_module_from_file(), before load_module()),
+ * 0.5 = the ELF checks (struct module size, extended version tables),
  * 1 = check_modstruct_version (module_layout),
- * 2 = check_modinfo (vermagic), 3 = symbol resolution (simplify_symbols), 4 = complete_formation
- * (verify_exported_symbols: duplicate exports).
+ * 2 = check_modinfo (vermagic), 2.5 = find_module_sections() / check_export_symbol_sections() /
+ * setup_modinfo() (export flags, module: namespace imports), 3 = symbol resolution (simplify_symbols),
+ * 4 = complete_formation (verify_exported_symbols: duplicate exports).
  */
 export function loaderStep(f: Finding): number {
   if (f.rule === 'xz-check' || f.rule === 'kmod-decompress') return 0; // decompression (finit_module(), or kmod before it) comes before load_module() reads anything
+  if (f.rule === 'module-struct-size' || f.rule === 'ext-modversions') return 0.5;
+  if (f.rule === 'export-flags' || f.rule === 'module-namespace-import') return 2.5;
   if (f.rule === 'duplicate-export') return 4;
   if ((f.rule === 'crc-mismatch' || f.rule === 'missing-crc') && f.symbol === 'module_layout') return 1;
   if (f.rule === 'vermagic-mismatch') return 2;
@@ -114,7 +153,9 @@ function applyLoadStop(items: Ranked[]): Ranked[] {
   }
   if (!stop) return items;
   const step = loaderStep(stop.f);
-  return items.filter((it) => it === stop || loaderStep(it.f) < step);
+  // what the stopping rule printed before it at the same step stays (export-flags' warnings, then its error)
+  const s = stop;
+  return items.filter((it) => it === s || loaderStep(it.f) < step || (it.rule === s.rule && it.seq < s.seq && loaderStep(it.f) === step));
 }
 
 /**

@@ -25,10 +25,12 @@ import { atLeast, inRange, message, pickValue, type MessageEntry, type Versioned
 import {
   configEnabled,
   ignoreUndefSymbol,
+  isSectionBound,
   kernelHasModversions,
   loaderIgnoresUndef,
   loaderName,
   loaderTaintsProprietary,
+  loaderUsesExtendedVersions,
   loaderVersions,
   ownerModule,
 } from './shared.js';
@@ -192,6 +194,8 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
   const forceLoad = configEnabled(ctx, 'CONFIG_MODULE_FORCE_LOAD');
   const allowMissingNs = configEnabled(ctx, 'CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS');
   const versions = loaderVersions(ctx);
+  // Debian refuses a missing CRC on the basic path only (its check_version() patch, read in 7.2.13)
+  const refuseMissingCrc = ctx.options.missingCrc === 'error' && !loaderUsesExtendedVersions(ctx);
 
   // Whether an owner is tainted is reachability in the run's import graph (without this module): the
   // same for every symbol of this module, so it is computed once per owner; and only ownerModule()'s
@@ -238,7 +242,7 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
     // `.o` input: the final .ko link defines __this_module and the ppc/s390 helpers modpost ignores
     if (
       imp.name === '__this_module' ||
-      (mod.kind === 'o' && imp.name !== '_GLOBAL_OFFSET_TABLE_' && ignoreUndefSymbol(imp.name, mod.machine, v))
+      (mod.kind === 'o' && imp.name !== '_GLOBAL_OFFSET_TABLE_' && !isSectionBound(imp.name) && ignoreUndefSymbol(imp.name, mod.machine, v))
     ) {
       s.status = 'internal';
       return;
@@ -314,7 +318,7 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
         }
       } else {
         s.crc = 'missing';
-        if (ctx.options.missingCrc === 'error') {
+        if (refuseMissingCrc) {
           s.failed = true;
           s.errno = -22;
           return;

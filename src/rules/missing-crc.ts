@@ -17,7 +17,7 @@
  */
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
-import { configEnabled, finding, kernelHasModversions, loaderName, loaderVersions } from './shared.js';
+import { configEnabled, finding, kernelHasModversions, loaderName, loaderUsesExtendedVersions, loaderVersions } from './shared.js';
 import { loaderWalk, unknownSymbolLine } from './loader.js';
 import { moduleLayoutExport } from './crc-mismatch.js';
 import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
@@ -91,8 +91,13 @@ function layoutMissing(ctx: RuleContext): boolean {
 }
 
 /** One "no symbol version" finding; `first`: the first one the loader meets (upstream prints it alone). */
+/** Debian's refusal of a missing CRC: its patch covers the basic `__versions` path only (7.2.13). */
+function debianRefuses(ctx: RuleContext): boolean {
+  return ctx.options.missingCrc === 'error' && !loaderUsesExtendedVersions(ctx);
+}
+
 function noVersion(ctx: RuleContext, symbol: string, isLayout: boolean, first: boolean): Finding {
-  const debian = ctx.options.missingCrc === 'error';
+  const debian = debianRefuses(ctx);
   const name = loaderName(ctx.module);
   const table = ctx.module.versionsFormat === 'extended' ? NO_EXTENDED_SYMBOL_VERSION : NO_SYMBOL_VERSION;
   const m = message(table, ctx.version, name, symbol) ?? message(NO_SYMBOL_VERSION, ctx.version, name, symbol)!;
@@ -120,7 +125,7 @@ function noVersion(ctx: RuleContext, symbol: string, isLayout: boolean, first: b
 function checkSymbols(ctx: RuleContext): Finding[] {
   if (!kernelHasModversions(ctx) || ctx.module.kind === 'o' || !loaderVersions(ctx)) return [];
   const layoutFirst = layoutMissing(ctx);
-  if (layoutFirst && ctx.options.missingCrc === 'error') return []; // check_modstruct_version failed: -ENOEXEC
+  if (layoutFirst && debianRefuses(ctx)) return []; // check_modstruct_version failed: -ENOEXEC
   const out: Finding[] = [];
   for (const s of loaderWalk(ctx).symbols) if (s.crc === 'missing') out.push(noVersion(ctx, s.imp.name, false, !layoutFirst && out.length === 0));
   return out;
@@ -143,7 +148,7 @@ export const missingCrcInfo: RuleInfo = {
   source: 'kernel/module: check_version(), check_modstruct_version(), try_to_force_load()',
   versions: [
     ...rowsOf('load', NO_SYMBOL_VERSION),
-    ...rowsOf('load', NO_SYMBOL_VERSION.map((e) => ({ ...e, severity: 'error' as const })), 'Debian kernels (--missing-crc=error)'),
+    ...rowsOf('load', NO_SYMBOL_VERSION.map((e) => ({ ...e, severity: 'error' as const })), 'Debian kernels (--missing-crc=error), the basic __versions table (not the extended one, 6.14+)'),
     ...rowsOf('load', NO_EXTENDED_SYMBOL_VERSION, 'extended modversions'),
     ...rowsOf('load', FORCED_LOAD, 'no __versions, CONFIG_MODULE_FORCE_LOAD=y'),
     ...rowsOf('load', INSMOD_ENOEXEC, 'no __versions (the kernel prints nothing; insmod says this)'),

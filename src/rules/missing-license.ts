@@ -10,7 +10,7 @@
  */
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, pickValue, type MessageEntry, type Versioned } from './versioned.js';
-import { finding, GPL_COMPATIBLE_LICENSES, modpostObjectPath } from './shared.js';
+import { finding, GPL_COMPATIBLE_LICENSES, modpostObject } from './shared.js';
 import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const MISSING_LICENSE_MESSAGES: readonly MessageEntry[] = [
@@ -26,7 +26,7 @@ export const MISSING_LICENSE_SECOND_LINE: readonly Versioned<string | null>[] = 
 
 function check(ctx: RuleContext): Finding[] {
   if (ctx.module.licenses.length > 0) return [];
-  const obj = modpostObjectPath(ctx.module);
+  const obj = modpostObject(ctx);
   const m = message(MISSING_LICENSE_MESSAGES, ctx.version, obj)!;
   const second = pickValue(MISSING_LICENSE_SECOND_LINE, ctx.version, null);
   const evidence: Record<string, string | boolean | null> = { object: obj, modpostPrints: true };

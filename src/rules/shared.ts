@@ -87,6 +87,23 @@ export function modpostObjectPath(facts: ModuleFacts): string {
   return `${modpostModName(facts)}.o`;
 }
 
+/**
+ * modpost's `mod->name` for this kernel version: from 6.13 (13b25489b6f8 "kbuild: change working directory
+ * to external module directory with M="), an external module's path is relative to the M= directory —
+ * `foo` for a module at its top, where before it was `/abs/dir/foo`. ksymcheck takes the module's own
+ * directory as the M= directory (a module in a subdirectory of it would print `sub/foo`); in-tree builds
+ * (`external: false`) keep the path as given. Inferred from 7.2.13's Makefile.modpost (`-T modules.order`,
+ * run in the module directory) and Makefile.build, not from a build log.
+ */
+export function modpostName(ctx: RuleContext): string {
+  return ctx.options.external && atLeast(ctx.version, '6.13') ? modpostBasename(ctx.module) : modpostModName(ctx.module);
+}
+
+/** `modpostName()` + `.o`: the object `missing MODULE_LICENSE()` / `MODULE_DESCRIPTION()` name. */
+export function modpostObject(ctx: RuleContext): string {
+  return `${modpostName(ctx)}.o`;
+}
+
 /** The loader's `mod->name` (KBUILD_MODNAME: `-` already turned into `_`). */
 export function loaderName(facts: ModuleFacts): string {
   return facts.name.replace(/-/g, '_');
@@ -194,7 +211,19 @@ export const MODPOST_IGNORED_UNDEFS: readonly IgnoreRule[] = [
   // expoline thunks; present in 6.1, gone by 6.12 (kernel-rules.md §3.4); introduction with the
   // s390 spectre work (4.16 era) taken from memory, not read.
   { machine: EM_S390, prefix: '__s390_indirect_jump_r', since: '4.16', until: '6.2' },
+  // section bounds (4109043bff31 "modpost: Ignore unresolved section bounds symbols"): read in 7.2.13,
+  // absent from 6.12.117; 6.19 is inferred from the commit's date, not read in a 6.19 tree
+  { prefix: '__start_', since: '6.19' },
+  { prefix: '__stop_', since: '6.19' },
 ];
+
+/**
+ * `__start_<sec>` / `__stop_<sec>`: modpost ignores them (6.19+) but nothing defines them in a `.ko` — the
+ * loader still looks them up (its own ignore list is unchanged in 7.2.13).
+ */
+export function isSectionBound(name: string): boolean {
+  return name.startsWith('__start_') || name.startsWith('__stop_');
+}
 
 /** The ignore rules that apply to one machine and version (asked once per symbol: worked out once). */
 const applicableIgnores = new WeakMap<KernelVersion, Map<number, readonly IgnoreRule[]>>();
@@ -307,4 +336,21 @@ export function loaderVersions(ctx: RuleContext): Map<string, number> | undefine
   const m = ctx.module;
   if (m.versionsFormat === 'extended' && !atLeast(ctx.version, '6.14')) return m.basicVersions;
   return m.versions;
+}
+
+/**
+ * The loader reads the extended tables (6.14+ and the module has them): check_version()'s extended path,
+ * upstream's pr_warn_once + accept for a missing CRC, which Debian's patch (read in 7.2.13) leaves alone —
+ * its refusal covers the basic `__versions` path only.
+ */
+export function loaderUsesExtendedVersions(ctx: RuleContext): boolean {
+  return ctx.module.versionsFormat === 'extended' && atLeast(ctx.version, '6.14');
+}
+
+/**
+ * The module has a `__versions` section (info->index.vers): what same_magic() keys its release skip on,
+ * whatever table check_version() reads (7.2.13's check_modinfo()). An extended-only module has none.
+ */
+export function hasBasicVersionsSection(facts: ModuleFacts): boolean {
+  return facts.versionsFormat === 'extended' ? facts.basicVersions !== undefined : facts.versions !== undefined;
 }

@@ -19,6 +19,12 @@ export const RULE_IDS = [
   'proprietary-import',
   'xz-check',
   'kmod-decompress',
+  'module-namespace-import',
+  'missing-description',
+  'export-flags',
+  'ext-modversions',
+  'module-struct-size',
+  'symbol-too-long',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];
@@ -58,6 +64,11 @@ export interface CheckOptions {
    * space (rule kmod-decompress). Undefined: unknown.
    */
   kmod?: string;
+  /**
+   * The build ran with W=1 (modpost -W, `extra_warn`): the warnings modpost prints only then (6.12–6.14's
+   * missing MODULE_DESCRIPTION()). A build's outputs do not record it; default false.
+   */
+  extraWarn?: boolean;
 }
 
 /** Everything a rule may look at. Rules never read files. */
@@ -95,10 +106,12 @@ export interface Rule {
   docs: RuleDocs;
   /**
    * Load rules: the earliest step of load_module() a finding of this rule can come from — 0 decompression,
-   * 1 check_modstruct_version (module_layout), 2 check_modinfo (vermagic), 3 symbol resolution (the
-   * default), 4 complete_formation (duplicate exports). The runner skips a rule whose findings would all
-   * come after a step that stopped the load.
+   * 0.5 the ELF checks (elf_validity_cache_copy(): struct module size, extended modversions tables),
+   * 1 check_modstruct_version (module_layout), 2 check_modinfo (vermagic), 2.5 find_module_sections(),
+   * check_export_symbol_sections() and setup_modinfo() (export flags, module: imports), 3 symbol
+   * resolution (the default), 4 complete_formation (duplicate exports). The runner skips a rule whose
+   * findings would all come after a step that stopped the load.
    */
-  firstLoaderStep?: 0 | 1 | 2 | 3 | 4;
+  firstLoaderStep?: 0 | 0.5 | 1 | 2 | 2.5 | 3 | 4;
   check(ctx: RuleContext): Finding[];
 }

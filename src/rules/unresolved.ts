@@ -12,7 +12,7 @@
  */
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, pick, pickValue, type MessageEntry, type Versioned } from './versioned.js';
-import { finding, modpostModName } from './shared.js';
+import { finding, modpostName } from './shared.js';
 import { modpostWalk } from './modpost.js';
 import { loaderWalk, notFoundErrno, unknownSymbolLine, unknownSymbolRows } from './loader.js';
 import { SYMBOL_NOTES } from './notes.js';
@@ -56,7 +56,7 @@ function buildCheck(ctx: RuleContext): Finding[] {
   const externalWarn = ctx.options.external && pickValue(EXTERNAL_UNDEFINED_IS_WARNING, v, false);
   const warn = ctx.options.modpostWarn || externalWarn;
   const cap = pickValue(UNRESOLVED_REPORT_CAP, v, null);
-  const modName = modpostModName(ctx.module);
+  const modName = modpostName(ctx);
   const out: Finding[] = [];
   let count = 0;
   for (const s of walk.order) {

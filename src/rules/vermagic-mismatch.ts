@@ -2,15 +2,16 @@
  * vermagic-mismatch: the module's `vermagic=` differs from the kernel's VERMAGIC_STRING.
  *
  * Load only. kernel/module check_modinfo() (after check_modstruct_version, before any symbol):
- * same_magic() skips the first token (the release) when the module has a `__versions` table and the
- * kernel has CONFIG_MODVERSIONS; otherwise the whole strings must match. Mismatch →
+ * same_magic() skips the first token (the release) when the module has a `__versions` section and the
+ * kernel has CONFIG_MODVERSIONS; otherwise the whole strings must match. The extended tables (6.14+) do not
+ * count: an extended-only module has its release compared (info->index.vers, read in 7.2.13). Mismatch →
  * pr_err("%s: version magic '%s' should be '%s'") and -ENOEXEC (stops the load). A missing vermagic
  * goes through try_to_force_load(mod, "bad vermagic"): "%s: bad vermagic: kernel tainted." with
  * CONFIG_MODULE_FORCE_LOAD, else -ENOEXEC with nothing printed. Same text 4.4 … 6.x.
  */
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
-import { configEnabled, finding, kernelHasModversions, loaderName, loaderVersions } from './shared.js';
+import { configEnabled, finding, hasBasicVersionsSection, kernelHasModversions, loaderName } from './shared.js';
 import { FORCED_LOAD, INSMOD_ENOEXEC } from './missing-crc.js';
 import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
@@ -75,7 +76,8 @@ function check(ctx: RuleContext): Finding[] {
   }
   const ker = ctx.kernel.vermagic;
   if (ker === undefined) return [];
-  const hasCrcs = kernelHasModversions(ctx) && loaderVersions(ctx) !== undefined;
+  // same_magic(..., info->index.vers): the `__versions` section alone, not the extended tables (6.14+, 7.2.13)
+  const hasCrcs = kernelHasModversions(ctx) && hasBasicVersionsSection(ctx.module);
   if (comparableMagic(mod, hasCrcs) === comparableMagic(ker, hasCrcs)) return [];
   const m = message(VERMAGIC_MESSAGES, ctx.version, name, mod, ker)!;
   return [

@@ -84,6 +84,8 @@ describe('6.16: a 6.5+ exporter (.export_symbol markers in the .o, __ksymtab* fr
     'marker-user build error gpl-only marker_gpl_fn',
     'marker-user build error namespace-not-imported marker_ns_fn',
     'marker-user build error gpl-only marker_ns_fn',
+    // 6.15+: the one v6 source without MODULE_DESCRIPTION()
+    'marker-user build warning missing-description undefined',
   ];
   test.each([
     ['.o', 'o'],
@@ -143,6 +145,16 @@ describe('6.1: weak undefined symbols', () => {
   });
 });
 
+const LONG = '_RNvNtNtCs3o2tGsuHyou_6kernel4sync4lock21global_lock_acquire_helper';
+/** 6.1's modpost, building the same source against the 6.1 kernel, stops at the 67-character name (add_versions()). */
+const tooLong = (ko: string) => ({
+  rule: 'symbol-too-long',
+  stage: 'build',
+  severity: 'error',
+  symbol: LONG,
+  message: `ERROR: modpost: too long symbol "${LONG}" [${ko.replace(/\.ko$/, '')}.ko]`,
+});
+
 describe('extended modversions (6.14+)', () => {
   test('ext-versions on 6.16: the extended tables hold every CRC; pass', async () => {
     const r = await checkOne(K616(), KO('ext-versions'));
@@ -154,25 +166,25 @@ describe('extended modversions (6.14+)', () => {
     const ko = KO('ext-versions');
     const r = await checkOne(K61(), ko);
     expect(findings(r)).toEqual([
+      tooLong(ko),
       { rule: 'missing-crc', stage: 'load', severity: 'error', symbol: 'module_layout', message: `insmod: ERROR: could not insert module ${ko}: Invalid module format` },
     ]);
-    expect(r.modules[0].findings[0].evidence).toMatchObject({ versionsTable: false, forceLoad: false, stopsLoad: true });
-    expect(r.modules[0].findings[0].hint).toMatch(/^the module has only extended modversions/);
+    expect(r.modules[0].findings[1].evidence).toMatchObject({ versionsTable: false, forceLoad: false, stopsLoad: true });
+    expect(r.modules[0].findings[1].hint).toMatch(/^the module has only extended modversions/);
   });
 });
 
 describe('basic + extended modversions (6.14+ with both options)', () => {
-  const LONG = '_RNvNtNtCs3o2tGsuHyou_6kernel4sync4lock21global_lock_acquire_helper';
-
   test('ext-both on 6.16: the extended tables are used; pass', async () => {
     const r = await checkOne(K616(), KO('ext-both'));
     expect(findings(r)).toEqual([]);
   });
 
-  test('ext-both on 6.1: __versions is used, and it lacks the 67-character name: warned once, loads', async () => {
+  test('ext-both on 6.1: __versions is used, and it lacks the 67-character name: warned once, loads (6.1 modpost would not build it)', async () => {
     const r = await checkOne(K61(), KO('ext-both'));
-    expect(r.modules[0].verdict).toBe('pass');
+    expect(r.modules[0].verdict).toBe('fail');
     expect(findings(r)).toEqual([
+      tooLong(KO('ext-both')),
       { rule: 'missing-crc', stage: 'load', severity: 'warning', symbol: LONG, message: `ext_both: no symbol version for ${LONG}` },
     ]);
   });

@@ -20,13 +20,19 @@ describe('ALL_RULES', () => {
       'proprietary-import',
       'xz-check',
       'kmod-decompress',
+      'module-namespace-import',
+      'missing-description',
+      'export-flags',
+      'ext-modversions',
+      'module-struct-size',
+      'symbol-too-long',
     ];
     expect([...new Set(ALL_RULES.map((r) => r.id))].sort()).toEqual([...ids].sort());
     // one object per id and stage, but missing-crc: the table and module_layout, then the symbols
     const pairs = ALL_RULES.map((r) => `${r.id}/${r.stage}`);
     expect(pairs.filter((p, i) => pairs.indexOf(p) !== i)).toEqual(['missing-crc/load']);
     expect(ALL_RULES.filter((r) => r.id === 'missing-crc').map((r) => r.firstLoaderStep)).toEqual([1, undefined]);
-    for (const id of ['gpl-only', 'gpl-future', 'unused-symbol', 'unresolved', 'namespace-not-imported']) {
+    for (const id of ['gpl-only', 'gpl-future', 'unused-symbol', 'unresolved', 'namespace-not-imported', 'module-namespace-import']) {
       expect(ALL_RULES.filter((r) => r.id === id).map((r) => r.stage)).toEqual(['build', 'load']);
     }
     for (const r of ALL_RULES) {

@@ -42,3 +42,4 @@ static void __exit dup_export_exit(void)
 module_init(dup_export_init);
 module_exit(dup_export_exit);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ksymcheck sample dup-export");

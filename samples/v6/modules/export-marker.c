@@ -42,3 +42,4 @@ static void __exit export_marker_exit(void)
 module_init(export_marker_init);
 module_exit(export_marker_exit);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ksymcheck sample export-marker");

@@ -33,3 +33,4 @@ static void __exit exporter_exit(void)
 module_init(exporter_init);
 module_exit(exporter_exit);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ksymcheck sample exporter");

@@ -29,3 +29,4 @@ static void __exit ext_versions_exit(void)
 module_init(ext_versions_init);
 module_exit(ext_versions_exit);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ksymcheck sample ext-versions");

@@ -42,3 +42,4 @@ static void __exit fpu_user_exit(void)
 module_init(fpu_user_init);
 module_exit(fpu_user_exit);
 MODULE_LICENSE("Dual CDDL/GPL");
+MODULE_DESCRIPTION("ksymcheck sample fpu-user");

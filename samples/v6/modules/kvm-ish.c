@@ -28,3 +28,4 @@ static void __exit svm_exit(void)
 module_init(svm_init);
 module_exit(svm_exit);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ksymcheck sample kvm-ish");

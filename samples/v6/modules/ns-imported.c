@@ -38,5 +38,6 @@ static void __exit nsi_exit(void)
 module_init(nsi_init);
 module_exit(nsi_exit);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ksymcheck sample ns-imported");
 MODULE_IMPORT_NS(USB_STORAGE);
 MODULE_IMPORT_NS(DMA_BUF);

@@ -38,3 +38,4 @@ static void __exit nsm_exit(void)
 module_init(nsm_init);
 module_exit(nsm_exit);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ksymcheck sample ns-missing");

@@ -25,3 +25,4 @@ static void __exit vboxdrv_exit(void)
 module_init(vboxdrv_init);
 module_exit(vboxdrv_exit);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ksymcheck sample vbox");

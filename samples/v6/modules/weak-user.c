@@ -29,3 +29,4 @@ static void __exit weak_user_exit(void)
 module_init(weak_user_init);
 module_exit(weak_user_exit);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ksymcheck sample weak-user");

@@ -63,6 +63,12 @@ struct module {
 
 	/* Stand-in for the rest of the real struct module. */
 	unsigned long __opaque_head[40];
+#ifdef EXPORT_FLAGS_7_1
+	/* 7.1+: the exports' flags table (__kflagstab); and a stand-in for the rest of struct module's
+	 * growth since 6.x (so that the 7.2 sample's sizeof differs: the loader's size check) */
+	const unsigned char *flagstab;
+	unsigned long __opaque_7x[8];
+#endif
 
 	/* Startup function. */
 	int (*init)(void);
