@@ -13,6 +13,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check } from '../../src/check.js';
+import { loadKernel } from '../../src/kernel/load.js';
 import { findFiles, readSymvers, readUnstableEnv } from './env.js';
 
 const env = readUnstableEnv();
@@ -127,6 +128,29 @@ describe(`Debian unstable's ${env.UNSTABLE_RELEASE}`, () => {
       };
       expect(await gplOnly([crypt])).toEqual(want);
       expect(await gplOnly([mod, crypt])).toEqual(want);
+    });
+  });
+
+  // Opt-in: the -dbg package is 1.19 GB (scripts/fetch-unstable fetches it, and extracts its 427 MB
+  // vmlinux, only with KSYMCHECK_TEST_DBG=1).
+  (process.env.KSYMCHECK_TEST_DBG === '1' ? describe : describe.skip)('the -dbg package’s vmlinux (KSYMCHECK_TEST_DBG=1)', () => {
+    test('its exports (name, type, namespace) are Module.symvers’s vmlinux rows; no CRCs (MODVERSIONS off)', async () => {
+      expect(env.UNSTABLE_DBG_VMLINUX).toMatch(/vmlinux$/);
+      const k = await loadKernel(env.UNSTABLE_DBG_VMLINUX);
+      const want = [...symvers.values()].filter((r) => r.owner === 'vmlinux');
+      expect(want.length).toBeGreaterThan(20000);
+      const got = [...k.exports.values()];
+      expect(got.filter((e) => e.crc !== null && e.crc !== 0)).toEqual([]);
+      const rows = (l: Array<{ name: string; type: string; namespace: string }>) => l.map((r) => `${r.name} ${r.type} ${r.namespace}`).sort();
+      expect(rows(got)).toEqual(rows(want));
+      expect(got.filter((e) => e.type === 'EXPORT_SYMBOL_GPL').length).toBe(want.filter((r) => r.type === 'EXPORT_SYMBOL_GPL').length);
+    });
+
+    test('the image against the -dbg vmlinux: zero errors', async () => {
+      const r = await check({ kernel: env.UNSTABLE_DBG_VMLINUX, modules: [env.UNSTABLE_MODULES] });
+      expect(r.errors).toEqual([]);
+      expect(r.modules).toHaveLength(kos.length);
+      expect(errorsOf(r)).toEqual([]);
     });
   });
 });
