@@ -151,7 +151,7 @@ export function build(kase, headers, edits = [], extraSymbols, chrootScript) {
     const hide = imports.map((i) => `perl -0777 -pi -e 's/(?<=\\0)\\Q${i}\\E(?=\\0)/${hidden(i)}/g' ./*.o\n`).join('');
     writeFileSync(
       wrapper,
-      `#!/bin/sh\n# the real modpost; only "-i [<kernel>/]Module.symvers" (the kernel's) is replaced by the edited copy\n${hide}p=; for a; do shift; case "$p:$a" in -i:Module.symvers|-i:*/Module.symvers) set -- "$@" '${inner(symvers)}' ;; *) set -- "$@" "$a" ;; esac; p=$a; done\nexec '${join(headers, 'scripts', 'mod', 'modpost')}' "$@"\n`,
+      `#!/bin/sh\n# the real modpost; only "-i [<kernel>/]Module.symvers" (the kernel's) is replaced by the edited copy\n${hide}p=; for a; do shift; case "$p:$a" in -i:Module.symvers|'-i:${join(headers, 'Module.symvers')}') set -- "$@" '${inner(symvers)}' ;; *) set -- "$@" "$a" ;; esac; p=$a; done\nexec '${join(headers, 'scripts', 'mod', 'modpost')}' "$@"\n`,
     );
     chmodSync(wrapper, 0o755);
     args.push(`MODPOST=${inner(wrapper)}`);
