@@ -396,10 +396,9 @@ export function structModuleNote(kernel: KernelBuild, stages: Stage[]): string |
 
 /** The note a report carries when CONFIG_MODVERSIONS was not read from a configuration: what was assumed. */
 export function modversionsNote(kernel: KernelBuild): string | undefined {
-  if (kernel.modversionsSource === 'exports') {
-    return kernel.modversions
-      ? `CONFIG_MODVERSIONS of ${kernel.source} taken as on: no configuration beside it, and its exports carry CRCs`
-      : `CONFIG_MODVERSIONS of ${kernel.source} taken as off: no configuration beside it, every export's CRC is 0 and module_layout is not exported (a kernel built without modversions); the loader's CRC checks were not applied`;
+  // inferred on (CRCs seen) is what a kernel with them always shows: the header says "inferred", no note
+  if (kernel.modversionsSource === 'exports' && kernel.modversions === false) {
+    return `CONFIG_MODVERSIONS of ${kernel.source} taken as off: no configuration beside it, every export's CRC is 0 and module_layout is not exported (a kernel built without modversions); the loader's CRC checks were not applied`;
   }
   if (kernel.modversions === undefined) {
     return `CONFIG_MODVERSIONS of ${kernel.source} unknown (no configuration, no CRC, module_layout exported without one): assumed on, the loader's CRC checks applied; pass the build or headers directory (its .config) to decide`;

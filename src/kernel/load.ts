@@ -25,7 +25,7 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
   let versionSource: VersionSource = inputs.release ? (inputs.releaseSource ?? 'include/config/kernel.release') : 'none';
   let vermagic: string | undefined;
   let machine: number | undefined;
-  let structModuleSize: number | undefined;
+  let structModuleSize: number | undefined = inputs.structModuleSize;
   let sawCrc = false;
 
   const addAll = (list: Iterable<Export>, override: boolean) => {
@@ -49,7 +49,7 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
     vmlinuxSections = v.sections;
     machine = v.machine;
     vermagic = v.vermagic;
-    structModuleSize = v.structModuleSize;
+    structModuleSize = v.structModuleSize ?? structModuleSize;
     if (!release && v.release) {
       release = v.release;
       versionSource = 'vmlinux';

@@ -24,6 +24,8 @@ import { DEBUG_PACKAGE_NAME, spillDebugVmlinux } from '../package/debug-vmlinux.
 import { isRpm, readRpm } from '../package/rpm.js';
 import type { VersionSource } from './types.js';
 import { parseKconfig, parseUtsRelease } from './config.js';
+import { ElfFile } from '../elf/elf-file.js';
+import { structModuleSize } from './vmlinux.js';
 
 export interface KernelInputs {
   kind: 'dir' | 'symvers' | 'vmlinux' | 'package';
@@ -39,6 +41,8 @@ export interface KernelInputs {
   dispose?: () => void;
   /** A Module.symvers read from a package (kind 'package'): its name (`pkg.deb:usr/src/…/Module.symvers`) and bytes. */
   symversData?: { name: string; data: Buffer };
+  /** sizeof(struct module) from the BTF-only vmlinux of a headers package (kind 'package'), when it has one. */
+  structModuleSize?: number;
   /** Release string and where it came from; both undefined when nothing in the inputs tells. */
   release?: string;
   releaseSource?: VersionSource;
@@ -139,11 +143,13 @@ function setRelease(out: KernelInputs, krText: string | undefined, utsText: stri
  */
 const TREE_FILE = /^usr\/src\/(?:linux-headers-[^/]+|kernels\/[^/]+)\/(?:Module\.symvers|\.config|include\/config\/kernel\.release|include\/config\/auto\.conf|include\/generated\/utsrelease\.h)$/;
 const MODULES_FILE = /^(?:usr\/)?lib\/modules\/[^/]+\/(?:symvers\.gz|config)$/;
+/** The BTF-only vmlinux Debian's headers packages carry (read for struct module's size only). */
+const HEADERS_VMLINUX = /^usr\/src\/linux-headers-[^/]+\/vmlinux$/;
 const BOOT_FILE = /^boot\/(?:symvers|config)-[^/]+$/;
 
 /** What a kernel package (`.deb` headers; `.rpm` kernel-devel, kernel-core, kernel) offers, read in memory. */
 async function locatePackage(path: string, read: typeof readDeb): Promise<KernelInputs> {
-  const { files } = await read(path, (p) => TREE_FILE.test(p) || MODULES_FILE.test(p) || BOOT_FILE.test(p));
+  const { files } = await read(path, (p) => TREE_FILE.test(p) || MODULES_FILE.test(p) || BOOT_FILE.test(p) || HEADERS_VMLINUX.test(p));
   const file = (p: string) => files.find((x) => x.path === p);
   const text = (p: string) => file(p)?.data.toString('utf8');
   const out: KernelInputs = { kind: 'package' };
@@ -179,6 +185,15 @@ async function locatePackage(path: string, read: typeof readDeb): Promise<Kernel
   }
   // plain or gzip: loadKernel's symversFromBytes() reads either
   out.symversData = { name: `${path}:${symvers.path}`, data: symvers.data };
+  const vmlinux = file(base + 'vmlinux');
+  if (vmlinux && isElf(vmlinux.data)) {
+    try {
+      const size = structModuleSize(ElfFile.fromBuffer(vmlinux.data, `${path}:${vmlinux.path}`));
+      if (size !== undefined) out.structModuleSize = size;
+    } catch {
+      // a vmlinux that does not read as ELF: the size stays unknown (the report's notes say the check was not made)
+    }
+  }
   const configs = [base + '.config', base + 'include/config/auto.conf', base + 'config', out.release ? `${base}config-${out.release}` : ''];
   for (const c of configs) {
     const t = c ? text(c) : undefined;

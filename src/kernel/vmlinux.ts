@@ -78,7 +78,7 @@ export function vmlinuxFacts(elf: ElfFile, path: string): VmlinuxFacts {
  * `struct module`'s size from `.BTF`. A .BTF this reader cannot follow (a kind newer than it knows) leaves
  * the size unknown — the check it serves is then not made, and said so — rather than failing the kernel.
  */
-function structModuleSize(elf: ElfFile): number | undefined {
+export function structModuleSize(elf: ElfFile): number | undefined {
   const sec = elf.section('.BTF');
   if (!sec || sec.size === 0) return undefined;
   try {

@@ -104,7 +104,8 @@ describe('ksymcheck explain', () => {
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.map((l) => l.split(' ')[0])).toEqual([...RULE_IDS]);
-    expect(lines[0]).toBe('gpl-only                A GPL-incompatible module uses a GPL-only export (EXPORT_SYMBOL_GPL).');
+    // the ids padded to the longest (module-namespace-import) and a space
+    expect(lines[0]).toBe('gpl-only                 A GPL-incompatible module uses a GPL-only export (EXPORT_SYMBOL_GPL).');
   });
 
   test('an unknown rule is a usage error listing the rule ids', () => {
@@ -114,7 +115,8 @@ describe('ksymcheck explain', () => {
     expect(r.stderr).toBe(
       "ksymcheck: explain: unknown rule 'gpl-onyl'; the rules are: gpl-only, gpl-future, unused-symbol, unresolved, " +
         'namespace-not-imported, missing-license, duplicate-export, crc-mismatch, missing-crc, vermagic-mismatch, ' +
-        "proprietary-import, xz-check, kmod-decompress\nRun 'ksymcheck --help' for usage.\n",
+        'proprietary-import, xz-check, kmod-decompress, module-namespace-import, missing-description, export-flags, ext-modversions, ' +
+        "module-struct-size, symbol-too-long\nRun 'ksymcheck --help' for usage.\n",
     );
   });
 });
