@@ -13,12 +13,27 @@
 //      $TRIXIE_CHROOT/ksymcheck-oracle/<release>/<case>.<mode>/   (the build directory, inside the chroot)
 //    modpost prints the paths it sees inside the chroot; `line` (and `stderr`) give them as seen from the
 //    host (the chroot's path prefixed), `stderrAsPrinted` keeps the bytes.
+//  - 7.2: Debian unstable's 7.x header tree in the unstable chroot (scripts/fetch-unstable,
+//    scripts/unstable-chroot; sid's gcc-16 and modpost), `make` run through `scripts/unstable-chroot run`:
+//      $CACHE/oracle/<release>/<case>.<mode>.json        (<release> e.g. 7.2.13+deb14-amd64)
+//      $CACHE/oracle/summary-7.2.json
+//      $UNSTABLE_CHROOT/ksymcheck-oracle/<release>/<case>.<mode>/
+//    Since 6.13 an M= build runs in the module directory, and modpost names modules relative to it
+//    (`[undefined_symbol.ko]`, `missing MODULE_LICENSE() in no_license.o`).
+//    7.x's objtool needs /proc (scripts/unstable-chroot mounts one for the command). A refused run leaves
+//    no .mod.c (modpost's write_buf() writes nothing once an error occurred), so no .ko either.
+//
+// A case whose Kbuild has a line `# ksymcheck-oracle: since <target>` is built only for that target and
+// newer ones (samples that use 6.13+ macros such as MODULE_IMPORT_NS("…") or EXPORT_SYMBOL_FOR_MODULES);
+// `# ksymcheck-oracle: until <target>` for that target and older ones (samples written for the bare-token
+// EXPORT_SYMBOL_NS(sym, NS) / MODULE_IMPORT_NS(NS) of ≤ 6.12, which 6.13 turned into string literals, and
+// exports-kernel-symbol, whose jiffies_to_msecs is a static inline in 7.2's headers for Debian's HZ).
 //
 // Samples are copied first; nothing is ever written into samples/. At most --jobs (default 2) builds run at
 // once. A run whose inputs (case files, header package version, kbuild version, this script) have not
 // changed since its JSON was written is skipped unless --force.
 //
-// Usage: node scripts/kbuild-oracle.mjs [--target 6.1|6.12] [--force] [--jobs N] [--abi 47,56] [--case a,b] [--quiet]
+// Usage: node scripts/kbuild-oracle.mjs [--target 6.1|6.12|7.2] [--force] [--jobs N] [--abi 47,56] [--case a,b] [--quiet]
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -48,6 +63,13 @@ const PATTERNS = [
     re: /^module (?<module>\S+) uses symbol (?<symbol>\S+) from namespace (?<namespace>\S+), but does not import it\.$/,
   },
   { rule: 'missing-license', re: /^missing MODULE_LICENSE\(\) in (?<module>\S+)$/ },
+  // 6.15+: a warning for every module without a description (before: only with W=1, -W).
+  { rule: 'missing-description', re: /^missing MODULE_DESCRIPTION\(\) in (?<module>\S+)$/ },
+  // 6.16+: MODULE_IMPORT_NS("module:…") is refused.
+  {
+    rule: 'module-namespace-import',
+    re: /^(?<module>\S+): explicitly importing namespace "(?<namespace>[^"]+)" is not allowed\.$/,
+  },
   // Not a finding: modpost prints at most 10 unresolved symbols (MAX_UNRESOLVED_REPORTS), then this line.
   {
     rule: 'unresolved-suppressed',
@@ -126,7 +148,7 @@ function parseArgs(argv) {
     else if (a === '--target') o.target = argv[++i];
     else if (a === '--case') o.cases = argv[++i].split(',').filter(Boolean);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node scripts/kbuild-oracle.mjs [--target 6.1|6.12] [--force] [--jobs N] [--abi 47,56] [--case a,b] [--quiet]');
+      console.log('usage: node scripts/kbuild-oracle.mjs [--target 6.1|6.12|7.2] [--force] [--jobs N] [--abi 47,56] [--case a,b] [--quiet]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -229,13 +251,31 @@ function targetTrees(target, abis) {
       if (!existsSync(join(hostHeaders, 'Module.symvers'))) throw new Error(`${hostHeaders} missing: run scripts/trixie-chroot`);
       return {
         abi: release, release, headers, hostHeaders, buildRoot: join(chroot, 'ksymcheck-oracle', release), chroot,
+        chrootScript: 'trixie-chroot',
         headersVersion: dpkgVersion(`linux-headers-${release}`, chroot),
         // one linux-kbuild-<abi> per ABI in trixie (6.12.117+deb13-amd64 → linux-kbuild-6.12.117+deb13)
         kbuildVersion: dpkgVersion(`linux-kbuild-${release.replace(/-amd64$/, '')}`, chroot),
       };
     });
   }
-  throw new Error(`unknown target ${target} (6.1 or 6.12)`);
+  if (target === '7.2') {
+    const f = join(CACHE, 'unstable', 'unstable.env');
+    const env = readEnvFile(f, 'scripts/fetch-unstable and scripts/unstable-chroot');
+    if (!env.UNSTABLE_CHROOT) throw new Error(`no UNSTABLE_CHROOT in ${f}: run scripts/unstable-chroot`);
+    const chroot = env.UNSTABLE_CHROOT;
+    return (abis ?? [env.UNSTABLE_RELEASE]).map((release) => {
+      const headers = `/usr/src/linux-headers-${release}`;
+      const hostHeaders = join(chroot, headers);
+      if (!existsSync(join(hostHeaders, 'Module.symvers'))) throw new Error(`${hostHeaders} missing: run scripts/unstable-chroot`);
+      return {
+        abi: release, release, headers, hostHeaders, buildRoot: join(chroot, 'ksymcheck-oracle', release), chroot,
+        chrootScript: 'unstable-chroot',
+        headersVersion: dpkgVersion(`linux-headers-${release}`, chroot),
+        kbuildVersion: dpkgVersion(`linux-kbuild-${release.replace(/-amd64$/, '')}`, chroot),
+      };
+    });
+  }
+  throw new Error(`unknown target ${target} (6.1, 6.12 or 7.2)`);
 }
 
 async function oracleRun({ tree, caseName, mode, inputs, force, quiet }) {
@@ -271,7 +311,7 @@ async function oracleRun({ tree, caseName, mode, inputs, force, quiet }) {
   delete env.MFLAGS;
   if (mode === 'warn') env.KBUILD_MODPOST_WARN = '1';
   const r = chroot
-    ? await run('bash', [join(REPO, 'scripts', 'trixie-chroot'), 'run', 'make', ...args], { cwd: work, env: { ...env, KSYMCHECK_CACHE: CACHE } })
+    ? await run('bash', [join(REPO, 'scripts', tree.chrootScript), 'run', 'make', ...args], { cwd: work, env: { ...env, KSYMCHECK_CACHE: CACHE } })
     : await run('make', args, { cwd: work, env });
   const stderrAsPrinted = r.stderr;
   if (chroot) r.stderr = r.stderr.split(makeWork).join(work);
@@ -322,12 +362,26 @@ async function oracleRun({ tree, caseName, mode, inputs, force, quiet }) {
 }
 
 // --------------------------------------------------------------------------------------------- main ---
+const TARGETS = ['6.1', '6.12', '7.2'];
+/**
+ * Whether a case is built for `target`: its Kbuild's `# ksymcheck-oracle: since <target>` and
+ * `# ksymcheck-oracle: until <target>` lines, if any (both bounds included).
+ */
+export function caseBuiltFor(caseName, target) {
+  const kbuild = readFileSync(join(SAMPLES, caseName, 'Kbuild'), 'utf8');
+  const since = /^# ksymcheck-oracle: since (\S+)$/m.exec(kbuild)?.[1];
+  const until = /^# ksymcheck-oracle: until (\S+)$/m.exec(kbuild)?.[1];
+  const t = TARGETS.indexOf(target);
+  return (!since || t >= TARGETS.indexOf(since)) && (!until || t <= TARGETS.indexOf(until));
+}
+
 export async function runOracle(opts = {}) {
   const o = { target: '6.1', force: false, jobs: 2, abis: null, cases: null, quiet: false, ...opts };
   const trees = targetTrees(o.target, o.abis);
   const allCases = (await readdir(SAMPLES, { withFileTypes: true }))
     .filter((d) => d.isDirectory() && existsSync(join(SAMPLES, d.name, 'Kbuild')))
     .map((d) => d.name)
+    .filter((name) => caseBuiltFor(name, o.target))
     .sort();
   const cases = o.cases ?? allCases;
   const jobs = [];

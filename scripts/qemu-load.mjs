@@ -6,7 +6,7 @@
  *   node scripts/qemu-load.mjs setup
  *       apt-get installs qemu-system-x86, busybox-static (and xz-utils, zstd, gzip) when missing; builds the guest's /init
  *       (scripts/qemu/finit.c, gcc -static) into $KSYMCHECK_CACHE/qemu/.
- *   node scripts/qemu-load.mjs build <case> <headers dir> [--extra-symbols F] [--edit drop:SYM | --edit type:SYM=TYPE | --edit ns:SYM=NS]...
+ *   node scripts/qemu-load.mjs build <case> <headers dir> [--extra-symbols F] [--chroot SCRIPT] [--edit drop:SYM | --edit type:SYM=TYPE | --edit ns:SYM=NS | --edit import:NS]...
  *       builds samples/modules/<case> with the real kbuild of <headers dir> into
  *       $KSYMCHECK_CACHE/qemu/build/<abi>/<case>/ and prints the .ko paths (JSON); --extra-symbols is
  *       KBUILD_EXTRA_SYMBOLS (another case's Module.symvers, for a module importing from it). A sample modpost refuses
@@ -16,6 +16,14 @@
  *       writes carries only names and CRCs of what the module uses (__versions), vermagic and the
  *       module's own exports — so the .ko is byte for byte what an accepting modpost makes, and the
  *       loader still sees the module's real licence, imports, namespaces and exports.
+ *       --edit import:NS is for the one refusal Module.symvers cannot carry, modpost's 6.16+ "explicitly
+ *       importing namespace" of the module's own MODULE_IMPORT_NS(NS): modpost is shown the <mod>.o with
+ *       that .modinfo entry renamed in place (import_ns= → import_nX=, same length; combine with
+ *       ns:SYM= for the symbols of NS), and the .ko gets its import_ns=NS back after linking — modpost
+ *       writes nothing about imports into .mod.c, so the .ko is again what an accepting modpost makes.
+ *       --chroot SCRIPT (e.g. unstable-chroot): <headers dir> is a path inside the chroot that
+ *       scripts/SCRIPT made (its Kbuild needs the chroot's libc and compiler); the build runs there via
+ *       `scripts/SCRIPT run make …`, under <chroot>/ksymcheck-qemu/.
  *   node scripts/qemu-load.mjs load [--append 'ARGS'] <vmlinuz> <module.ko>...
  *       one fresh boot (ARGS added to the kernel's command line, e.g. module.sig_enforce=1) (the kernel prints a taint message only the first time) loading the modules in the
  *       order given, prints JSON: [{ module, errno, errnoName, kmsg: [{ level, text }] }] per module —
@@ -98,28 +106,61 @@ function editedSymvers(headers, edits) {
   return out.join('\n');
 }
 
-export function build(kase, headers, edits = [], extraSymbols) {
+/** The root directory of the chroot scripts/<script> made (its env file's *_CHROOT line). */
+function chrootRoot(script) {
+  const envFile = { 'unstable-chroot': join(CACHE, 'unstable', 'unstable.env'), 'trixie-chroot': join(CACHE, 'trixie', 'trixie.env') }[script];
+  if (!envFile) throw new Error(`unknown chroot script ${script}`);
+  const m = /^\w+_CHROOT=(.*)$/m.exec(existsSync(envFile) ? readFileSync(envFile, 'utf8') : '');
+  if (!m) throw new Error(`no *_CHROOT in ${envFile}: run scripts/${script}`);
+  return m[1];
+}
+
+/** Rename every `from` in the .modinfo entries of an ELF file in place to `to` (same length). */
+function renameModinfo(file, from, to) {
+  const bytes = readFileSync(file);
+  let n = 0;
+  for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1)) {
+    if (at > 0 && bytes[at - 1] !== 0) continue;
+    bytes.write(to, at, 'latin1');
+    n++;
+  }
+  writeFileSync(file, bytes);
+  return n;
+}
+
+export function build(kase, headers, edits = [], extraSymbols, chrootScript) {
+  const root = chrootScript ? chrootRoot(chrootScript) : '';
   const release = basename(headers).replace(/^linux-headers-/, '');
-  const dir = join(OUT, 'build', release, `${kase}${edits.length ? '.edited' : ''}`);
+  const base = chrootScript ? join(root, 'ksymcheck-qemu') : join(OUT, 'build');
+  const dir = join(base, release, `${kase}${edits.length ? '.edited' : ''}`);
+  // paths as make sees them (inside the chroot, if any)
+  const inner = (p) => (chrootScript ? p.slice(root.length) : p);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dirname(dir), { recursive: true });
   cpSync(join(ROOT, 'samples', 'modules', kase), dir, { recursive: true });
-  const args = ['-C', headers, `M=${dir}`, 'modules'];
+  const args = ['-C', headers, `M=${inner(dir)}`, 'modules'];
   if (extraSymbols) args.push(`KBUILD_EXTRA_SYMBOLS=${extraSymbols}`);
+  const imports = edits.filter((e) => e.startsWith('import:')).map((e) => `import_ns=${e.slice('import:'.length)}`);
+  const hidden = (entry) => entry.replace(/^import_ns=/, 'import_nX=');
   if (edits.length) {
-    // kbuild's Makefile.modpost runs $(MODPOST): the real modpost, given the edited Module.symvers
+    // kbuild's Makefile.modpost runs $(MODPOST): the real modpost, given the edited Module.symvers (and,
+    // for import: edits, the <mod>.o files with those .modinfo entries renamed)
     const symvers = join(dir, 'ksymcheck-edited.symvers');
-    writeFileSync(symvers, editedSymvers(headers, edits));
+    writeFileSync(symvers, editedSymvers(join(root, headers), edits.filter((e) => !e.startsWith('import:'))));
     const wrapper = join(dir, 'ksymcheck-modpost');
+    const hide = imports.map((i) => `perl -0777 -pi -e 's/(?<=\\0)\\Q${i}\\E(?=\\0)/${hidden(i)}/g' ./*.o\n`).join('');
     writeFileSync(
       wrapper,
-      `#!/bin/sh\n# the real modpost; only "-i Module.symvers" (the kernel's) is replaced by the edited copy\nfor a; do shift; if [ "$a" = Module.symvers ]; then set -- "$@" '${symvers}'; else set -- "$@" "$a"; fi; done\nexec '${join(headers, 'scripts', 'mod', 'modpost')}' "$@"\n`,
+      `#!/bin/sh\n# the real modpost; only "-i [<kernel>/]Module.symvers" (the kernel's) is replaced by the edited copy\n${hide}p=; for a; do shift; case "$p:$a" in -i:Module.symvers|'-i:${join(headers, 'Module.symvers')}') set -- "$@" '${inner(symvers)}' ;; *) set -- "$@" "$a" ;; esac; p=$a; done\nexec '${join(headers, 'scripts', 'mod', 'modpost')}' "$@"\n`,
     );
     chmodSync(wrapper, 0o755);
-    args.push(`MODPOST=${wrapper}`);
+    args.push(`MODPOST=${inner(wrapper)}`);
   }
-  const r = spawnSync('make', args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+  const r = chrootScript
+    ? spawnSync('bash', [join(ROOT, 'scripts', chrootScript), 'run', 'make', ...args], { encoding: 'utf8', env: { ...process.env, KSYMCHECK_CACHE: CACHE } })
+    : spawnSync('make', args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
   const kos = readdirSync(dir).filter((f) => f.endsWith('.ko')).map((f) => join(dir, f));
+  for (const ko of kos) for (const i of imports) renameModinfo(ko, hidden(i), i);
   return { dir, release, status: r.status, stderr: r.stderr, kos };
 }
 
@@ -259,12 +300,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const edits = [];
     const pos = [];
     let extra;
+    let chroot;
     for (let i = 0; i < rest.length; i++) {
       if (rest[i] === '--edit') edits.push(rest[++i]);
       else if (rest[i] === '--extra-symbols') extra = rest[++i];
+      else if (rest[i] === '--chroot') chroot = rest[++i];
       else pos.push(rest[i]);
     }
-    const r = build(pos[0], pos[1], edits, extra);
+    const r = build(pos[0], pos[1], edits, extra, chroot);
     process.stdout.write(JSON.stringify(r, null, 2) + '\n');
   } else if (cmd === 'load') {
     const append = rest[0] === '--append' ? rest.splice(0, 2)[1] : '';
@@ -273,7 +316,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   else if (cmd === 'kmod-setup') process.stdout.write(`${kmodRoot()}\n`);
   else if (cmd === 'kmod-load') process.stdout.write(JSON.stringify(kmodLoad(rest[0], ...rest.slice(1)), null, 2) + '\n');
   else {
-    process.stderr.write('usage: qemu-load.mjs setup | build <case> <headers> [--extra-symbols F] [--edit …]… | load [--append ARGS] <vmlinuz> <module.ko>... | kmod-setup | kmod-load <vmlinuz> <module file>...\n');
+    process.stderr.write('usage: qemu-load.mjs setup | build <case> <headers> [--extra-symbols F] [--chroot SCRIPT] [--edit …]… | load [--append ARGS] <vmlinuz> <module.ko>... | kmod-setup | kmod-load <vmlinuz> <module file>...\n');
     process.exit(2);
   }
 }

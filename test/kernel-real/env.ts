@@ -56,7 +56,10 @@ export interface KmsgRecord {
  * Taint notices, which are not verdicts and which ksymcheck does not predict: an out-of-tree or unsigned
  * module (every sample), a proprietary licence, and lockdep switching itself off after a taint.
  */
-const TAINT_NOTICE = [/: loading out-of-tree module taints kernel\.$/, /: module verification failed: signature and\/or required key missing - tainting kernel$/, /: module license '.*' taints kernel\.$/, /^Disabling lock debugging due to kernel taint$/];
+const TAINT_NOTICE = [
+  // 7.x also says, once per load that set the proprietary taint (7.2.13 kernel/module/main.c)
+  /: module license taints kernel\.$/,
+  /: loading out-of-tree module taints kernel\.$/, /: module verification failed: signature and\/or required key missing - tainting kernel$/, /: module license '.*' taints kernel\.$/, /^Disabling lock debugging due to kernel taint$/];
 
 /** What the kernel logged at KERN_WARNING or above (pr_warn: "Unknown symbol"), taint notices left out. */
 export const kernelLines = (kmsg: KmsgRecord[]): string[] => kmsg.filter((k) => k.level <= 4 && !TAINT_NOTICE.some((t) => t.test(k.text))).map((k) => k.text);
@@ -78,14 +81,20 @@ export interface TrixieEnv {
   TRIXIE_OTHER_RELEASE: string;
 }
 
-export function readTrixieEnv(): TrixieEnv {
-  const f = join(CACHE, 'trixie', 'trixie.env');
-  if (!existsSync(f)) throw new Error(`${f} missing: run scripts/fetch-trixie and scripts/trixie-chroot (npm run test:kernel does)`);
+/** A KEY=value file the fetch scripts write; `run` names what makes it when it is missing. */
+function readEnvFile(f: string, run: string): Record<string, string> {
+  if (!existsSync(f)) throw new Error(`${f} missing: run ${run} (npm run test:kernel does)`);
   const env: Record<string, string> = {};
   for (const l of readFileSync(f, 'utf8').split('\n')) {
     const m = /^(\w+)=(.*)$/.exec(l);
     if (m) env[m[1]] = m[2];
   }
+  return env;
+}
+
+export function readTrixieEnv(): TrixieEnv {
+  const f = join(CACHE, 'trixie', 'trixie.env');
+  const env = readEnvFile(f, 'scripts/fetch-trixie and scripts/trixie-chroot');
   if (!env.TRIXIE_CHROOT) throw new Error(`${f}: no TRIXIE_CHROOT: run scripts/trixie-chroot (npm run test:kernel does)`);
   return env as unknown as TrixieEnv;
 }
@@ -95,10 +104,55 @@ export function trixieHeadersOf(env: TrixieEnv, release: string): string {
   return join(env.TRIXIE_CHROOT, 'usr', 'src', `linux-headers-${release}`);
 }
 
-export function listCases(): string[] {
+export type OracleTarget = '6.1' | '6.12' | '7.2';
+const TARGETS: OracleTarget[] = ['6.1', '6.12', '7.2'];
+
+/**
+ * The sample cases the oracle built for `target`: a case whose Kbuild says `# ksymcheck-oracle: since <t>`
+ * (it uses macros older kernels lack) is built for <t> and newer targets only, `… until <t>` (it does not
+ * compile on newer ones) for <t> and older ones.
+ */
+/** $CACHE/unstable/unstable.env, written by scripts/fetch-unstable and completed by scripts/unstable-chroot. */
+export interface UnstableEnv {
+  /** e.g. 7.2.13+deb14-amd64 (`uname -r`) */
+  UNSTABLE_RELEASE: string;
+  /** The Debian version of its packages, e.g. 7.2.13-1. */
+  UNSTABLE_VERSION: string;
+  /** The headers unpacked on the host (`dpkg-deb -x`; their links into -common point into the chroot's /usr/src). */
+  UNSTABLE_HEADERS: string;
+  /** usr/lib/modules/<release> of linux-modules-<release>, unpacked: the image's .ko.xz. */
+  UNSTABLE_MODULES: string;
+  UNSTABLE_HEADERS_DEB: string;
+  /** The kernel, from linux-binary-<release> (usr/lib/modules/<release>/vmlinuz). */
+  UNSTABLE_VMLINUZ: string;
+  /** The -dbg package's vmlinux; empty unless fetched with KSYMCHECK_TEST_DBG=1. */
+  UNSTABLE_DBG_VMLINUX: string;
+  UNSTABLE_CHROOT: string;
+}
+
+export function readUnstableEnv(): UnstableEnv {
+  const f = join(CACHE, 'unstable', 'unstable.env');
+  const env = readEnvFile(f, 'scripts/fetch-unstable and scripts/unstable-chroot');
+  if (!env.UNSTABLE_CHROOT) throw new Error(`${f}: no UNSTABLE_CHROOT: run scripts/unstable-chroot (npm run test:kernel does)`);
+  return env as unknown as UnstableEnv;
+}
+
+/** The 7.x header tree installed in the unstable chroot, as the host sees it (a complete, working tree). */
+export function unstableHeaders(env: UnstableEnv): string {
+  return join(env.UNSTABLE_CHROOT, 'usr', 'src', `linux-headers-${env.UNSTABLE_RELEASE}`);
+}
+
+export function listCases(target: OracleTarget = '6.1'): string[] {
   return readdirSync(SAMPLES, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(SAMPLES, d.name, 'Kbuild')))
     .map((d) => d.name)
+    .filter((name) => {
+      const kbuild = readFileSync(join(SAMPLES, name, 'Kbuild'), 'utf8');
+      const since = /^# ksymcheck-oracle: since (\S+)$/m.exec(kbuild)?.[1] as OracleTarget | undefined;
+      const until = /^# ksymcheck-oracle: until (\S+)$/m.exec(kbuild)?.[1] as OracleTarget | undefined;
+      const t = TARGETS.indexOf(target);
+      return (since === undefined || t >= TARGETS.indexOf(since)) && (until === undefined || t <= TARGETS.indexOf(until));
+    })
     .sort();
 }
 
