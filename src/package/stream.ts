@@ -234,6 +234,8 @@ async function streamTar(
       throw new Damage(fed, `${guard.bad} (at offset ${guard.badAt} of the decoded ${data.name})`);
     }
   };
+  // (xz says where it stopped: it takes whole chunks; the others get pieces, which bound the offset's error)
+  const piece = decoder instanceof XzStreamDecoder ? CHUNK : PIECE;
   const feed = (async () => {
     try {
       const buf = Buffer.allocUnsafe(CHUNK);
@@ -246,10 +248,10 @@ async function streamTar(
         }
         if (bytesRead === 0) throw new Damage(data.offset + done, `the package ends ${data.size - done} bytes before its member ${data.name} does`);
         if (stopped) break;
-        for (let p = 0; p < bytesRead && !stopped; p += PIECE) {
-          const piece = buf.subarray(p, Math.min(p + PIECE, bytesRead));
-          fed += piece.length;
-          await decode(() => decoder.push(piece));
+        for (let p = 0; p < bytesRead && !stopped; p += piece) {
+          const input = buf.subarray(p, Math.min(p + piece, bytesRead));
+          fed += input.length;
+          await decode(() => decoder.push(input));
           while (pending.length > 0) await writer.write(pending.shift()!);
         }
         done += bytesRead;
