@@ -402,6 +402,7 @@ export class XzStreamDecoder {
   private readonly x = xz();
   private ctx = this.x.create_context();
   private finished = false;
+  private supplied = 0;
 
   constructor(private readonly sink: (chunk: Uint8Array) => void) {}
 
@@ -420,6 +421,7 @@ export class XzStreamDecoder {
         const n = Math.min(w[0], input.length - off);
         new Uint8Array(this.x.memory.buffer, w[1], n).set(input.subarray(off, off + n));
         off += n;
+        this.supplied += n;
         this.x.supply_input(this.ctx, n);
       }
       if (this.step() === 0 && this.finished && (off < input.length || this.words()[2] !== this.words()[3])) throw new Error('data after the end of the stream');
@@ -451,6 +453,13 @@ export class XzStreamDecoder {
     } finally {
       this.close();
     }
+  }
+
+  /** Input bytes the decoder has taken so far (after an error: up to where it found it). */
+  get consumed(): number {
+    if (this.ctx < 0) return this.supplied;
+    const w = this.words();
+    return this.supplied - (w[3] - w[2]);
   }
 
   close(): void {

@@ -33,8 +33,10 @@ export function arMembers(buf: Buffer, file: string): ArMember[] {
 /**
  * The member whose 60-byte header `head` is, read at offset `at` of a `fileSize`-byte archive (a header
  * cut short, without its terminator, with a size that is no number or runs past the end: an error).
+ * `cut` ('keep'): a member running past the end is handed back with the size its header records (a
+ * streaming reader reads what there is of it and reports where the file ends).
  */
-export function arHeader(head: Buffer, at: number, fileSize: number, file: string): ArMember {
+export function arHeader(head: Buffer, at: number, fileSize: number, file: string, cut: 'error' | 'keep' = 'error'): ArMember {
   if (head.length < 60) throw new InputError(file, `ar member header cut short (${head.length} of 60 bytes)`, { offset: at });
   if (head[58] !== 0x60 || head[59] !== 0x0a) throw new InputError(file, 'ar member header without its terminator (`\\n)', { offset: at + 58 });
   const name = head.toString('latin1', 0, 16).trimEnd().replace(/\/$/, '');
@@ -42,7 +44,7 @@ export function arHeader(head: Buffer, at: number, fileSize: number, file: strin
   if (!/^\d+$/.test(sizeText)) throw new InputError(file, `ar member ${JSON.stringify(name)}: size ${JSON.stringify(sizeText)} is not a number`, { offset: at + 48 });
   const size = Number(sizeText);
   const offset = at + 60;
-  if (offset + size > fileSize) throw new InputError(file, `ar member ${JSON.stringify(name)} runs past the end of the file (${size} bytes from ${offset})`, { offset: at + 48 });
+  if (offset + size > fileSize && cut === 'error') throw new InputError(file, `ar member ${JSON.stringify(name)} runs past the end of the file (${size} bytes from ${offset})`, { offset: at + 48 });
   return { name, offset, size };
 }
 

@@ -27,10 +27,54 @@ export interface SpilledVmlinux {
   dispose(): void;
 }
 
+/**
+ * The temporary directories alive in this process, removed on every way out: dispose() (the normal end and
+ * every error), the process's exit (process.exit() anywhere, an uncaught exception), and SIGINT, SIGTERM
+ * and SIGHUP (Ctrl-C, a CI job's timeout, a closed terminal) — whose default action would end the process
+ * without either. The signal handlers are there only while a directory is: after removing it they take
+ * themselves away and raise the signal again, so the process ends by it as it would have (or, when the
+ * program has handlers of its own, those decide).
+ */
+const live = new Set<string>();
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function removeLive(): void {
+  for (const d of live) rmSync(d, { recursive: true, force: true });
+  live.clear();
+}
+
+function onSignal(sig: NodeJS.Signals): void {
+  removeLive();
+  unhook();
+  process.kill(process.pid, sig);
+}
+
+function hook(dir: string): void {
+  if (live.size === 0) {
+    process.on('exit', removeLive);
+    for (const s of SIGNALS) process.on(s, onSignal);
+  }
+  live.add(dir);
+}
+
+function unhook(): void {
+  process.off('exit', removeLive);
+  for (const s of SIGNALS) process.off(s, onSignal);
+}
+
+/** Temporary directories of spilled vmlinux files not yet removed (for tests). */
+export function liveSpills(): string[] {
+  return [...live];
+}
+
 export async function spillDebugVmlinux(pkg: string): Promise<SpilledVmlinux> {
   const dir = mkdtempSync(join(tmpdir(), 'ksymcheck-vmlinux-'));
+  hook(dir);
   const file = join(dir, 'vmlinux');
-  const dispose = () => rmSync(dir, { recursive: true, force: true });
+  const dispose = () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (live.delete(dir) && live.size === 0) unhook();
+  };
   let member: string | undefined;
   try {
     await streamPackageFiles(

@@ -15,7 +15,8 @@ const HEADER_MAGIC = 0x8eade8; // then version 01 and 4 reserved bytes
 
 /** The end of a header structure starting at `at` (8-byte magic, index count, store size, index, store). */
 function headerEnd(buf: Buffer, at: number, file: string, what: string): number {
-  if (at + 16 > buf.length) throw new InputError(file, `${what} cut short`, { offset: at });
+  // (`at` may be past the end: the signature's padding to 8 bytes)
+  if (at + 16 > buf.length) throw new InputError(file, `${what} cut short`, { offset: Math.min(at, buf.length) });
   if (buf.readUIntBE(at, 3) !== HEADER_MAGIC) throw new InputError(file, `${what}: no header magic (8e ad e8)`, { offset: at });
   const count = buf.readUInt32BE(at + 8);
   const store = buf.readUInt32BE(at + 12);
@@ -24,13 +25,17 @@ function headerEnd(buf: Buffer, at: number, file: string, what: string): number 
   return end;
 }
 
+/** `n` rounded up to a multiple of `to` (arithmetic: `& ~3` works on 32 bits, and cpio sizes reach 2^32). */
+const align = (n: number, to: number) => Math.ceil(n / to) * to;
+
 /** A `newc` cpio archive's entries (070701; rpm also writes 070702, the same with checksums). */
 export function cpioEntries(buf: Buffer, file: string, want: (path: string) => boolean): { files: PackageFile[]; links: Map<string, string> } {
   const files: PackageFile[] = [];
   const links = new Map<string, string>();
   let at = 0;
   for (;;) {
-    if (at + 110 > buf.length) throw new InputError(file, 'cpio archive cut short (no TRAILER!!! entry)', { offset: at });
+    // (`at` may be past the end: an entry's padding to 4 bytes)
+    if (at + 110 > buf.length) throw new InputError(file, 'cpio archive cut short (no TRAILER!!! entry)', { offset: Math.min(at, buf.length) });
     const magic = buf.toString('latin1', at, at + 6);
     if (magic !== '070701' && magic !== '070702') throw new InputError(file, `not a newc cpio header (${JSON.stringify(magic)})`, { offset: at });
     const field = (i: number) => {
@@ -42,7 +47,7 @@ export function cpioEntries(buf: Buffer, file: string, want: (path: string) => b
     const size = field(6);
     const nameSize = field(11);
     const nameAt = at + 110;
-    const dataAt = (nameAt + nameSize + 3) & ~3;
+    const dataAt = align(nameAt + nameSize, 4);
     if (nameSize === 0 || dataAt + size > buf.length) throw new InputError(file, `cpio entry of ${size} bytes runs past the end of the archive`, { offset: at });
     const name = buf.toString('utf8', nameAt, nameAt + nameSize - 1);
     if (name === 'TRAILER!!!') break;
@@ -50,7 +55,7 @@ export function cpioEntries(buf: Buffer, file: string, want: (path: string) => b
     const type = mode & 0o170000;
     if (type === 0o120000) links.set(path, buf.toString('utf8', dataAt, dataAt + size));
     else if (type === 0o100000 && want(path)) files.push({ path, data: Buffer.from(buf.subarray(dataAt, dataAt + size)) });
-    at = (dataAt + size + 3) & ~3;
+    at = align(dataAt + size, 4);
   }
   return { files, links };
 }
@@ -65,7 +70,7 @@ export async function readRpm(file: string, want: (path: string) => boolean): Pr
   }
   if (buf.length < 96 || buf.readUInt32BE(0) !== LEAD_MAGIC) throw new InputError(file, 'not an RPM package: no lead magic (ed ab ee db)', { offset: 0 });
   const sigEnd = headerEnd(buf, 96, file, 'signature header');
-  const main = (sigEnd + 7) & ~7; // the signature is padded to 8 bytes
+  const main = align(sigEnd, 8); // the signature is padded to 8 bytes
   const payload = headerEnd(buf, main, file, 'header');
   const where = `${file}:payload`;
   const packed = buf.subarray(payload);

@@ -14,6 +14,7 @@ import { InputError } from '../errors.js';
 import { formatSize, XzStreamDecoder } from '../module/decompress.js';
 import { AR_MAGIC, arHeader, isDeb } from './deb.js';
 import { isRpm, readRpm } from './rpm.js';
+import { TarGuard } from './tar-guard.js';
 
 /** A wanted file of a package: its path as in the package (`/lib/modules/…`), its bytes or why not. */
 export type StreamedFile = { path: string; data: Buffer; error?: undefined } | { path: string; data?: undefined; error: InputError };
@@ -95,10 +96,13 @@ async function dataMember(fh: FileHandle, file: string): Promise<{ name: string;
   const names: string[] = [];
   for (let at = AR_MAGIC.length; at < fileSize; ) {
     const { bytesRead } = await fh.read(head, 0, 60, at);
-    const m = arHeader(head.subarray(0, bytesRead), at, fileSize, file);
+    const h = head.subarray(0, bytesRead);
+    // the data member may be cut short: what there is of it is read, its files whole before the end kept
+    const m = arHeader(h, at, fileSize, file, 'keep');
     names.push(m.name);
     if (names.length === 1 && m.name !== 'debian-binary') throw new InputError(file, `not a Debian package: its first ar member is ${JSON.stringify(m.name)}, not debian-binary`);
     if (DATA_MEMBER.test(m.name)) return m;
+    arHeader(h, at, fileSize, file); // any other member: whole, or the error
     at = m.offset + m.size + (m.size % 2);
   }
   throw new InputError(file, `no data.tar member (members: ${names.join(', ')})`);
@@ -127,7 +131,20 @@ function decoderFor(name: string, sink: (chunk: Uint8Array) => void): StreamDeco
     let failed: Error | undefined;
     z.on('data', (c: Buffer) => sink(c));
     z.on('error', (e) => (failed = e));
-    const drained = () => new Promise<void>((resolve) => (z.writableNeedDrain ? z.once('drain', resolve) : setImmediate(resolve)));
+    // (an error ends the wait too: a failed zlib stream never drains)
+    const drained = () =>
+      new Promise<void>((resolve) => {
+        if (failed || !z.writableNeedDrain) return void setImmediate(resolve);
+        const done = () => {
+          z.off('drain', done);
+          z.off('error', done);
+          z.off('close', done);
+          resolve();
+        };
+        z.once('drain', done);
+        z.once('error', done);
+        z.once('close', done);
+      });
     return {
       async push(c) {
         if (failed) throw failed;
@@ -151,11 +168,29 @@ function decoderFor(name: string, sink: (chunk: Uint8Array) => void): StreamDeco
  * An entry's body read to its end and dropped. (Not cancel(): after some hundreds of cancelled bodies
  * modern-tar 0.8.6's decoder stopped taking input, and the read hung.)
  */
-async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
-  for await (const _ of body);
+async function drain(body: ReadableStream<Uint8Array>): Promise<number> {
+  let n = 0;
+  for await (const c of body) n += c.length;
+  return n;
 }
 
-/** The data member read in chunks, decoded, and its tar entries parsed as they come. */
+/** Where the data member stopped being readable: the package offset reached and why. */
+class Damage {
+  constructor(
+    readonly offset: number,
+    readonly reason: string,
+  ) {}
+}
+
+/** Input handed to the decoder at once: the precision of a damage's offset for the decoders that do not say where. */
+const PIECE = 64 << 10;
+
+/**
+ * The data member read in chunks, decoded, and its tar entries parsed as they come. Where the member stops
+ * being readable (the file ends, the decoder or the tar reader meets damage), the files handed over
+ * before stand and one InputError names the package and data member (`pkg.deb:data.tar.xz`), the offset in
+ * the package the reading had reached, and the file of the tar being read then, if any.
+ */
 async function streamTar(
   fh: FileHandle,
   data: { name: string; offset: number; size: number },
@@ -165,10 +200,15 @@ async function streamTar(
   onFile: (f: StreamedFile) => Promise<void | 'stop'>,
   opts: StreamOptions,
 ): Promise<void> {
+  // (not strict: a strict reader errors its stream at a bad header or a cut, dropping the files it had
+  // queued; TarGuard stops the bytes before a bad header, and a file cut short is seen by its length)
   const tar = createTarDecoder();
   const writer = tar.writable.getWriter();
-  let decodeError: Error | undefined;
+  const codec = data.name.endsWith('.tar') ? '' : `${data.name.slice(data.name.lastIndexOf('.') + 1)}: `;
+  let damage: Damage | undefined;
   let stopped = false;
+  // the package offset up to which input has been handed to the decoder
+  let fed = data.offset;
   // no more files wanted: the tar stream errored from its input side (a cancel from the reading side
   // waits for the write in flight, which waits for the reader), and the feed stops at its next chunk
   const stop = () => {
@@ -177,46 +217,108 @@ async function streamTar(
   };
   // the decoded bytes go to the tar decoder as they come; its queue is awaited (backpressure) per chunk
   const pending: Uint8Array[] = [];
-  const decoder = decoderFor(data.name, (c) => pending.push(c));
+  // the tar headers checked on their way (a bad one stops the bytes there: see TarGuard)
+  const guard = new TarGuard((c) => pending.push(c));
+  const decoder = decoderFor(data.name, (c) => guard.push(c));
+  const decode = async (op: () => Promise<void> | void) => {
+    try {
+      await op();
+    } catch (e) {
+      // xz says how far it read; the other decoders failed somewhere in the last piece
+      const at = decoder instanceof XzStreamDecoder ? data.offset + decoder.consumed : fed;
+      throw new Damage(at, `${codec}${(e as Error).message}`);
+    }
+    if (guard.bad !== undefined) {
+      // uncompressed: exactly where the header is; compressed: as far as the input had been read
+      if (codec === '') throw new Damage(data.offset + guard.badAt, guard.bad);
+      throw new Damage(fed, `${guard.bad} (at offset ${guard.badAt} of the decoded ${data.name})`);
+    }
+  };
+  // (xz says where it stopped: it takes whole chunks; the others get pieces, which bound the offset's error)
+  const piece = decoder instanceof XzStreamDecoder ? CHUNK : PIECE;
   const feed = (async () => {
     try {
       const buf = Buffer.allocUnsafe(CHUNK);
       for (let done = 0; done < data.size; ) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, data.size - done), data.offset + done);
-        if (bytesRead === 0) throw new Error(`the file ends ${data.size - done} bytes before the member does`);
-        done += bytesRead;
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, data.size - done), data.offset + done));
+        } catch (e) {
+          throw new Damage(data.offset + done, (e as Error).message);
+        }
+        if (bytesRead === 0) throw new Damage(data.offset + done, `the package ends ${data.size - done} bytes before its member ${data.name} does`);
         if (stopped) break;
-        await decoder.push(buf.subarray(0, bytesRead));
-        while (pending.length > 0) await writer.write(pending.shift()!);
+        for (let p = 0; p < bytesRead && !stopped; p += piece) {
+          const input = buf.subarray(p, Math.min(p + piece, bytesRead));
+          fed += input.length;
+          await decode(() => decoder.push(input));
+          while (pending.length > 0) await writer.write(pending.shift()!);
+        }
+        done += bytesRead;
       }
       if (stopped) {
         if (decoder instanceof XzStreamDecoder) decoder.close();
         return;
       }
-      await decoder.end();
+      await decode(() => decoder.end());
       while (pending.length > 0) await writer.write(pending.shift()!);
       await writer.close();
     } catch (e) {
       if (decoder instanceof XzStreamDecoder) decoder.close();
-      decodeError ??= e as Error;
-      await writer.abort(e).catch(() => undefined);
+      if (!(e instanceof Damage) || stopped) {
+        // a write the tar decoder refused (its own error, seen by the reading side), or a stop
+        await writer.abort(e).catch(() => undefined);
+        return;
+      }
+      damage ??= e;
+      // what was decoded before the damage still goes to the tar reader, whose files whole by then stand
+      try {
+        while (pending.length > 0) await writer.write(pending.shift()!);
+        await writer.close();
+      } catch {
+        await writer.abort(e).catch(() => undefined);
+      }
     }
   })();
+  // the tar file being read, between its header and the end of its bytes
+  let current: string | undefined;
+  // a file's bytes ended before the size its header records (the input ended at the damage): not whole,
+  // and the tar stream errored from its input side (as stop() does) before the loop is left
+  let short = false;
+  const cutShort = () => {
+    short = true;
+    writer.abort(new Error('a file cut short')).catch(() => undefined);
+  };
+  const failure = (why: Damage) => new InputError(where, `${why.reason}${current ? ` (in ${current})` : ''}`, { offset: why.offset });
   try {
     for await (const entry of tar.readable) {
       const path = memberPath(entry.header.name);
+      current = path;
       if (entry.header.type !== 'file' || !want(path)) {
-        await drain(entry.body);
+        if ((await drain(entry.body)) !== entry.header.size && entry.header.type === 'file') {
+          cutShort();
+          break;
+        }
+        current = undefined;
         continue;
       }
       const spillTo = opts.spill?.(path);
       if (spillTo !== undefined) {
         const out = await open(spillTo, 'w');
+        let written = 0;
         try {
-          for await (const c of entry.body) await out.write(c);
+          for await (const c of entry.body) {
+            await out.write(c);
+            written += c.length;
+          }
         } finally {
           await out.close();
         }
+        if (written !== entry.header.size) {
+          cutShort();
+          break;
+        }
+        current = undefined;
         if ((await onFile({ path, data: Buffer.alloc(0) })) === 'stop') {
           stop();
           break;
@@ -224,7 +326,11 @@ async function streamTar(
         continue;
       }
       if (entry.header.size > opts.maxFileSize) {
-        await drain(entry.body);
+        if ((await drain(entry.body)) !== entry.header.size) {
+          cutShort();
+          break;
+        }
+        current = undefined;
         if ((await onFile({ path, error: tooLarge(file, path, entry.header.size, opts) })) === 'stop') {
           stop();
           break;
@@ -237,6 +343,11 @@ async function streamTar(
         chunks.push(c);
         length += c.length;
       }
+      if (length !== entry.header.size) {
+        cutShort();
+        break;
+      }
+      current = undefined;
       const bytes = chunks.length === 1 ? Buffer.from(chunks[0].buffer, chunks[0].byteOffset, chunks[0].byteLength) : Buffer.concat(chunks, length);
       if ((await onFile({ path, data: bytes })) === 'stop') {
         stop();
@@ -247,10 +358,13 @@ async function streamTar(
     if (stopped) return; // the tar stream's end, errored by stop()
     if (e instanceof InputError) throw e;
     await feed;
-    const why = decodeError ?? (e as Error);
-    throw new InputError(where, `${data.name.endsWith('.tar') ? 'tar' : data.name.slice(data.name.lastIndexOf('.') + 1)}: ${why.message}`);
+    throw failure(damage ?? new Damage(fed, `tar: ${(e as Error)?.message ?? String(e)}`));
   }
   if (stopped) return; // (a write the cancelled tar stream never takes is left pending, not awaited)
+  if (short) {
+    await feed;
+    throw failure(damage ?? new Damage(fed, 'tar: a file ends before the size its header records'));
+  }
   await feed;
-  if (decodeError) throw new InputError(where, `${data.name.slice(data.name.lastIndexOf('.') + 1)}: ${decodeError.message}`);
+  if (damage) throw failure(damage);
 }

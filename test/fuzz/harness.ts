@@ -125,7 +125,13 @@ export class Stats {
     const t0 = performance.now();
     this.started ??= t0;
     const v = fn();
-    const ms = performance.now() - t0;
+    this.record(describe, t0, performance.now() - t0);
+    return v;
+  }
+
+  /** Record one case timed by the caller (an asynchronous reader: `t0` and `ms` from performance.now()); in the long run assert the bound. */
+  record(describe: () => string, t0: number, ms: number): void {
+    this.started ??= t0;
     this.lastEnd = t0 + ms;
     this.cases++;
     this.totalMs += ms;
@@ -134,7 +140,6 @@ export class Stats {
       this.maxCase = describe();
     }
     if (LONG && ms > this.boundMs) throw new Defect(`${this.name}: one input took ${ms.toFixed(0)} ms (bound ${this.boundMs} ms): ${describe()}`);
-    return v;
   }
 
   summary(): Record<string, unknown> {

@@ -152,10 +152,15 @@ describe('a package of modules checked as the tree of its module members', () =>
     const pkg = deb('none');
     const bytes = readFileSync(pkg);
     const cut = join(TMP, 'cut.deb');
-    // the ar header says more than the file holds: refused before any member
+    // the ar header says more than the file holds: the members before the cut are read (the whole
+    // tar but its end-of-archive blocks), the cut is one error naming the data member and where it is
     writeFileSync(cut, bytes.subarray(0, bytes.length - 512));
     const r = await check({ kernel: K61, modules: [cut] });
-    expect(r.errors).toEqual([{ path: cut, message: expect.stringMatching(/ar member "data\.tar" runs past the end of the file/) }]);
+    expect(r.modules.map((m) => m.path)).toEqual((await fromDir).modules.map((m) => `${cut}:${m.path.slice(DIR.length)}`));
+    expect(r.errors).toEqual([
+      { path: `${cut}:/${EXTRA}/broken.ko`, message: expect.stringMatching(/broken\.ko: at offset 0x4: /) },
+      { path: `${cut}:data.tar`, message: `${cut}:data.tar: at offset 0x${(bytes.length - 512).toString(16)}: the package ends 512 bytes before its member data.tar does` },
+    ]);
     // a data.tar.xz whose xz stream is corrupt half-way: an error naming pkg.deb:data.tar.xz
     const xzPkg = deb('xz');
     const b = Buffer.from(readFileSync(xzPkg));
@@ -164,7 +169,7 @@ describe('a package of modules checked as the tree of its module members', () =>
     writeFileSync(bad, b);
     const r2 = await check({ kernel: K61, modules: [bad] });
     expect(r2.errors.map((e) => e.path)).toContain(`${bad}:data.tar.xz`);
-    expect(r2.errors.find((e) => e.path === `${bad}:data.tar.xz`)!.message).toMatch(/^.*corrupt\.deb:data\.tar\.xz: xz: /);
+    expect(r2.errors.find((e) => e.path === `${bad}:data.tar.xz`)!.message).toMatch(/^.*corrupt\.deb:data\.tar\.xz: at offset 0x[0-9a-f]+: xz: /);
   });
 
   test('a file named .deb that is no package: an error naming it', async () => {

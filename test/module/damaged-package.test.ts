@@ -1,0 +1,220 @@
+/**
+ * A damaged package of modules (issue #27): a vendor's modules .deb built by the real dpkg-deb from
+ * gcc-built sample modules, then cut after N bytes or with a byte flipped every 997 bytes past an offset
+ * (what a broken download or a bad disk makes of it). Every module member whose bytes decoded whole before
+ * the damage is checked and reported as from the intact package; the damage is one error naming the
+ * package, its data member, the offset and the file being read there; the CLI exits 2.
+ *
+ * Which members are whole is worked out apart from ksymcheck: for an uncompressed data.tar, from where
+ * each module's bytes lie in the package; for a compressed one, by the system's own decoder and GNU tar
+ * (`xz -dc | tar -x`, reading as far as they can), keeping the files equal to the originals.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { check } from '../../src/check.js';
+import { CLI, sample } from '../helpers/fixtures.js';
+
+const K61 = sample('v6', 'kernels', '6.1');
+const REL = '6.1.0-sample-amd64';
+const EXTRA = `lib/modules/${REL}/extra`;
+const TMP = mkdtempSync(join(tmpdir(), 'ksymcheck-damaged-'));
+const SOURCES = ['ns-missing', 'fpu-user', 'exporter', 'weak-user', 'ns-imported', 'dup-export'];
+const COUNT = 12;
+
+/** Bytes that do not compress, the same on every run (a file of the package between the modules). */
+function noise(seed: string, size: number): Buffer {
+  const parts: Buffer[] = [];
+  let h = Buffer.from(seed);
+  for (let n = 0; n < size; n += 32) parts.push((h = createHash('sha256').update(h).digest()));
+  return Buffer.concat(parts).subarray(0, size);
+}
+
+/** The unpacked tree: m00.ko … m11.ko (the sample modules in turn), each followed by 24 KB of noise (mNN.dat). */
+function tree(): string {
+  const root = join(TMP, 'root');
+  if (existsSync(root)) return root;
+  mkdirSync(join(root, EXTRA), { recursive: true });
+  for (let i = 0; i < COUNT; i++) {
+    const n = String(i).padStart(2, '0');
+    const src = SOURCES[i % SOURCES.length];
+    cpSync(sample('v6', 'modules', src, `${src}.ko`), join(root, EXTRA, `m${n}.ko`));
+    writeFileSync(join(root, EXTRA, `m${n}.dat`), noise(n, 24 << 10));
+  }
+  mkdirSync(join(root, 'DEBIAN'));
+  for (const f of readdirSync(join(root, EXTRA))) utimesSync(join(root, EXTRA, f), 1700000000, 1700000000);
+  writeFileSync(join(root, 'DEBIAN', 'control'), `Package: damaged-modules-${REL}\nVersion: 1.0\nArchitecture: amd64\nMaintainer: ksymcheck tests <nobody@example.org>\nDescription: sample modules\n`);
+  return root;
+}
+
+function deb(compression: string): string {
+  const out = join(TMP, `damaged-modules_${compression}.deb`);
+  // (the same bytes on every run: file times and dpkg-deb's clock fixed)
+  if (!existsSync(out)) execFileSync('dpkg-deb', ['--root-owner-group', `-Z${compression}`, '--build', tree(), out], { stdio: 'ignore', env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } });
+  return out;
+}
+
+/** The data member of a .deb: its name and where its bytes start (read from the ar headers). */
+function dataMember(pkg: Buffer): { name: string; offset: number; size: number } {
+  for (let at = 8; at < pkg.length; ) {
+    const name = pkg.toString('latin1', at, at + 16).trim().replace(/\/$/, '');
+    const size = Number(pkg.toString('latin1', at + 48, at + 58).trim());
+    if (name.startsWith('data.tar')) return { name, offset: at + 60, size };
+    at += 60 + size + (size % 2);
+  }
+  throw new Error('no data member');
+}
+
+function cut(pkg: string, n: number, name: string): string {
+  const out = join(TMP, name);
+  writeFileSync(out, readFileSync(pkg).subarray(0, n));
+  return out;
+}
+
+/** Bytes flipped (xor 0xff) every 997 bytes from `from` to the end. */
+function corrupt(pkg: string, from: number, name: string): string {
+  const b = Buffer.from(readFileSync(pkg));
+  for (let at = from; at < b.length; at += 997) b[at] ^= 0xff;
+  const out = join(TMP, name);
+  writeFileSync(out, b);
+  return out;
+}
+
+/** The module members the system's decoder and GNU tar get whole (equal to the originals) out of a damaged package. */
+function wholeBySystemTools(pkg: string): string[] {
+  const b = readFileSync(pkg);
+  const d = dataMember(b);
+  const dir = join(TMP, `x-${createHash('md5').update(pkg).digest('hex')}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  const decoder = d.name.endsWith('.xz') ? 'xz -dc' : d.name.endsWith('.gz') ? 'gzip -dc' : d.name.endsWith('.zst') ? 'zstd -dc' : 'cat';
+  writeFileSync(join(dir, 'member'), b.subarray(d.offset, Math.min(b.length, d.offset + d.size)));
+  spawnSync('sh', ['-c', `${decoder} < member 2>/dev/null | tar -xf - 2>/dev/null; rm member`], { cwd: dir });
+  const got = join(dir, EXTRA);
+  if (!existsSync(got)) return [];
+  return readdirSync(got)
+    .filter((f) => f.endsWith('.ko') && readFileSync(join(got, f)).equals(readFileSync(join(tree(), EXTRA, f))))
+    .sort()
+    .map((f) => `${pkg}:/${EXTRA}/${f}`);
+}
+
+const intact = new Map<string, Awaited<ReturnType<typeof check>>>();
+async function intactReport(z: string) {
+  if (!intact.has(z)) intact.set(z, await check({ kernel: K61, modules: [deb(z)] }));
+  return intact.get(z)!;
+}
+
+/** The damaged package's report: its modules must be those of the intact one, named after it. */
+async function damagedReport(z: string, pkg: string) {
+  const r = await check({ kernel: K61, modules: [pkg] });
+  const whole = await intactReport(z);
+  const byName = new Map(whole.modules.map((m) => [m.path.slice(deb(z).length), m]));
+  for (const m of r.modules) expect(JSON.parse(JSON.stringify(m).split(`${pkg}:`).join(`${deb(z)}:`))).toEqual(byName.get(m.path.slice(pkg.length)));
+  return r;
+}
+
+const names = (ns: number[], pkg: string) => ns.map((i) => `${pkg}:/${EXTRA}/m${String(i).padStart(2, '0')}.ko`);
+
+describe('a damaged .deb of modules: the whole members checked, the damage one error', () => {
+  test('the intact packages: all 12 modules, no error', async () => {
+    for (const z of ['none', 'xz']) {
+      const r = await intactReport(z);
+      expect(r.modules.map((m) => m.path)).toEqual(names([...Array(COUNT).keys()], deb(z)));
+      expect(r.errors).toEqual([]);
+    }
+  });
+
+  test('uncompressed data.tar cut inside m05.ko: m00–m04 reported, one error at the cut naming m05.ko', async () => {
+    const b = readFileSync(deb('none'));
+    const d = dataMember(b);
+    // where m05.ko's bytes are in the package (the module's whole content, found in the tar)
+    const m05 = b.indexOf(readFileSync(join(tree(), EXTRA, 'm05.ko')), d.offset);
+    expect(m05).toBeGreaterThan(d.offset);
+    const at = m05 + 100;
+    const pkg = cut(deb('none'), at, 'cut-none.deb');
+    const r = await damagedReport('none', pkg);
+    expect(r.modules.map((m) => m.path)).toEqual(names([0, 1, 2, 3, 4], pkg));
+    expect(r.modules.map((m) => m.path)).toEqual(wholeBySystemTools(pkg));
+    expect(r.errors).toEqual([
+      {
+        path: `${pkg}:data.tar`,
+        message: `${pkg}:data.tar: at offset 0x${at.toString(16)}: the package ends ${d.offset + d.size - at} bytes before its member data.tar does (in /${EXTRA}/m05.ko)`,
+      },
+    ]);
+  });
+
+  test.each([
+    ['xz', 'xz'],
+    ['gzip', 'gz'],
+    ['zstd', 'zst'],
+  ])('data.tar (%s) cut after 60%% of the package: the members the system’s decoder and tar get whole, one error at the cut', async (z, ext) => {
+    const b = readFileSync(deb(z));
+    const d = dataMember(b);
+    const at = Math.floor(b.length * 0.6);
+    const pkg = cut(deb(z), at, `cut-${z}.deb`);
+    const r = await damagedReport(z, pkg);
+    const expected = wholeBySystemTools(pkg);
+    expect(expected.length).toBeGreaterThan(2);
+    expect(expected.length).toBeLessThan(COUNT - 2);
+    expect(r.modules.map((m) => m.path)).toEqual(expected);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0].path).toBe(`${pkg}:data.tar.${ext}`);
+    expect(r.errors[0].message).toMatch(
+      new RegExp(`^${esc(pkg)}:data\\.tar\\.${ext}: at offset 0x${at.toString(16)}: the package ends ${d.offset + d.size - at} bytes before its member data\\.tar\\.${ext} does( \\(in /${esc(EXTRA)}/m\\d\\d\\.(ko|dat)\\))?$`),
+    );
+  });
+
+  test('data.tar.xz with a byte flipped every 997 bytes past 40% of the package: the members whole before the damage, one xz error', async () => {
+    const b = readFileSync(deb('xz'));
+    const from = Math.floor(b.length * 0.4);
+    const pkg = corrupt(deb('xz'), from, 'flipped-xz.deb');
+    const r = await damagedReport('xz', pkg);
+    const expected = wholeBySystemTools(pkg);
+    expect(expected.length).toBeGreaterThan(1);
+    expect(expected.length).toBeLessThan(COUNT);
+    expect(r.modules.map((m) => m.path)).toEqual(expected);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0].path).toBe(`${pkg}:data.tar.xz`);
+    const m = new RegExp(`^${esc(pkg)}:data\\.tar\\.xz: at offset 0x([0-9a-f]+): xz: corrupt data \\(in /${esc(EXTRA)}/m\\d\\d\\.(?:dat|ko)\\)$`).exec(r.errors[0].message);
+    expect(m).not.toBeNull();
+    // the damage is met at or after the first flipped byte
+    expect(Number.parseInt(m![1], 16)).toBeGreaterThanOrEqual(from);
+    expect(Number.parseInt(m![1], 16)).toBeLessThan(b.length);
+  });
+
+  // zlib's inflate can run on past damage before it notices, and what it makes of it can even be a module
+  // that reads (a CRC changed): such a member cannot be told from a whole one (docs/fuzzing.md). Asserted:
+  // the read ends in the error (a corrupt gzip data.tar hung it before: zlib's stream never drained), and
+  // every member whole before the damage is reported. (zstd is left out: fzstd checks no XXH64 content
+  // checksum, so bytes flipped in stored blocks go unnoticed — a known gap, docs/fuzzing.md.)
+  test.each([['gzip', 'gz']])('data.tar (%s) with a byte flipped every 997 bytes past 40%% of the package: the members whole before the damage reported, the read ends in an error', async (z, ext) => {
+    const b = readFileSync(deb(z));
+    const from = Math.floor(b.length * 0.4);
+    const pkg = corrupt(deb(z), from, `flipped-${z}.deb`);
+    const r = await check({ kernel: K61, modules: [pkg] });
+    const expected = wholeBySystemTools(pkg);
+    expect(expected.length).toBeGreaterThan(1);
+    expect(r.modules.map((m) => m.path)).toEqual(expect.arrayContaining(expected));
+    const last = r.errors[r.errors.length - 1];
+    expect(last.path).toBe(`${pkg}:data.tar.${ext}`);
+    const m = new RegExp(`^${esc(pkg)}:data\\.tar\\.${ext}: at offset 0x([0-9a-f]+): (?:${ext}|tar): .+$`).exec(last.message);
+    expect(m).not.toBeNull();
+    expect(Number.parseInt(m![1], 16)).toBeGreaterThanOrEqual(from);
+    for (const e of r.errors.slice(0, -1)) expect(e.path).toMatch(new RegExp(`^${esc(pkg)}:/${esc(EXTRA)}/m\\d\\d\\.ko$`));
+  });
+
+  test('CLI: the damaged package exits 2, prints the whole members’ findings and the one error', () => {
+    const pkg = join(TMP, 'cut-none.deb');
+    const run = spawnSync(process.execPath, [CLI, 'check', '-k', K61, '--format', 'json', pkg], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    const r = JSON.parse(run.stdout) as { modules: Array<{ path: string }>; errors: Array<{ path: string }> };
+    expect(r.modules.map((m) => m.path)).toEqual(names([0, 1, 2, 3, 4], pkg));
+    expect(r.errors.map((e) => e.path)).toEqual([`${pkg}:data.tar`]);
+  });
+});
+
+function esc(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
