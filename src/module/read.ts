@@ -149,7 +149,7 @@ function openFile(path: string): Opened {
 function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompressed): ModuleFacts {
   try {
     const facts = opts.references === 'lazy' ? moduleFactsDeferred(elf, path, () => reopen(path, opts)) : moduleFacts(elf, path);
-    if (facts.kind === 'ko' && hasTrailer(elf)) facts.signature = readSignature(elf.fileSize, (at, length) => elf.readAt(at, length, 'the appended module signature'), opts.signatureDigests ?? true);
+    if (facts.kind === 'ko' && hasTrailer(elf)) facts.signature = signatureOf(elf, opts.signatureDigests ?? true);
     if (packed) {
       facts.compression = packed.compression;
       if (packed.xzCheck) facts.xzCheck = packed.xzCheck;
@@ -159,6 +159,16 @@ function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompr
   } finally {
     elf.close();
   }
+}
+
+/**
+ * The module's appended signature. A function of its own, not a closure in factsOf(): a closure there that
+ * captured `elf` would put it in the context that factsOf()'s `reopen` closure shares — which deferred
+ * facts keep for the run — and so keep every module's bytes alive (Debian's 6.1 image .deb: 650 MB
+ * instead of 230 MB).
+ */
+function signatureOf(elf: ElfFile, withDigests: boolean): ModuleFacts['signature'] {
+  return readSignature(elf.fileSize, (at, length) => elf.readAt(at, length, 'the appended module signature'), withDigests);
 }
 
 /**
