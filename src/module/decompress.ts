@@ -25,6 +25,10 @@
  * (CONFIG_MODULE_DECOMPRESS, 5.17+) accepts only CRC32 and none (rule xz-check), while kmod's liblzma,
  * which decompresses in user space when the kernel does not, takes every check. SHA-256, which
  * xz-embedded lacks too, is decoded as check "none" and verified with node:crypto (package/xz-sha256.ts).
+ *
+ * One file (~700 lines) for the three decoders because they share the limit, the byte-budget lease, the
+ * container-length check and the errors' wording; that they live under src/module/ rather than a codec
+ * folder under elf/ and package/ is issue #24's to change.
  */
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';

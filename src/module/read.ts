@@ -1,27 +1,23 @@
 /**
- * A module file (`.ko`, or modpost's input `<mod>.o`) → ModuleFacts.
- * Reads .modinfo, __versions (or extended modversions), the undefined symbols of .symtab with every
- * relocation that references them, and the module's own exports.
+ * A module file (`.ko`, or modpost's input `<mod>.o`) → ModuleFacts: opens it (plain, compressed, or bytes
+ * of a package member) and assembles what modinfo.ts (.modinfo), versions.ts (__versions or extended
+ * modversions), imports.ts (the undefined symbols of .symtab with every relocation that references them)
+ * and the ksymtab reader (its own exports) read — eagerly, or deferred with the relocation scans done once.
  */
 import { basename } from 'node:path';
-import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { ElfFormatError, InputError } from '../errors.js';
 import {
   ET_REL,
   SHF_ALLOC,
-  SHF_EXECINSTR,
   SHN_UNDEF,
   SHT_NOBITS,
-  SHT_REL,
   SHT_RELA,
   SHT_STRTAB,
   SHT_SYMTAB,
   SHT_SYMTAB_SHNDX,
   STB_GLOBAL,
   STB_WEAK,
-  STT_FILE,
-  STT_FUNC,
-  STT_SECTION,
 } from '../elf/constants.js';
 import { ElfFile, type ElfSection, type ElfSymbol } from '../elf/elf-file.js';
 import { FileSource } from '../elf/source.js';
@@ -30,28 +26,17 @@ import { Lease, type ByteBudget } from './budget.js';
 import { readSignature } from './signature.js';
 import { compressionOf, decompress, decompressSync, type DecompressOptions, type Decompressed } from './decompress.js';
 import type { Import, LoaderSections, ModuleExport, ModuleFacts, Reference } from './types.js';
-import { modinfoSchema } from './schema.js';
+import { intern } from './names.js';
+import { readModinfo } from './modinfo.js';
+import { readVersions, type VersionsInfo } from './versions.js';
+import { importReferenceTarget, readImports } from './imports.js';
 
-/**
- * One string per distinct symbol name and .modinfo key across a run: a tree's 4,000 modules import and
- * version the same few thousand kernel symbols, and a freshly decoded copy that dies young costs nothing,
- * while 400,000 surviving copies cost memory and garbage-collector time.
- */
-const interned = new Map<string, string>();
-function intern(s: string): string {
-  const hit = interned.get(s);
-  if (hit !== undefined) return hit;
-  if (interned.size < 1 << 20) interned.set(s, s);
-  return s;
-}
+// What this module exported before modinfo, versions, imports and names had files of their own.
+export { shareNames } from './names.js';
+export { readModinfo } from './modinfo.js';
+export { MODVERSION_INFO_SIZE, readVersions, type VersionsInfo } from './versions.js';
+export { NO_IMPORT_REFERENCES, codeSiteOf, readImports, type CodeSite } from './imports.js';
 
-/**
- * Seed the table with names met elsewhere (a kernel's export names): modules' imports then share the
- * kernel index's key strings, and a look-up compares pointers, not characters.
- */
-export function shareNames(names: Iterable<string>): void {
-  for (const n of names) if (interned.size < 1 << 20 && !interned.has(n)) interned.set(n, n);
-}
 
 /**
  * How a module file is read (plain files): sections closer than `mergeGap` bytes are read in one call
@@ -61,8 +46,6 @@ export function shareNames(names: Iterable<string>): void {
  */
 export const readTuning = { mergeGap: 4096, tableLead: 4096 };
 
-/** Size of one `struct modversion_info` on every arch: 64 bytes (crc word + name). */
-export const MODVERSION_INFO_SIZE = 64;
 
 export interface ReadOptions {
   /**
@@ -314,362 +297,6 @@ function loaderSections(elf: ElfFile, extVersions: LoaderSections['extVersions']
   if (mod && mod.type !== SHT_NOBITS) out.thisModuleSize = mod.size;
   if (extVersions) out.extVersions = extVersions;
   return out;
-}
-
-/** A key modinfoSchema() accepts (checked here first: a zod parse per entry costs more than the rest of the read). */
-const MODINFO_KEY = /^[A-Za-z0-9_.\-]+$/;
-
-/** `.modinfo`: `key=value\0` strings, runs of NULs skipped (modpost's next_string()). */
-export function readModinfo(elf: ElfFile): Array<{ key: string; value: string }> {
-  const sec = elf.section('.modinfo');
-  if (!sec) return [];
-  const data = elf.sectionData(sec);
-  const out: Array<{ key: string; value: string }> = [];
-  let i = 0;
-  while (i < data.length) {
-    if (data[i] === 0) {
-      i++;
-      continue;
-    }
-    let end = data.indexOf(0, i);
-    if (end < 0) end = data.length; // unterminated last string: the loader would read past; we stop at the section end
-    const s = data.toString('utf8', i, end);
-    const eq = s.indexOf('=');
-    const entry = eq < 0 ? { key: intern(s), value: '' } : { key: intern(s.slice(0, eq)), value: s.slice(eq + 1) };
-    if (!MODINFO_KEY.test(entry.key)) {
-      // the schema has the words for what is wrong (the regex is the schema's own key test)
-      const ok = modinfoSchema().safeParse(entry);
-      if (!ok.success) throw new ElfFormatError(elf.file, sec.offset + i, `.modinfo entry '${s.slice(0, 60)}': ${ok.error.issues[0]?.message ?? 'invalid'}`);
-    }
-    out.push(entry);
-    i = end + 1;
-  }
-  return out;
-}
-
-/**
- * `__versions`: `struct modversion_info { unsigned long crc; char name[64 - sizeof(unsigned long)]; }`.
- * Extended modversions (6.14+): `__version_ext_crcs` (u32[]) + `__version_ext_names` (NUL-separated), used
- * by the loader in preference when present; a `__versions` table next to them is kept as `basicVersions`
- * (what loaders before 6.14 read).
- */
-export type VersionsInfo = Pick<ModuleFacts, 'versions' | 'versionsFormat' | 'basicVersions'> & {
-  /**
-   * The extended tables are not as a 6.14+ loader takes them: one section without the other ('presence':
-   * the tables read are `__versions` alone, what an older loader reads), or fewer names than CRCs ('count':
-   * the pairs up to the last complete name). A 6.14+ loader refuses such a module (rule ext-modversions).
-   */
-  extProblem?: 'presence' | 'count';
-};
-
-export function readVersions(elf: ElfFile): VersionsInfo {
-  const f = elf.fields;
-  const extCrcs = elf.section('__version_ext_crcs');
-  const extNames = elf.section('__version_ext_names');
-  if (extCrcs && extNames) {
-    const crcs = elf.sectionData(extCrcs);
-    const names = elf.sectionData(extNames);
-    if (crcs.length % 4 !== 0) throw new ElfFormatError(elf.file, extCrcs.headerOffset, `__version_ext_crcs size ${crcs.length} is not a multiple of 4`);
-    const versions = new Map<string, number>();
-    let p = 0;
-    let extProblem: VersionsInfo['extProblem'];
-    for (let i = 0; i < crcs.length / 4; i++) {
-      const end = names.indexOf(0, p);
-      // elf_validity_cache_index_versions(): "more extended version crcs than names" (-ENOEXEC on 6.14+)
-      if (end < 0) {
-        extProblem = 'count';
-        break;
-      }
-      versions.set(names.toString('latin1', p, end), f.u32(crcs, i * 4));
-      p = end + 1;
-    }
-    const basicVersions = readBasicVersions(elf).versions;
-    const out: VersionsInfo = basicVersions ? { versions, versionsFormat: 'extended', basicVersions } : { versions, versionsFormat: 'extended' };
-    if (extProblem) out.extProblem = extProblem;
-    return out;
-  }
-  // one of the two alone: "extended version crc+name presence does not match" on 6.14+
-  const basic: VersionsInfo = readBasicVersions(elf);
-  if (extCrcs || extNames) basic.extProblem = 'presence';
-  return basic;
-}
-
-function readBasicVersions(elf: ElfFile): { versions?: Map<string, number>; versionsFormat?: 'basic' } {
-  const f = elf.fields;
-  const sec = elf.section('__versions');
-  if (!sec) return { versions: undefined };
-  const data = elf.sectionData(sec);
-  if (data.length % MODVERSION_INFO_SIZE !== 0) {
-    throw new ElfFormatError(elf.file, sec.headerOffset, `__versions size ${data.length} is not a multiple of ${MODVERSION_INFO_SIZE} (struct modversion_info)`);
-  }
-  const crcSize = f.addrSize;
-  const versions = new Map<string, number>();
-  for (let o = 0; o < data.length; o += MODVERSION_INFO_SIZE) {
-    // Only the low 32 bits of the crc word are meaningful; on big-endian 64-bit they are the last 4 bytes.
-    const crc = crcSize === 8 ? f.u32(data, f.littleEndian ? o : o + 4) : f.u32(data, o);
-    let end = data.indexOf(0, o + crcSize);
-    if (end < 0 || end > o + MODVERSION_INFO_SIZE) {
-      throw new ElfFormatError(elf.file, sec.offset + o, `__versions entry at index ${o / MODVERSION_INFO_SIZE}: name is not NUL-terminated within ${MODVERSION_INFO_SIZE - crcSize} bytes`);
-    }
-    const name = intern(data.toString('latin1', o + crcSize, end));
-    if (name !== '') versions.set(name, crc);
-  }
-  return { versions, versionsFormat: 'basic' };
-}
-
-/**
- * Tables of code addresses in the module's own code that objtool, recordmcount or the compiler write
- * (ORC unwind entries, mcount/fentry call sites, return/retpoline/call sites, IBT seal sites, patchable
- * entries, KCFI traps): their relocations name section symbols of the module itself, never an import.
- * They are a third of a distro module's bytes (`.rela.orc_unwind_ip` alone 48 of Debian 6.1's 391 MB), so
- * they are not read.
- */
-export const NO_IMPORT_REFERENCES: ReadonlySet<string> = new Set([
-  '.orc_unwind_ip',
-  '__mcount_loc',
-  '.return_sites',
-  '.retpoline_sites',
-  '.call_sites',
-  '.ibt_endbr_seal',
-  '__patchable_function_entries',
-  '.kcfi_traps',
-]);
-
-/**
- * The section a relocation section applies to, when its relocations can name an import: SHT_REL/RELA
- * against the symbol table, into an allocated section that is not one of NO_IMPORT_REFERENCES.
- * (Debug info and the like are no reason to import anything.) Both readers and the read-ahead ask this.
- */
-function importReferenceTarget(sections: ElfSection[], rs: ElfSection): ElfSection | undefined {
-  if (rs.type !== SHT_REL && rs.type !== SHT_RELA) return undefined;
-  if (rs.info === 0 || rs.info >= sections.length) return undefined;
-  const target = sections[rs.info];
-  if ((target.flags & SHF_ALLOC) === 0n) return undefined;
-  if (NO_IMPORT_REFERENCES.has(target.name)) return undefined;
-  if (rs.link !== 0 && sections[rs.link]?.type !== SHT_SYMTAB) return undefined; // relocations against another symbol table
-  return target;
-}
-
-/** GLOBAL and WEAK undefined symbols, in .symtab order, with every relocation against them. */
-export function readImports(elf: ElfFile, symbols: ElfSymbol[]): Import[] {
-  const imports: Import[] = [];
-  const bySym = new Map<number, Import>();
-  for (const s of symbols) {
-    if (s.index === 0 || s.section !== undefined || s.shndx !== SHN_UNDEF || s.name === '') continue;
-    if (s.bind !== STB_GLOBAL && s.bind !== STB_WEAK) continue;
-    // ppc64 ELFv1 function descriptors: modpost strips the leading dot (remove_dot()).
-    const imp: Import = { name: s.name, weak: s.bind === STB_WEAK, refs: [] };
-    imports.push(imp);
-    bySym.set(s.index, imp);
-  }
-  if (imports.length === 0) return imports;
-  const locator = new FunctionLocator(elf, symbols);
-  for (const rs of elf.sections) {
-    const target = importReferenceTarget(elf.sections, rs);
-    if (!target) continue;
-    const relocs = elf.relocations(rs);
-    const entsize = relocs.length > 0 ? rs.size / relocs.length : 0;
-    const start = elf.header.type === ET_REL ? 0n : target.addr;
-    for (let i = 0; i < relocs.length; i++) {
-      const r = relocs[i];
-      const at = rs.offset + i * entsize;
-      if (r.symIndex >= symbols.length) {
-        throw new ElfFormatError(elf.file, at, `relocation ${i} of '${rs.name}' names symbol ${r.symIndex}, but .symtab has ${symbols.length}`);
-      }
-      if (r.offset < start || r.offset - start >= BigInt(target.size)) {
-        throw new ElfFormatError(elf.file, at, `relocation ${i} of '${rs.name}' applies at 0x${r.offset.toString(16)}, outside '${target.name}' (0x${target.size.toString(16)} bytes)`);
-      }
-      const imp = bySym.get(r.symIndex);
-      if (!imp) continue;
-      imp.refs.push(locator.reference(target, r.offset, relocs, i));
-    }
-  }
-  return imports;
-}
-
-/**
- * Maps a place in a section to "function+offset". For data tables such as __jump_table, __ex_table or
- * .altinstructions, whose entries hold a code address next to the symbol reference, the function is the
- * one holding that code address (found from the neighbouring relocation of the same entry).
- */
-class FunctionLocator {
-  private readonly bySection = new Map<number, ElfSymbol[]>();
-  private readonly groups = new Map<number, AddressGroups>();
-
-  constructor(
-    private readonly elf: ElfFile,
-    private readonly symbols: ElfSymbol[],
-  ) {
-    for (const s of symbols) {
-      if (s.index === 0 || s.type === STT_SECTION || s.type === STT_FILE || s.name === '') continue;
-      if (s.section === undefined) continue;
-      let list = this.bySection.get(s.section);
-      if (!list) this.bySection.set(s.section, (list = []));
-      list.push(s);
-    }
-    for (const list of this.bySection.values()) {
-      // At one address: functions before other symbols, the sized one before size-0 labels, and the
-      // function's own name before the init_module/cleanup_module aliases that module_init() adds.
-      const alias = (s: ElfSymbol) => Number(s.name === 'init_module' || s.name === 'cleanup_module');
-      list.sort(
-        (a, b) =>
-          (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) ||
-          Number(b.type === STT_FUNC) - Number(a.type === STT_FUNC) ||
-          (a.size > b.size ? -1 : a.size < b.size ? 1 : 0) ||
-          alias(a) - alias(b),
-      );
-    }
-    for (const [shndx, list] of this.bySection) this.groups.set(shndx, addressGroups(list));
-  }
-
-  /** The symbol whose range holds `addr` in section `shndx`. */
-  containing(shndx: number, addr: bigint): ElfSymbol | undefined {
-    const list = this.bySection.get(shndx);
-    if (!list) return undefined;
-    let lo = 0;
-    let hi = list.length - 1;
-    let best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid].value <= addr) {
-        best = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    if (best < 0) return undefined;
-    // The symbols at the nearest address before addr, in order of preference: the first that covers addr.
-    const v = list[best].value;
-    const groups = this.groups.get(shndx)!;
-    const first = groups.first[best];
-    const picks = groups.picks.get(first)!;
-    for (const s of picks) if (addr < v + s.size) return s;
-    for (const s of picks) if (s.size === 0n) return s; // an unsized (asm) label
-    // A larger symbol that starts earlier may still cover addr.
-    for (let j = first - 1; j >= 0 && j >= first - 8; j--) if (addr < list[j].value + list[j].size) return list[j];
-    return undefined;
-  }
-
-  reference(target: ElfSection, offset: bigint, relocs: { offset: bigint; symIndex: number; addend: bigint }[], i: number): Reference {
-    const isExec = (target.flags & SHF_EXECINSTR) !== 0n;
-    // In ET_REL, r_offset and symbol values are section offsets; in linked files both are addresses.
-    const start = this.elf.header.type === ET_REL ? 0n : target.addr;
-    const place = offset - start;
-    const fn = this.containing(target.index, offset);
-    // the bytes the relocation patches, in the file (a section without file bytes has none)
-    const at = target.type === SHT_NOBITS ? {} : { fileOffset: target.offset + Number(place) };
-    let ref: Reference;
-    if (fn && fn.value >= start && (isExec || fn.type === STT_FUNC || fn.size > 0n)) {
-      ref = { section: target.name, function: fn.name, offset: Number(offset - fn.value), ...at };
-    } else if (!isExec) {
-      const site = this.codeSiteOfEntry(relocs, i);
-      if (!site) return { section: target.name, offset: Number(place), ...at };
-      ref = { section: target.name, function: site.function, offset: site.offset, ...at };
-      CODE_SITES.set(ref, site.site);
-      return ref;
-    } else ref = { section: target.name, offset: Number(place), ...at };
-    if (isExec) CODE_SITES.set(ref, { section: target.index, offset: Number(place) });
-    return ref;
-  }
-
-  /**
-   * The code address recorded in the same table entry as relocation i: the nearest relocation before
-   * it (within 16 bytes: __jump_table, __ex_table, .altinstructions and friends keep the code site
-   * first) whose target is in an executable section.
-   */
-  private codeSiteOfEntry(relocs: { offset: bigint; symIndex: number; addend: bigint }[], i: number): EntrySite | undefined {
-    const at = relocs[i].offset;
-    let site: EntrySite | undefined;
-    // The farthest one back within the entry is its first field: the code site (the next may be a jump target).
-    // (At most 32 back: a table entry never holds more; without a bound, relocations that all share
-    // one offset would make this quadratic.)
-    for (let j = i - 1; j >= 0 && j >= i - 32 && at - relocs[j].offset <= 16n; j--) {
-      site = this.codeAddress(relocs[j].symIndex, relocs[j].addend) ?? site;
-    }
-    return site;
-  }
-
-  private codeAddress(symIndex: number, addend: bigint): EntrySite | undefined {
-    const s = this.symbols[symIndex];
-    const sec = s && this.elf.sectionOf(s);
-    if (!sec) return undefined;
-    if ((sec.flags & SHF_EXECINSTR) === 0n) return undefined;
-    // Absolute entries (4.18 jump labels) and relative ones (`.long 1b - .`, 4.19+) both relocate
-    // against section+addend, the addend being the code site.
-    const addr = s.value + addend;
-    // A code site outside its section (a corrupt symbol value or addend) is no code site; its end is.
-    const start = this.elf.header.type === ET_REL ? 0n : sec.addr;
-    if (addr < start || addr - start > BigInt(sec.size)) return undefined;
-    const fn = this.containing(sec.index, addr);
-    const site = { section: sec.index, offset: Number(addr - start) };
-    if (fn && fn.value >= start) return { function: fn.name, offset: Number(addr - fn.value), site };
-    return { function: `${sec.name}`, offset: Number(addr - start), site };
-  }
-}
-
-/** The code site a table entry records: function+offset, and the place in its section. */
-interface EntrySite {
-  function: string;
-  offset: number;
-  site: CodeSite;
-}
-
-/** A place in the module's code: section index and offset in it (what DWARF frames are looked up by). */
-export interface CodeSite {
-  section: number;
-  offset: number;
-}
-
-/**
- * The code site of each reference the readers made: kept beside the reference, not in it (the report's
- * references stay as they are, and a module nobody asks frames of keeps nothing more).
- */
-const CODE_SITES = new WeakMap<Reference, CodeSite>();
-
-/**
- * Where in the module's code a reference is: the relocated place for a reference from code, the code
- * site the entry records for a table entry (`__jump_table`, `__ex_table`, …); undefined for a reference
- * from data, or one not made by this reader.
- */
-export function codeSiteOf(ref: Reference): CodeSite | undefined {
-  return CODE_SITES.get(ref);
-}
-
-interface AddressGroups {
-  /** For each index of a sorted list: the index of the first symbol at the same address. */
-  first: Int32Array;
-  /** Per group (keyed by its first index), in list order, the only symbols containing() can pick from it. */
-  picks: Map<number, ElfSymbol[]>;
-}
-
-/**
- * A group of symbols at one address is sorted functions first, then by size descending, so the first
- * symbol that covers an address is the group's first function or first other symbol, and the first
- * unsized one is its first unsized function or first unsized other symbol. Keeping only those four
- * makes a lookup O(1) per group however many symbols share an address (a hostile file may put them all
- * at one), with the same answer as scanning the whole group.
- */
-function addressGroups(list: ElfSymbol[]): AddressGroups {
-  const first = new Int32Array(list.length);
-  const picks = new Map<number, ElfSymbol[]>();
-  let start = 0;
-  let picked: ElfSymbol[] = [];
-  let seen = 0;
-  for (let i = 0; i < list.length; i++) {
-    const s = list[i];
-    if (s.value !== list[start].value) {
-      picks.set(start, picked);
-      start = i;
-      picked = [];
-      seen = 0;
-    }
-    first[i] = start;
-    const kind = s.type === STT_FUNC ? 1 : 4;
-    const unsized = s.size === 0n ? kind << 1 : 0;
-    if ((seen & kind) === 0 || (unsized !== 0 && (seen & unsized) === 0)) picked.push(s);
-    seen |= kind | unsized;
-  }
-  if (list.length > 0) picks.set(start, picked);
-  return { first, picks };
 }
 
 /** The module's own exports, from its __ksymtab* sections (or `.export_symbol` markers in 6.5+ objects). */
