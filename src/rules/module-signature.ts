@@ -231,43 +231,28 @@ function check(ctx: RuleContext): Finding[] {
       ? 'sign it (scripts/sign-file sha256 key.pem key.x509 module.ko) with a key the kernel trusts (built in, or enrolled with mokutil --import)'
       : 'enroll the signing certificate (mokutil --import cert.der, then reboot and confirm) or sign with a key the kernel trusts';
   const base = { ...evidence, enforcement: st.enforce, enforcementSource: st.enforceKnown ?? 'assumed', lockdown: st.lockdown, lockdownSource: st.lockdownKnown ?? 'assumed', reason };
+  const one = (m: { severity: Finding['severity']; message: string }, hint: string, evidence: Record<string, unknown>): Finding[] => [
+    finding(ctx, { rule: 'module-signature', stage: 'load', severity: m.severity, message: m.message, hint, evidence: { ...base, ...evidence } }),
+  ];
   if (st.enforce) {
-    const m = message(SIG_REJECTED, ctx.version, reason)!;
-    return [
-      finding(ctx, {
-        rule: 'module-signature',
-        stage: 'load',
-        severity: m.severity,
-        message: m.message,
-        hint: `${what}; signatures are enforced (${st.enforceKnown}): ${fixKey}`,
-        evidence: { ...base, errno: -ERRNOS.EKEYREJECTED.value, errnoText: ERRNOS.EKEYREJECTED.text, stopsLoad: true },
-      }),
-    ];
+    return one(message(SIG_REJECTED, ctx.version, reason)!, `${what}; signatures are enforced (${st.enforceKnown}): ${fixKey}`, {
+      errno: -ERRNOS.EKEYREJECTED.value,
+      errnoText: ERRNOS.EKEYREJECTED.text,
+      stopsLoad: true,
+    });
   }
   if (st.lockdown !== 'none') {
-    const m = message(SIG_LOCKDOWN, ctx.version, 'insmod')!;
-    return [
-      finding(ctx, {
-        rule: 'module-signature',
-        stage: 'load',
-        severity: m.severity,
-        message: m.message,
-        hint: `${what}; the kernel is locked down (${st.lockdown}, ${st.lockdownKnown}; Secure Boot locks Debian's kernel down): ${fixKey}${assumed.length ? `; ${assumed.join('; ')}` : ''} (the line names the loading process: insmod, modprobe)`,
-        evidence: { ...base, errno: -ERRNOS.EPERM.value, errnoText: ERRNOS.EPERM.text, stopsLoad: true },
-      }),
-    ];
+    return one(
+      message(SIG_LOCKDOWN, ctx.version, 'insmod')!,
+      `${what}; the kernel is locked down (${st.lockdown}, ${st.lockdownKnown}; Secure Boot locks Debian's kernel down): ${fixKey}${assumed.length ? `; ${assumed.join('; ')}` : ''} (the line names the loading process: insmod, modprobe)`,
+      { errno: -ERRNOS.EPERM.value, errnoText: ERRNOS.EPERM.text, stopsLoad: true },
+    );
   }
-  const m = message(SIG_TAINT, ctx.version, loaderName(ctx.module))!;
-  return [
-    finding(ctx, {
-      rule: 'module-signature',
-      stage: 'load',
-      severity: m.severity,
-      message: m.message,
-      hint: `${what}; it loads and taints the kernel (E; the line is printed for the first such module after boot only)${assumed.length ? `; ${assumed.join('; ')}` : ''}; under Secure Boot or module.sig_enforce=1 it is refused: ${fixKey}`,
-      evidence: { ...base, errno: 0, taint: 'E' },
-    }),
-  ];
+  return one(
+    message(SIG_TAINT, ctx.version, loaderName(ctx.module))!,
+    `${what}; it loads and taints the kernel (E; the line is printed for the first such module after boot only)${assumed.length ? `; ${assumed.join('; ')}` : ''}; under Secure Boot or module.sig_enforce=1 it is refused: ${fixKey}`,
+    { errno: 0, taint: 'E' },
+  );
 }
 
 export const moduleSignature: Rule = {
