@@ -136,7 +136,7 @@ function yardstick(release: string): number {
     return copy;
   };
 
-  test('every in-tree module of the image .deb against its own headers (the CLI): all pass, nothing unreadable, no note; peak memory within the amd64 image\'s of the same release', () => {
+  test('every in-tree module of the image .deb against its own headers (the CLI): all pass, nothing unreadable, no note; peak memory within 1.5× the amd64 image\'s of the same release', () => {
     expect(members.length).toBeGreaterThan(500);
     const { report, status, kb } = cliRun(t.headers, t.imageDeb);
     const amd64 = yardstick(t.release);
@@ -147,8 +147,11 @@ function yardstick(release: string): number {
     expect(report.modules).toHaveLength(members.length);
     expect(errorLines(report)).toEqual([]);
     expect(status).toBe(0);
-    // 10 % for the garbage collector's run-to-run noise
-    expect(kb).toBeLessThanOrEqual(amd64 * 1.1);
+    // The defect this guards against is a class, not a tuning: ppc64el's false unknown symbols made the run
+    // ~5× amd64's peak. Peak RSS of a ~4,000-module run moves by 10-20 % with the garbage collector's timing
+    // and the other jest worker's load (i386 6.1 was within 1.1× of amd64's 258 MB in one run, 306 MB in
+    // the next), so the bound is 1.5×; memory targets proper live in `npm run bench`.
+    expect(kb).toBeLessThanOrEqual(amd64 * 1.5);
   });
 
   test("the headers .deb as the kernel: the same kernel as its directory; the derived vermagic is the string Debian's own modules carry", async () => {
