@@ -10,7 +10,7 @@
  * themselves) stay at 0, so a relocation against `.debug_str` yields an offset in it. A place in the
  * module is then looked up as sectionBase(section) + offset.
  */
-import { initialisedZstd, loadZstd } from '../zstd-wasm.js';
+import { initialisedZstd, loadZstd } from '../codec/zstd-wasm.js';
 import { inflateSync } from 'node:zlib';
 import { DwarfFormatError } from '../errors.js';
 import {

@@ -11,7 +11,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs
 import { basename, dirname, join } from 'node:path';
 import { ElfFile, type ElfSymbol } from '../elf/elf-file.js';
 import { InputError } from '../errors.js';
-import { decompressSync } from '../module/decompress.js';
+import { decompressSync } from '../codec/decompress.js';
 import { certificateList, type TrustedKey } from './keys.js';
 
 export const CERT_LIST = 'system_certificate_list';

@@ -15,7 +15,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { MODULE_FILE_NAME } from './decompress.js';
+import { MODULE_FILE_NAME } from '../codec/decompress.js';
 
 export const DEFAULT_DKMS_TREE = '/var/lib/dkms';
 

@@ -11,8 +11,8 @@
 import { basename } from 'node:path';
 import { InputError } from '../errors.js';
 import { streamPackageFiles } from '../package/stream.js';
-import type { ByteBudget } from './budget.js';
-import { DEFAULT_MAX_MODULE_SIZE, formatSize, MODULE_FILE_NAME } from './decompress.js';
+import type { ByteBudget } from '../codec/budget.js';
+import { DEFAULT_MAX_MODULE_SIZE, formatSize, MODULE_FILE_NAME } from '../codec/decompress.js';
 import { readModuleBytes, registerModuleBytes, type ReadOptions } from './read.js';
 import type { ModuleFacts } from './types.js';
 

@@ -1,12 +1,12 @@
 /**
  * Debian and Ubuntu packages (`.deb`), read in memory, never installed: an `ar` archive whose
  * `data.tar[.xz|.zst|.gz]` member holds the files (deb(5)). The tar is read with modern-tar (GNU long
- * names and pax headers, as dpkg-deb writes them); the codecs are the modules' (src/module/decompress).
+ * names and pax headers, as dpkg-deb writes them); the codecs are src/codec's (decompress.ts).
  */
 import { readFileSync } from 'node:fs';
 import { unpackTar } from 'modern-tar';
 import { InputError } from '../errors.js';
-import { decompress } from '../module/decompress.js';
+import { decompress } from '../codec/decompress.js';
 
 export interface ArMember {
   name: string;

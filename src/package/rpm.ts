@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { compressionOf, decompress } from '../module/decompress.js';
+import { compressionOf, decompress } from '../codec/decompress.js';
 import type { PackageFile } from './deb.js';
-import { isXzSha256, verifySha256, withoutSha256 } from './xz-sha256.js';
+import { isXzSha256, verifySha256, withoutSha256 } from '../codec/xz-sha256.js';
 
 const LEAD_MAGIC = 0xedabeedb;
 const HEADER_MAGIC = 0x8eade8; // then version 01 and 4 reserved bytes

@@ -11,7 +11,7 @@ import { createGunzip } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { createTarDecoder } from 'modern-tar';
 import { InputError } from '../errors.js';
-import { formatSize, XzStreamDecoder } from '../module/decompress.js';
+import { formatSize, XzStreamDecoder } from '../codec/decompress.js';
 import { AR_MAGIC, arHeader, isDeb } from './deb.js';
 import { isRpm, readRpm } from './rpm.js';
 import { TarGuard } from './tar-guard.js';

@@ -23,7 +23,7 @@
  * its version and libraries. Unknown, a `.ko.gz` that kmod would decompress, and such a `.ko.zst`, get a
  * warning (the zlib-less kmod and kmod 34 are the common ones); xz and other zstd files get nothing.
  */
-import type { Compression } from '../module/decompress.js';
+import type { Compression } from '../codec/decompress.js';
 import type { Finding, Rule, RuleContext } from './types.js';
 import { atLeast } from './versioned.js';
 import { configEnabled, finding } from './shared.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { ElfFormatError, InputError } from '../../src/errors.js';
-import { decompress, decompressSync, zstdFrames } from '../../src/module/decompress.js';
+import { decompress, decompressSync, zstdFrames } from '../../src/codec/decompress.js';
 import { moduleFactsFromBuffer } from '../../src/module/read.js';
 import { BUILD, ROOT } from '../helpers/fixtures.js';
 import { applyMutations, describe as describeMutation, type Mutation } from './elf-mutate.js';

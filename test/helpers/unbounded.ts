@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Compression } from '../../src/module/decompress.js';
+import type { Compression } from '../../src/codec/decompress.js';
 import { ROOT } from './fixtures.js';
 
 const pipe = (cmd: string, input: Buffer) => execFileSync('sh', ['-c', cmd], { input, maxBuffer: 64 << 20 });

@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { check } from '../../src/index.js';
-import { compressionOf, zstdFrames } from '../../src/module/decompress.js';
+import { compressionOf, zstdFrames } from '../../src/codec/decompress.js';
 import { parseKmodVersion } from '../../src/rules/kmod-decompress.js';
 import type { ModuleReport } from '../../src/report/schema.js';
 import { CACHE, REPO, kernelLines, readAbisEnv, type KmsgRecord } from './env.js';

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check } from '../../src/check.js';
-import { xzCheckOf } from '../../src/module/decompress.js';
+import { xzCheckOf } from '../../src/codec/decompress.js';
 import { CACHE, REPO, findFiles } from './env.js';
 
 const envFile = join(CACHE, 'trixie', 'trixie.env');

@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check } from '../../src/check.js';
-import { decompress } from '../../src/module/decompress.js';
-import { isXzSha256, verifySha256, withoutSha256 } from '../../src/package/xz-sha256.js';
+import { decompress } from '../../src/codec/decompress.js';
+import { isXzSha256, verifySha256, withoutSha256 } from '../../src/codec/xz-sha256.js';
 import { CLI, sample } from '../helpers/fixtures.js';
 
 const K61 = sample('v6', 'kernels', '6.1');

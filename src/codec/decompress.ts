@@ -24,7 +24,7 @@
  * The xz integrity check type (stream header flags) is recorded: the kernel's in-kernel XZ decoder
  * (CONFIG_MODULE_DECOMPRESS, 5.17+) accepts only CRC32 and none (rule xz-check), while kmod's liblzma,
  * which decompresses in user space when the kernel does not, takes every check. SHA-256, which
- * xz-embedded lacks too, is decoded as check "none" and verified with node:crypto (package/xz-sha256.ts).
+ * xz-embedded lacks too, is decoded as check "none" and verified with node:crypto (codec/xz-sha256.ts).
  *
  * One file (~700 lines) for the three decoders because they share the limit, the byte-budget lease, the
  * container-length check and the errors' wording; that they live under src/module/ rather than a codec
@@ -35,9 +35,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { InputError } from '../errors.js';
 import { Lease, type ByteBudget } from './budget.js';
-import { isXzSha256, Sha256Verifier, withoutSha256 } from '../package/xz-sha256.js';
+import { isXzSha256, Sha256Verifier, withoutSha256 } from './xz-sha256.js';
 import { withSliceBy8, writeTables } from './xz-crc32.js';
-import { initialisedZstd, loadZstd, type ZstdWasm } from '../zstd-wasm.js';
+import { initialisedZstd, loadZstd, type ZstdWasm } from './zstd-wasm.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd';
 /** The xz Check ID of the stream header: 0 none, 1 CRC32, 4 CRC64, 10 SHA-256; any other ID is reserved. */

@@ -3,7 +3,7 @@
  * thread, for the fixtures scripts/build-samples makes with the real gzip/xz/zstd tools, corrupt copies of
  * them and containers whose records do not bound the output; the byte budget held as on one thread; and
  * bytes from anywhere (a view into a larger buffer, as a tar stream hands out) left intact. The worker is
- * tsc's build (dist/module/decode-worker.js), which `npm test` makes first.
+ * tsc's build (dist/codec/decode-worker.js), which `npm test` makes first.
  */
 import { jest } from '@jest/globals';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check } from '../../src/check.js';
 import { InputError } from '../../src/errors.js';
-import { ByteBudget, Lease } from '../../src/module/budget.js';
-import { DecodePool } from '../../src/module/decode-pool.js';
-import { decompress, type Compression } from '../../src/module/decompress.js';
+import { ByteBudget, Lease } from '../../src/codec/budget.js';
+import { DecodePool } from '../../src/codec/decode-pool.js';
+import { decompress, type Compression } from '../../src/codec/decompress.js';
 import { BUILD, sample } from '../helpers/fixtures.js';
 import { unboundedContainers } from '../helpers/unbounded.js';
 

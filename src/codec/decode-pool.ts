@@ -32,7 +32,7 @@ import type { DecodeAnswer, DecodeJob } from './decode-worker.js';
 function workerFile(): string {
   const here = fileURLToPath(new URL('./decode-worker.js', import.meta.url));
   if (existsSync(here)) return here;
-  return fileURLToPath(new URL('../../dist/module/decode-worker.js', import.meta.url));
+  return fileURLToPath(new URL('../../dist/codec/decode-worker.js', import.meta.url));
 }
 
 interface Pending {

@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
-import { ByteBudget, Lease } from '../../src/module/budget.js';
-import { compressionOf, decompress, decompressSync, xzCheckOf, xzRecordedSize, zstdFrames } from '../../src/module/decompress.js';
+import { ByteBudget, Lease } from '../../src/codec/budget.js';
+import { compressionOf, decompress, decompressSync, xzCheckOf, xzRecordedSize, zstdFrames } from '../../src/codec/decompress.js';
 import { readModule, readModuleSync } from '../../src/module/read.js';
 import type { ModuleFacts } from '../../src/module/types.js';
 import { BUILD, ROOT, sample } from '../helpers/fixtures.js';

@@ -1,6 +1,6 @@
 /**
  * zstd's own C decoder as WebAssembly (@bokuweb/zstd-wasm; it verifies the frame checksum), loaded and
- * initialised once for every reader that needs it: compressed modules (module/decompress.ts) and
+ * initialised once for every reader that needs it: compressed modules (codec/decompress.ts) and
  * zstd-compressed debug sections (dwarf/sections.ts). Its init() is asynchronous, so a synchronous decoder
  * takes it from initialisedZstd() once loadZstd() has run.
  */

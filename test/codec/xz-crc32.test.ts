@@ -1,5 +1,5 @@
 /**
- * xz-embedded's CRC32 replaced by slice-by-8 (src/module/xz-crc32.ts): the shipped module is the one the
+ * xz-embedded's CRC32 replaced by slice-by-8 (src/codec/xz-crc32.ts): the shipped module is the one the
  * replacement expects (else the byte-at-a-time loop would silently stay), and data of every length modulo
  * 8 made by the real xz tool with CRC32 checks decodes to itself, while a flipped byte of the check is refused.
  */
@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { decompressSync } from '../../src/module/decompress.js';
-import { withSliceBy8 } from '../../src/module/xz-crc32.js';
+import { decompressSync } from '../../src/codec/decompress.js';
+import { withSliceBy8 } from '../../src/codec/xz-crc32.js';
 
 test('the xz-decompress module shipped has xz_crc32 where the replacement expects it', () => {
   const bundle = readFileSync(createRequire(import.meta.url).resolve('xz-decompress'), 'utf8');
