@@ -8,8 +8,8 @@ import { InputError } from './errors.js';
 import { loadKernel } from './kernel/load.js';
 import { runningKernel } from './kernel/locate.js';
 import { release as osRelease } from 'node:os';
-import { loadSigning } from './kernel/signing.js';
-import type { SigningOptions } from './kernel/keys.js';
+import { loadSigning } from './signing/options.js';
+import type { SigningOptions } from './signing/keys.js';
 import { findSignerKey, keyLabel, signatureVerdict, signingTold } from './rules/module-signature.js';
 import type { Export, KernelBuild } from './kernel/types.js';
 import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
@@ -63,7 +63,7 @@ export interface CheckRequest {
    * true. Only modules with such references are read again.
    */
   frames?: boolean;
-  /** `--trusted-key` files, `--sig-enforce`, `--lockdown`, `--secure-boot` (kernel/signing.ts). */
+  /** `--trusted-key` files, `--sig-enforce`, `--lockdown`, `--secure-boot` (signing/options.ts). */
   trustedKeys?: string[];
   sigEnforce?: boolean;
   lockdown?: 'none' | 'integrity' | 'confidentiality';
@@ -533,7 +533,7 @@ export async function readModules(
   errors.sort(byPath);
   const modules = read.flat().filter((m): m is ModuleFacts => m !== undefined);
   // the CMS of signed modules, decoded now: its decoder is loaded only for a run with a signed module
-  if (modules.some((m) => m.signature?.cms)) (await import('./module/signature-cms.js')).parseSignatures(modules);
+  if (modules.some((m) => m.signature?.cms)) (await import('./signing/cms.js')).parseSignatures(modules);
   return { modules, errors };
 }
 

@@ -23,7 +23,7 @@ import { ElfFile, type ElfSection, type ElfSymbol } from '../elf/elf-file.js';
 import { FileSource } from '../elf/source.js';
 import { readKsymtab } from '../kernel/ksymtab.js';
 import { Lease, type ByteBudget } from '../codec/budget.js';
-import { readSignature } from './signature.js';
+import { readSignature } from '../signing/signature.js';
 import { compressionOf, decompress, decompressSync, type DecompressOptions, type Decompressed } from '../codec/decompress.js';
 import type { Import, LoaderSections, ModuleExport, ModuleFacts, Reference } from './types.js';
 import { intern } from './names.js';

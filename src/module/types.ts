@@ -3,7 +3,7 @@
  */
 import type { ExportType } from '../kernel/types.js';
 import type { Frame } from '../dwarf/where.js';
-import type { ModuleSignature } from './signature.js';
+import type { ModuleSignature } from '../signing/signature.js';
 
 /** One place in the module that references a symbol (a relocation against it). */
 export interface Reference {

@@ -24,7 +24,7 @@
  *   Every other error is fatal even without enforcement: -EBADMSG, -EKEYREJECTED.
  */
 import { constants, publicDecrypt } from 'node:crypto';
-import type { EcdsaVerify, TrustedKey } from '../kernel/keys.js';
+import type { EcdsaVerify, TrustedKey } from '../signing/keys.js';
 import type { ModuleFacts } from '../module/types.js';
 import type { Finding, Rule, RuleContext, SigningOptions } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
@@ -96,7 +96,7 @@ export function keyLabel(k: TrustedKey): string {
 
 /**
  * Does `sig` (hex) verify `digest` (hex, algorithm `hash`) with `key`? PKCS#1 v1.5 (RSA, node:crypto) or
- * X9.62 (ECDSA: `ecdsa`, kernel/ecdsa.ts, given by the signing options when a key is an EC key).
+ * X9.62 (ECDSA: `ecdsa`, signing/ecdsa.ts, given by the signing options when a key is an EC key).
  */
 export function verifyDigest(key: TrustedKey, hash: string, digest: string, sig: string, ecdsa?: EcdsaVerify): { ok: boolean; reason?: string } {
   const s = Buffer.from(sig, 'hex');

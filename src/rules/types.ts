@@ -3,7 +3,7 @@
  */
 import type { Export, KernelBuild, KernelVersion } from '../kernel/types.js';
 import type { ModuleFacts, Reference } from '../module/types.js';
-import type { SigningOptions } from '../kernel/keys.js';
+import type { SigningOptions } from '../signing/keys.js';
 
 export type { SigningOptions };
 

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check } from '../../src/check.js';
-import { builtinKeysOfImage } from '../../src/kernel/builtin-keys.js';
+import { builtinKeysOfImage } from '../../src/signing/builtin-keys.js';
 import { CACHE } from './env.js';
 import { makeKey, MARKER, signBytes } from '../helpers/sign.js';
 

@@ -8,8 +8,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check, type CheckRequest } from '../../src/check.js';
-import { loadSigning } from '../../src/kernel/signing.js';
-import { builtinKeysOfImage } from '../../src/kernel/builtin-keys.js';
+import { loadSigning } from '../../src/signing/options.js';
+import { builtinKeysOfImage } from '../../src/signing/builtin-keys.js';
 import { gzipSync } from 'node:zlib';
 import { FORMATS, render, type RenderOptions } from '../../src/report/formats.js';
 import { keyLabel } from '../../src/rules/module-signature.js';

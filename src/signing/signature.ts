@@ -14,7 +14,7 @@
  *
  * Reading a module only takes the trailer apart and keeps the CMS's bytes, with the digests of the signed
  * bytes the CMS can name (an algorithm's OID is looked for in its bytes, so that the module is hashed
- * while it is at hand); the CMS is decoded afterwards, by signature-cms.ts with @peculiar/asn1-cms, loaded
+ * while it is at hand); the CMS is decoded afterwards, by cms.ts with @peculiar/asn1-cms, loaded
  * only when some module of a run is signed (readModules()).
  */
 import { createHash } from 'node:crypto';
@@ -63,7 +63,7 @@ export interface ModuleSignature {
   /** Where the CMS starts in the (decompressed) module, and its length. */
   cmsOffset: number;
   cmsLength: number;
-  /** The CMS's bytes, until signature-cms.ts has decoded them (then removed). */
+  /** The CMS's bytes, until cms.ts has decoded them (then removed). */
   cms?: Buffer;
   /** Digests of the signed bytes (hex) with each algorithm whose OID the CMS's bytes hold. */
   digests?: Record<string, string>;

@@ -1,6 +1,6 @@
 /**
  * ECDSA over a digest (the module's, computed while it was read): @noble/curves with `prehash: false` —
- * node:crypto verifies ECDSA only over data it hashes itself. Loaded by kernel/signing.ts only when some
+ * node:crypto verifies ECDSA only over data it hashes itself. Loaded by options.ts only when some
  * trusted key is an EC key; the rule gets it through SigningOptions.ecdsa.
  */
 import { p256, p384, p521 } from '@noble/curves/nist.js';

@@ -12,8 +12,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, SubjectKeyIdentifier, id_ce_subjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { InputError } from '../errors.js';
-import { hex } from '../module/signature.js';
-import { nameText } from '../module/signature-cms.js';
+import { hex } from './signature.js';
+import { nameText } from './cms.js';
 
 /** Where a trusted key came from. */
 export type KeySource = 'built-in' | 'file' | 'mok';
@@ -178,7 +178,7 @@ export interface SigningOptions {
   /** The lockdown level; undefined: unknown (assumed none, said so). */
   lockdown?: 'none' | 'integrity' | 'confidentiality';
   lockdownSource?: string;
-  /** ECDSA verification of a digest (kernel/ecdsa.ts), present when some key is an EC key. */
+  /** ECDSA verification of a digest (ecdsa.ts), present when some key is an EC key. */
   ecdsa?: EcdsaVerify;
 }
 

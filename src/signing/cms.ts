@@ -1,5 +1,5 @@
 /**
- * The CMS of a module signature (module/signature.ts kept its bytes) decoded as the kernel's PKCS#7
+ * The CMS of a module signature (signature.ts kept its bytes) decoded as the kernel's PKCS#7
  * parser and pkcs7_verify() read it (crypto/asymmetric_keys/pkcs7_parser.c, pkcs7_verify.c; Debian
  * 6.1.192, 6.12.117, 7.2.13): with @peculiar/asn1-cms (DER schema classes, synchronous), not by hand. Loaded
  * by readModules() only when some module of the run is signed.
@@ -8,7 +8,6 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { ContentInfo, SignedData, id_signedData, id_data } from '@peculiar/asn1-cms';
 import type { Name } from '@peculiar/asn1-x509';
 import { hex, type ModuleSignature, type SignatureProblem } from './signature.js';
-import type { ModuleFacts } from './types.js';
 
 /** The digest OIDs the kernel's PKCS#7 parser knows → node:crypto's names. */
 export const DIGESTS: Readonly<Record<string, string>> = {
@@ -49,7 +48,7 @@ export function nameText(name: Name): string {
 }
 
 /** Decode the CMS of every signed module of a run (in place; the bytes are dropped afterwards). */
-export function parseSignatures(modules: readonly ModuleFacts[]): void {
+export function parseSignatures(modules: readonly { readonly signature?: ModuleSignature }[]): void {
   for (const m of modules) if (m.signature?.cms) parseSignature(m.signature);
 }
 
