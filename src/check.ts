@@ -437,7 +437,7 @@ async function withFrames(req: CheckRequest, modules: ModuleFacts[], reports: Mo
   const refetched = await fetchMembers(showingReferences(modules, reports));
   if (refetched) notes.push(refetched);
   if (req.frames === false || !reports.some((r) => r.findings.some((f) => f.references.length > 0))) return reports;
-  const { attachFrames } = await import('./module/frames.js');
+  const { attachFrames } = await import('./explain/frames.js');
   const outcome = await attachFrames(modules, reports, { debugDirs: req.debugDirs, reader: { codeSiteOf, reopen } });
   // bad DWARF leaves the verdicts as they are: said, not an unreadable input
   for (const e of outcome.errors) notes.push(`unreadable DWARF: ${e.message} (its references keep function+offset)`);

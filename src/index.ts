@@ -9,7 +9,7 @@ export { ByteBudget, DEFAULT_READ_BUDGET } from './codec/budget.js';
 export { reportSchema, frameSchema, type Report, type ModuleReport, type FindingJson } from './report/schema.js';
 export { formatText } from './report/text.js';
 export { InputError, ElfFormatError, ParseError, DwarfFormatError } from './errors.js';
-export { attachFrames, inlineHint, type FramesOptions } from './module/frames.js';
+export { attachFrames, inlineHint, type FramesOptions } from './explain/frames.js';
 export type { Frame } from './dwarf/frames.js';
 export type { ExportType, Export, KernelBuild, KernelVersion } from './kernel/types.js';
 export type { ModuleFacts, Import, Reference } from './module/types.js';

@@ -2,7 +2,7 @@
  * What is known about a few symbols that out-of-tree modules famously trip over (kernel-rules.md §6),
  * for the hints: their history (when and by which commit their export changed). Keep this small: it is
  * advice, not a database. Which inline function pulls a symbol into a module is not written here: it
- * comes from the module's own DWARF (src/module/frames.ts), for every symbol.
+ * comes from the module's own DWARF (src/explain/frames.ts), for every symbol.
  */
 
 export interface SymbolNote {

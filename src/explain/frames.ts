@@ -9,10 +9,9 @@ import { FrameFinder } from '../dwarf/frames.js';
 import { frameWhere, type Frame } from '../dwarf/where.js';
 import type { ElfFile } from '../elf/elf-file.js';
 import { InputError } from '../errors.js';
-import type { ModuleReport } from '../report/schema.js';
 import { DEFAULT_DEBUG_DIR, openDebugFile } from './debug-file.js';
-import { codeSiteOf, reopen } from './read.js';
-import type { ModuleFacts, Reference } from './types.js';
+import { codeSiteOf, reopen } from '../module/read.js';
+import type { ModuleFacts, Reference } from '../module/types.js';
 
 export interface FramesOptions {
   /** Where separate debug files are looked for (gdb's debug-file-directory). Default /usr/lib/debug. */
@@ -25,6 +24,12 @@ export interface FramesOptions {
   reader?: { codeSiteOf: typeof codeSiteOf; reopen: typeof reopen };
 }
 
+/** A report's module as far as frames go: its path, and its findings' references and hint (filled in place). */
+export interface FramedModule {
+  path: string;
+  findings: Array<{ references: unknown[]; hint?: string }>;
+}
+
 export interface FramesOutcome {
   /** Modules whose references got no frames: no DWARF in them, none found apart. */
   withoutDwarf: string[];
@@ -33,7 +38,7 @@ export interface FramesOutcome {
 }
 
 /** The references of a module's findings that have a code site and no frames yet. */
-function wanted(report: ModuleReport, siteOf: typeof codeSiteOf): Reference[] {
+function wanted(report: FramedModule, siteOf: typeof codeSiteOf): Reference[] {
   const out: Reference[] = [];
   const seen = new Set<Reference>();
   for (const f of report.findings) {
@@ -50,7 +55,7 @@ function wanted(report: ModuleReport, siteOf: typeof codeSiteOf): Reference[] {
  * Fill `frames` of every reference of every finding (in place: the references are the modules'), and
  * explain inlined ones in the findings' hints. A report's module is the one of `modules` with its path.
  */
-export async function attachFrames(modules: ModuleFacts[], reports: ModuleReport[], opts: FramesOptions = {}): Promise<FramesOutcome> {
+export async function attachFrames(modules: ModuleFacts[], reports: FramedModule[], opts: FramesOptions = {}): Promise<FramesOutcome> {
   const debugDirs = opts.debugDirs?.length ? opts.debugDirs : [DEFAULT_DEBUG_DIR];
   const outcome: FramesOutcome = { withoutDwarf: [], errors: [] };
   const byPath = new Map(modules.map((m) => [m.path, m]));
