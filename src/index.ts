@@ -1,7 +1,7 @@
 /** ksymcheck's library API: what the CLI is a thin shell over. */
 export { check, checkModules, expandModulePaths, stagesOf, type CheckRequest, type StageChoice } from './check.js';
-export { checkDkms, type DkmsRequest } from './dkms.js';
-export { dkmsReportSchema, type DkmsReport, type DkmsBuildReport } from './report/dkms-schema.js';
+export { checkDkms, type DkmsRequest } from './dkms/check.js';
+export { dkmsReportSchema, type DkmsReport, type DkmsBuildReport } from './dkms/schema.js';
 export { loadKernel, type LoadKernelOptions } from './kernel/load.js';
 export { readModule, moduleFactsFromBuffer, type ReadOptions } from './module/read.js';
 export { DEFAULT_MAX_MODULE_SIZE } from './codec/decompress.js';

@@ -16,9 +16,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkDkms } from '../../src/dkms.js';
-import { dkmsReportSchema } from '../../src/report/dkms-schema.js';
-import { dkmsVerdict, formatDkmsText } from '../../src/report/dkms.js';
+import { checkDkms } from '../../src/dkms/check.js';
+import { dkmsReportSchema } from '../../src/dkms/schema.js';
+import { dkmsVerdict, formatDkmsText } from '../../src/dkms/text.js';
 import { CACHE, readAbisEnv, REPO } from './env.js';
 
 function readDkmsEnv(): { DKMS_MODULE: string; DKMS_VERSION: string; DKMS_SOURCE: string } {

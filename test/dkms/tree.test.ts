@@ -8,10 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkDkms, dkmsFilter } from '../../src/dkms.js';
-import { findDkmsBuilds, kernelTreeFor, makeLogKernel } from '../../src/module/dkms.js';
-import { dkmsReportSchema } from '../../src/report/dkms-schema.js';
-import { dkmsVerdict } from '../../src/report/dkms.js';
+import { checkDkms, dkmsFilter } from '../../src/dkms/check.js';
+import { findDkmsBuilds, kernelTreeFor, makeLogKernel } from '../../src/dkms/tree.js';
+import { dkmsReportSchema } from '../../src/dkms/schema.js';
+import { dkmsVerdict } from '../../src/dkms/text.js';
 import { CLI, SEED } from '../helpers/fixtures.js';
 
 const RC5 = '4.18.0-rc5';

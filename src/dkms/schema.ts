@@ -4,7 +4,7 @@
  * command line does not load zod to print text.
  */
 import { z } from 'zod';
-import { reportSchema } from './schema.js';
+import { reportSchema } from '../report/schema.js';
 
 export const dkmsBuildReportSchema = z.object({
   module: z.string(),

@@ -1,7 +1,7 @@
 /** The library entry of `ksymcheck dkms`: each build in a DKMS tree checked against the kernel it was built for. */
-import { check, type StageChoice } from './check.js';
-import { DEFAULT_DKMS_TREE, findDkmsBuilds, kernelTreeFor, type DkmsFilter } from './module/dkms.js';
-import type { DkmsBuildReport, DkmsReport } from './report/dkms.js';
+import { check, type StageChoice } from '../check.js';
+import { DEFAULT_DKMS_TREE, findDkmsBuilds, kernelTreeFor, type DkmsFilter } from './tree.js';
+import type { DkmsBuildReport, DkmsReport } from './text.js';
 
 export interface DkmsRequest {
   /** `<module>` or `<module>/<version>`; all builds when absent. */

@@ -1,12 +1,12 @@
 /**
- * The text of `ksymcheck dkms` (its JSON shape: dkms-schema.ts): each build's ordinary text report under
+ * The text of `ksymcheck dkms` (its JSON shape: schema.ts): each build's ordinary text report under
  * a line saying which build it is, and a summary line last. Knows the reports' shape only, no rule.
  */
-import type { DkmsBuildReport, DkmsReport } from './dkms-schema.js';
-import type { Report } from './schema.js';
-import { formatText, type TextOptions } from './text.js';
+import type { DkmsBuildReport, DkmsReport } from './schema.js';
+import type { Report } from '../report/schema.js';
+import { formatText, type TextOptions } from '../report/text.js';
 
-export type { DkmsBuildReport, DkmsReport } from './dkms-schema.js';
+export type { DkmsBuildReport, DkmsReport } from './schema.js';
 
 /** A build's verdict: fail when its report has a failing module, error when it could not be checked. */
 export function dkmsVerdict(b: DkmsBuildReport): 'pass' | 'fail' | 'error' {
