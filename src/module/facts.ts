@@ -1,0 +1,83 @@
+/**
+ * ModuleFacts assembled from what modinfo.ts, versions.ts, imports.ts and exports.ts read of an opened ELF
+ * file: `moduleFacts()` reads every part eagerly; deferred.ts reads the same parts for trees and assembles
+ * them here too, so both readers give one object shape.
+ */
+import { basename } from 'node:path';
+import { ElfFormatError } from '../errors.js';
+import { SHF_ALLOC, SHT_NOBITS } from '../elf/constants.js';
+import type { ElfFile, ElfSection } from '../elf/elf-file.js';
+import type { Import, LoaderSections, ModuleExport, ModuleFacts } from './types.js';
+import { readModinfo } from './modinfo.js';
+import { readVersions, type VersionsInfo } from './versions.js';
+import { readImports } from './imports.js';
+import { readModuleExports } from './exports.js';
+
+export function moduleFacts(elf: ElfFile, path: string): ModuleFacts {
+  const modinfo = readModinfo(elf);
+  const symbols = elf.symbols();
+  if (symbols.length === 0) throw new ElfFormatError(path, elf.header.shoff, 'no symbol table: a module always has .symtab');
+  const versionInfo = readVersions(elf);
+  const imports = readImports(elf, symbols);
+  const exports = readModuleExports(elf, symbols);
+  return assembleFacts(elf, path, modinfo, versionInfo, imports, exports);
+}
+
+/** ModuleFacts from the parts both readers (eager and deferred) extract. */
+export function assembleFacts(
+  elf: ElfFile,
+  path: string,
+  modinfo: Array<{ key: string; value: string }>,
+  v: VersionsInfo,
+  imports: Import[],
+  exports: ModuleExport[],
+): ModuleFacts {
+  const get = (k: string) => modinfo.filter((e) => e.key === k).map((e) => e.value);
+  const nameFromFile = basename(path).replace(/\.(ko|o)(\.(gz|xz|zst))?$/, '');
+  const dependsValues = get('depends');
+  return {
+    path,
+    name: get('name')[0] ?? nameFromFile,
+    kind: /\.ko(\.(gz|xz|zst))?$/.test(path) ? 'ko' : 'o',
+    machine: elf.header.machine,
+    elfClass: elf.header.elfClass,
+    elfHeader: { type: elf.header.type, littleEndian: elf.header.littleEndian, shentsize: elf.header.shentsize, flags: elf.header.flags },
+    modinfo,
+    licenses: get('license'),
+    importNs: get('import_ns'),
+    depends: dependsValues.length ? dependsValues[0].split(',').filter((d) => d !== '') : undefined,
+    vermagic: get('vermagic')[0],
+    intree: get('intree').includes('Y'),
+    versions: v.versions,
+    versionsFormat: v.versionsFormat,
+    basicVersions: v.basicVersions,
+    loaderSections: loaderSections(elf, v.extProblem),
+    // set by readModule() for a compressed file; present (undefined) on every module: one object shape
+    compression: undefined,
+    xzCheck: undefined,
+    zstdContentSize: undefined,
+    signature: undefined,
+    imports,
+    exports,
+  };
+}
+
+/** An allocated section of that name (what the loader's find_sec()/section_addr() find). */
+function allocSection(elf: ElfFile, name: string): ElfSection | undefined {
+  const s = elf.section(name);
+  return s && (s.flags & SHF_ALLOC) !== 0n ? s : undefined;
+}
+
+function loaderSections(elf: ElfFile, extVersions: LoaderSections['extVersions']): LoaderSections {
+  const mod = elf.section('.gnu.linkonce.this_module');
+  const ksymtab = allocSection(elf, '__ksymtab');
+  const out: LoaderSections = {
+    ksymtabEntries: ksymtab !== undefined && ksymtab.size > 0,
+    kflagstab: allocSection(elf, '__kflagstab') !== undefined,
+    ksymtabGpl: allocSection(elf, '__ksymtab_gpl') !== undefined,
+    kcrctabGpl: allocSection(elf, '__kcrctab_gpl') !== undefined,
+  };
+  if (mod && mod.type !== SHT_NOBITS) out.thisModuleSize = mod.size;
+  if (extVersions) out.extVersions = extVersions;
+  return out;
+}
