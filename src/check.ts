@@ -1,8 +1,6 @@
 /**
  * The library's main entry: a kernel build and module files in, the kernel's verdicts out.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { InputError } from './errors.js';
 import { loadKernel } from './kernel/load.js';
@@ -10,19 +8,25 @@ import { runningKernel } from './kernel/locate.js';
 import { release as osRelease } from 'node:os';
 import { loadSigning } from './signing/options.js';
 import type { SigningOptions } from './signing/keys.js';
-import { findSignerKey, keyLabel, signatureVerdict, signingTold } from './rules/module-signature.js';
+import { keyLabel, signatureVerdict } from './rules/module-signature.js';
 import type { Export, KernelBuild } from './kernel/types.js';
 import { formatVersion, NEWEST_KNOWN } from './kernel/version.js';
 import { ByteBudget, DEFAULT_READ_BUDGET } from './codec/budget.js';
-import { MODULE_FILE_NAME } from './codec/decompress.js';
 import { fetchMembers, PACKAGE_FILE_NAME, readPackageModules, showingReferences } from './module/packages.js';
 import { codeSiteOf, readModule, reopen, shareNames } from './module/read.js';
 import type { ModuleFacts } from './module/types.js';
 import { runRules, STAGE_ORDER } from './rules/index.js';
 import { ownerModule } from './rules/shared.js';
-import { checksStructModuleSize } from './rules/module-struct-size.js';
 import type { CheckOptions, Finding, RuleContext, Stage } from './rules/types.js';
-import { NO_DWARF_NOTE, type ModuleReport, type Report } from './report/schema.js';
+import type { ModuleReport, Report } from './report/schema.js';
+import { expandModulePaths } from './run/paths.js';
+import { dependencyOrder } from './run/order.js';
+import { modversionsNote, noDwarfNote, signingNotes, structModuleNote, vermagicNote, versionNote } from './run/notes.js';
+
+// What this module exported before the run's paths, order and notes had files of their own.
+export { expandModulePaths } from './run/paths.js';
+export { dependencyOrder } from './run/order.js';
+export { modversionsNote, noDwarfNote, signingNotes, structModuleNote, vermagicNote, versionNote } from './run/notes.js';
 
 export type StageChoice = 'build' | 'load' | 'both';
 
@@ -106,68 +110,6 @@ const SHARE_NAMES_FROM = 64;
  * a worker costs ~30-50 ms to start, so a module or a few are decoded on the main thread.
  */
 const POOL_FROM = 16;
-
-/** Directory names depmod does not descend into (the `build` and `source` links of /lib/modules/<release>). */
-const SKIPPED_DIRS = new Set(['build', 'source']);
-
-/**
- * Expand directories into the module files below them, as depmod walks /lib/modules/<release>: `.ko`,
- * `.ko.gz`, `.ko.xz`, `.ko.zst`; symbolic links to directories followed (once: a link back up is not a
- * loop), `build` and `source` left out; sorted, so reports are stable.
- */
-export async function expandModulePaths(paths: string[], errors: Report['errors']): Promise<string[]> {
-  // Synchronous calls: a tree has hundreds of directories, and a trip through libuv's pool per readdir
-  // and realpath cost 120-180 ms of waiting for Debian's 883 (now ~25 ms).
-  const out: string[] = [];
-  const seen = new Set<string>();
-  const walk = (dir: string): void => {
-    // a directory is known by device and inode: one stat, where realpath(3) read every path component
-    let id: string;
-    try {
-      const st = statSync(dir, { bigint: true });
-      id = `${st.dev}:${st.ino}`;
-    } catch {
-      id = dir;
-    }
-    if (seen.has(id)) return;
-    seen.add(id);
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (e) {
-      errors.push({ path: dir, message: `cannot read directory: ${(e as Error).message}` });
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isSymbolicLink()) {
-        let st;
-        try {
-          st = statSync(p);
-        } catch {
-          st = undefined;
-        }
-        if (st?.isDirectory()) {
-          if (!SKIPPED_DIRS.has(e.name)) walk(p);
-        } else if (MODULE_FILE_NAME.test(e.name)) out.push(p); // a dangling link is reported when read
-      } else if (e.isFile() && MODULE_FILE_NAME.test(e.name)) out.push(p);
-    }
-  };
-  for (const p of paths) {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      errors.push({ path: p, message: `${p}: no such file or directory` });
-      continue;
-    }
-    if (st.isDirectory()) walk(p);
-    else out.push(p);
-  }
-  return out;
-}
 
 /** The owner name modpost gives a module's exports: its path without `.ko`/`.o`. */
 export function ownerOf(m: ModuleFacts): string {
@@ -340,32 +282,6 @@ function runOwners(ctx: RuleContext): ModuleFacts[] {
   return out;
 }
 
-/** Every module after the modules it depends on (depth-first post-order, iterative; back edges of a cycle ignored). */
-export function dependencyOrder<T>(nodes: readonly T[], depsOf: (n: T) => readonly T[]): T[] {
-  const state = new Map<T, 'open' | 'done'>();
-  const order: T[] = [];
-  for (const root of nodes) {
-    if (state.has(root)) continue;
-    state.set(root, 'open');
-    const stack: Array<{ n: T; deps: readonly T[]; i: number }> = [{ n: root, deps: depsOf(root), i: 0 }];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      if (top.i < top.deps.length) {
-        const d = top.deps[top.i++];
-        if (!state.has(d)) {
-          state.set(d, 'open');
-          stack.push({ n: d, deps: depsOf(d), i: 0 });
-        }
-        continue;
-      }
-      stack.pop();
-      state.set(top.n, 'done');
-      order.push(top.n);
-    }
-  }
-  return order;
-}
-
 /** Read the kernel and the modules, check them, and return the report (the JSON contract). */
 export async function check(req: CheckRequest): Promise<Report> {
   const kernelPath = req.kernel ?? runningKernel();
@@ -394,41 +310,6 @@ export async function check(req: CheckRequest): Promise<Report> {
 }
 
 /**
- * What the signature check assumed, said once per run: with signing options given but without the kernel's
- * built-in keys, signed modules whose key is unknown are taken as verifying (the rule reports nothing for
- * them); with none given, on a build whose configuration has CONFIG_MODULE_SIG=y, unsigned modules are
- * taken as loading (enforcement and lockdown assumed off).
- */
-export function signingNotes(signing: SigningOptions, modules: readonly ModuleFacts[], kernel: KernelBuild): string[] {
-  const out: string[] = [];
-  const told = signingTold(signing);
-  const unknown = signing.builtinKeys || !told ? 0 : modules.filter((m) => m.signature && !m.signature.problem && !findSignerKey(m, signing.keys)).length;
-  if (unknown > 0) {
-    out.push(
-      `the kernel's built-in keys were not read: ${unknown} signed module(s) whose key is not among the ${signing.keys.length} known are assumed to verify; give --trusted-key with the kernel's vmlinux (its -dbg package) or vmlinuz`,
-    );
-  }
-  // said where the build's configuration shows the loader checks signatures (CONFIG_MODULE_SIG=y)
-  const unsigned = kernel.config.get('CONFIG_MODULE_SIG') === 'y' ? modules.filter((m) => m.kind === 'ko' && !m.signature).length : 0;
-  if (unsigned > 0 && !told && kernel.config.get('CONFIG_MODULE_SIG_FORCE') !== 'y') {
-    out.push(
-      `${unsigned} unsigned module(s): signature enforcement and lockdown unknown, assumed off (such a module loads and taints the kernel, E); pass --sig-enforce, --secure-boot or --no-sig-enforce to have them checked`,
-    );
-  }
-  return out;
-}
-
-/**
- * Said once per run when modules with references have no DWARF and no debug file was found. The same
- * words whichever modules (their references are the ones without frames), so that the notes of a run's
- * shards merge into one.
- */
-export function noDwarfNote(debugDirs?: string[]): string {
-  const dirs = (debugDirs?.length ? debugDirs : ['/usr/lib/debug']).join(', ');
-  return `${NO_DWARF_NOTE}, nor a separate debug file under ${dirs} (by build ID or path): their references keep function+offset, without frames; pass --debug-dir, or build with debug info`;
-}
-
-/**
  * The reports with frames on the references their findings show (unless `frames: false`): the DWARF
  * reader is loaded, and each module concerned read again, only when some finding shows a reference.
  */
@@ -443,40 +324,6 @@ async function withFrames(req: CheckRequest, modules: ModuleFacts[], reports: Mo
   for (const e of outcome.errors) notes.push(`unreadable DWARF: ${e.message} (its references keep function+offset)`);
   if (outcome.withoutDwarf.length > 0) notes.push(noDwarfNote(req.debugDirs));
   return reports;
-}
-
-/** The note a report carries when the build does not tell its version. */
-export function versionNote(kernel: KernelBuild): string | undefined {
-  if (kernel.version) return undefined;
-  return `kernel version unknown for ${kernel.source}: applying the rules of the newest kernel known (${formatVersion(NEWEST_KNOWN)}); pass --kernel-version to choose`;
-}
-
-/** The note a report carries when the loader's struct module size check applies but could not be made. */
-export function structModuleNote(kernel: KernelBuild, stages: Stage[]): string | undefined {
-  if (!stages.includes('load') || kernel.structModuleSize !== undefined || !checksStructModuleSize(kernel.version ?? NEWEST_KNOWN)) return undefined;
-  return `the loader's struct module size check (.gnu.linkonce.this_module) was not made: no vmlinux with BTF defining struct module in ${kernel.source}`;
-}
-
-/** The note a report carries when CONFIG_MODVERSIONS was not read from a configuration: what was assumed. */
-export function modversionsNote(kernel: KernelBuild): string | undefined {
-  // inferred on (CRCs seen) is what a kernel with them always shows: the header says "inferred", no note
-  if (kernel.modversionsSource === 'exports' && kernel.modversions === false) {
-    return `CONFIG_MODVERSIONS of ${kernel.source} taken as off: no configuration beside it, every export's CRC is 0 and module_layout is not exported (a kernel built without modversions); the loader's CRC checks were not applied`;
-  }
-  if (kernel.modversions === undefined) {
-    return `CONFIG_MODVERSIONS of ${kernel.source} unknown (no configuration, no CRC, module_layout exported without one): assumed on, the loader's CRC checks applied; pass the build or headers directory (its .config) to decide`;
-  }
-  return undefined;
-}
-
-/**
- * The note a report carries when the load stage is checked and the kernel's vermagic string cannot be
- * told (no vmlinux with one, and a config whose architecture part, RANDSTRUCT hash or release is not
- * known): vermagic is then not compared, and the report says so rather than passing it silently.
- */
-export function vermagicNote(kernel: KernelBuild, stages: readonly string[]): string | undefined {
-  if (kernel.vermagic !== undefined || !stages.includes('load')) return undefined;
-  return `vermagic not checked against ${kernel.source}: ${kernel.vermagicUnknown ?? "the kernel's vermagic string cannot be told"}`;
 }
 
 /**

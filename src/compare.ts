@@ -2,7 +2,8 @@
  * Across kernel builds: the modules read once, then checked against each kernel (`matrix`), or two
  * kernels' export indexes compared with what the change does to the modules (`diff`).
  */
-import { checkModules, kernelSummary, modversionsNote, readModules, stagesOf, vermagicNote, versionNote, type CheckRequest } from './check.js';
+import { checkModules, kernelSummary, readModules, stagesOf, type CheckRequest } from './check.js';
+import { modversionsNote, vermagicNote, versionNote } from './run/notes.js';
 import { diffExports } from './kernel/diff.js';
 import { loadKernel } from './kernel/load.js';
 import type { KernelBuild } from './kernel/types.js';

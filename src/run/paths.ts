@@ -1,0 +1,67 @@
+/** The module files of a run: directories expanded as depmod walks /lib/modules/<release>. */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { MODULE_FILE_NAME } from '../codec/decompress.js';
+import type { Report } from '../report/schema.js';
+
+/** Directory names depmod does not descend into (the `build` and `source` links of /lib/modules/<release>). */
+const SKIPPED_DIRS = new Set(['build', 'source']);
+
+/**
+ * Expand directories into the module files below them, as depmod walks /lib/modules/<release>: `.ko`,
+ * `.ko.gz`, `.ko.xz`, `.ko.zst`; symbolic links to directories followed (once: a link back up is not a
+ * loop), `build` and `source` left out; sorted, so reports are stable.
+ */
+export async function expandModulePaths(paths: string[], errors: Report['errors']): Promise<string[]> {
+  // Synchronous calls: a tree has hundreds of directories, and a trip through libuv's pool per readdir
+  // and realpath cost 120-180 ms of waiting for Debian's 883 (now ~25 ms).
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const walk = (dir: string): void => {
+    // a directory is known by device and inode: one stat, where realpath(3) read every path component
+    let id: string;
+    try {
+      const st = statSync(dir, { bigint: true });
+      id = `${st.dev}:${st.ino}`;
+    } catch {
+      id = dir;
+    }
+    if (seen.has(id)) return;
+    seen.add(id);
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      errors.push({ path: dir, message: `cannot read directory: ${(e as Error).message}` });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isSymbolicLink()) {
+        let st;
+        try {
+          st = statSync(p);
+        } catch {
+          st = undefined;
+        }
+        if (st?.isDirectory()) {
+          if (!SKIPPED_DIRS.has(e.name)) walk(p);
+        } else if (MODULE_FILE_NAME.test(e.name)) out.push(p); // a dangling link is reported when read
+      } else if (e.isFile() && MODULE_FILE_NAME.test(e.name)) out.push(p);
+    }
+  };
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      errors.push({ path: p, message: `${p}: no such file or directory` });
+      continue;
+    }
+    if (st.isDirectory()) walk(p);
+    else out.push(p);
+  }
+  return out;
+}
