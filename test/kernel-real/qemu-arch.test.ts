@@ -10,7 +10,9 @@
  *     synchronize_rcu CRC is 0xdeadbeef (its __versions carry that CRC): EINVAL, "disagrees about version
  *     of symbol …", "Unknown symbol … (err -22)";
  *   - a vermagic mismatch: dual-mit-gpl's vermagic= with `mod_unload` edited to `mod_unlaod` in place:
- *     ENOEXEC, "version magic '…' should be '…'".
+ *     ENOEXEC, "version magic '…' should be '…'";
+ *   - a module of another architecture: Debian 12's amd64 fat.ko (scripts/fetch-kernels' image): ENOEXEC, "Invalid architecture in ELF header: 62" (s390x, big-endian, reads
+ *     the little-endian e_type 1 as 256 first: "Invalid ELF header type: 256 != 1").
  * The modules are the real Kbuild's (ARCH/CROSS_COMPILE from the Debian headers, as arch-kbuild.test.ts
  * builds them; the host's modpost). Per module: the errno, the rule/symbol/errno of each ksymcheck error,
  * and the kernel's lines (KERN_WARNING and above, taint notices left out) equal to ksymcheck's messages.
@@ -20,7 +22,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check } from '../../src/check.js';
-import { CACHE, REPO, kernelLines, type KmsgRecord } from './env.js';
+import { CACHE, REPO, kernelLines, readAbisEnv, type KmsgRecord } from './env.js';
 
 const envFile = join(CACHE, 'arch', 'arch.env');
 if (!existsSync(envFile)) throw new Error(`${envFile} missing: run scripts/fetch-arch (npm run test:kernel does)`);
@@ -61,11 +63,24 @@ function kernelOf(t: (typeof targets)[number]): string {
   return join(dir, 'boot', f);
 }
 
+/**
+ * One Kbuild run; once more if it made no .ko. Seen once on the loaded machine (load ~14): i386's Kbuild
+ * compiled with -pg but without -mfentry (its cc-option probe failed) and modpost refused `mcount`; the
+ * same build passed before and after. A second failure is the test's.
+ */
 function build(t: (typeof targets)[number], kase: string, edits: string[] = []): string {
-  const r = JSON.parse(run('--arch', t.arch, 'build', kase, t.headers, ...edits.flatMap((e) => ['--edit', e])));
+  const once = () => JSON.parse(run('--arch', t.arch, 'build', kase, t.headers, ...edits.flatMap((e) => ['--edit', e])));
+  let r = once();
+  if (r.kos.length !== 1) {
+    process.stderr.write(`[qemu-arch] ${kase} for ${t.arch}: kbuild made ${r.kos.length} .ko (exit ${r.status}), building again:\n${r.stderr}\n`);
+    r = once();
+  }
   if (r.kos.length !== 1) throw new Error(`${kase} for ${t.arch}: kbuild made ${r.kos.length} .ko (exit ${r.status}):\n${r.stderr}`);
   return r.kos[0];
 }
+
+/** An amd64 module: Debian 12's own fat.ko of the amd64 image scripts/fetch-kernels unpacked. */
+const amd64Module = () => join(readAbisEnv().NEW_IMAGE_MODULES, 'kernel', 'fs', 'fat', 'fat.ko');
 
 /**
  * The errno ksymcheck's load error stands for: its evidence.errno; else the "(err -N)" of the loader's
@@ -85,7 +100,8 @@ const TIMEOUT = 900_000;
 (targets.length ? describe.each(targets.map((t) => [t.name, t] as const)) : describe.skip.each([['(no target: run scripts/fetch-arch)', undefined as never] as const]))(
   'the loader of %s under QEMU against ksymcheck',
   (_n, t) => {
-    let kos: { gplonly: string; crc: string; vermagic: string };
+    let kos: { gplonly: string; crc: string; vermagic: string; foreign: string };
+    let order: string[];
     let booted: Booted[];
     let predicted: Awaited<ReturnType<typeof check>>;
 
@@ -102,8 +118,9 @@ const TIMEOUT = 900_000;
         gplonly: build(t, 'proprietary-uses-gplonly', ['type:synchronize_rcu=EXPORT_SYMBOL']),
         crc: build(t, 'dual-mit-gpl', [`crc:synchronize_rcu=${CRC}`]),
         vermagic,
+        foreign: amd64Module(),
       };
-      const order = [kos.gplonly, kos.crc, kos.vermagic];
+      order = [kos.gplonly, kos.crc, kos.vermagic, kos.foreign];
       const t0 = Date.now();
       booted = JSON.parse(run('--arch', t.arch, 'load', kernelOf(t), ...order));
       process.stderr.write(`[qemu-arch] ${t.name} (${t.release}): one boot loading ${order.length} modules took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
@@ -112,7 +129,9 @@ const TIMEOUT = 900_000;
 
     /** The booted kernel's result for a module, and ksymcheck's load-stage errors and lines for it. */
     function both(ko: string) {
-      const got = booted.find((g) => ko.endsWith(`/${g.module}`))!;
+      // the guest loads /m/NN-<name> in the order given and reports them in that order
+      const got = booted[order.indexOf(ko)];
+      expect(ko.endsWith(`/${got.module}`)).toBe(true);
       expect(predicted.errors).toEqual([]);
       const findings = predicted.modules.find((m) => m.path === ko)!.findings.filter((f) => f.stage === 'load');
       const errors = findings.filter((f) => f.severity === 'error');
@@ -147,6 +166,13 @@ const TIMEOUT = 900_000;
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^dual_mit_gpl: version magic '${t.release} SMP .*mod_unlaod .*' should be '${t.release} SMP .*mod_unload .*'$`));
       expect(errors.map((f) => [f.rule, f.symbol ?? null])).toEqual([['vermagic-mismatch', null]]);
+    });
+
+    test('an amd64 module (fat.ko): ENOEXEC, the ELF header line (e_machine 62; s390x: e_type 256)', () => {
+      const { got, errors } = both(kos.foreign);
+      expect(got.errnoName).toBe('ENOEXEC');
+      expect(kernelLines(got.kmsg)).toEqual([t.arch === 's390x' ? 'Invalid ELF header type: 256 != 1' : 'Invalid architecture in ELF header: 62']);
+      expect(errors.map((f) => f.rule)).toEqual(['elf-header']);
     });
   },
 );
