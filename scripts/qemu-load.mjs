@@ -59,16 +59,58 @@ function aptInstall(pkgs) {
   }
 }
 
-/** A guest /init from scripts/qemu/<name>.c (gcc -static), rebuilt when its source or guest.h changed. */
-function buildInit(name, out) {
+/** A guest /init from scripts/qemu/<name>.c (`cc` -static), rebuilt when its source or guest.h changed. */
+function buildInit(name, out, cc = 'gcc') {
   const dir = join(ROOT, 'scripts', 'qemu');
   const src = join(dir, `${name}.c`);
   const text = readFileSync(src, 'utf8') + readFileSync(join(dir, 'guest.h'), 'utf8');
   if (!existsSync(out) || !existsSync(`${out}.c`) || readFileSync(`${out}.c`, 'utf8') !== text) {
-    execFileSync('gcc', ['-static', '-O2', '-Wall', '-o', out, src], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(cc, ['-static', '-O2', '-Wall', '-o', out, src], { stdio: ['ignore', 'ignore', 'inherit'] });
     writeFileSync(`${out}.c`, text);
   }
   return out;
+}
+
+/**
+ * The guest per Debian architecture: QEMU's system emulator and machine (TCG), the kernel's console, the
+ * Debian 12 cross compiler of the static /init and its packages (the compiler, the target's libc6-dev), and
+ * what the Kbuild of that architecture's headers is given (as test/kernel-real/arch-kbuild.test.ts builds).
+ * amd64 is the host's (qemu-system-x86_64, gcc).
+ */
+export const MACHINES = {
+  amd64: { qemu: 'qemu-system-x86_64', args: ['-m', '512'], console: 'ttyS0', cc: 'gcc', packages: ['qemu-system-x86'] },
+  i386: { qemu: 'qemu-system-i386', args: ['-m', '512'], console: 'ttyS0', cc: 'i686-linux-gnu-gcc-12', packages: ['qemu-system-x86', 'gcc-12-i686-linux-gnu', 'libc6-dev-i386-cross'], gnu: undefined },
+  arm64: { qemu: 'qemu-system-aarch64', args: ['-M', 'virt', '-cpu', 'max', '-m', '1024'], console: 'ttyAMA0', cc: 'aarch64-linux-gnu-gcc-12', packages: ['qemu-system-arm', 'gcc-12-aarch64-linux-gnu', 'libc6-dev-arm64-cross'], gnu: 'aarch64-linux-gnu' },
+  armhf: { qemu: 'qemu-system-arm', args: ['-M', 'virt', '-m', '1024'], console: 'ttyAMA0', cc: 'arm-linux-gnueabihf-gcc-12', packages: ['qemu-system-arm', 'gcc-12-arm-linux-gnueabihf', 'libc6-dev-armhf-cross'], gnu: 'arm-linux-gnueabihf' },
+  // pseries boots through SLOF (qemu-system-ppc ships it); the console is the hypervisor's
+  ppc64el: { qemu: 'qemu-system-ppc64', args: ['-M', 'pseries', '-m', '1024'], console: 'hvc0', cc: 'powerpc64le-linux-gnu-gcc-12', packages: ['qemu-system-ppc', 'gcc-12-powerpc64le-linux-gnu', 'libc6-dev-ppc64el-cross'], gnu: 'powerpc64le-linux-gnu' },
+  // s390-ccw-virtio: the s390-ccw firmware is in qemu-system-misc (qemu-system-s390x); the console is the SCLP's
+  s390x: { qemu: 'qemu-system-s390x', args: ['-M', 's390-ccw-virtio', '-m', '1024'], console: 'ttysclp0', cc: 's390x-linux-gnu-gcc-12', packages: ['qemu-system-misc', 'gcc-12-s390x-linux-gnu', 'libc6-dev-s390x-cross'], gnu: 's390x-linux-gnu' },
+};
+
+function machineOf(arch) {
+  const m = MACHINES[arch];
+  if (!m) throw new Error(`unknown architecture ${arch} (one of ${Object.keys(MACHINES).join(', ')})`);
+  return m;
+}
+
+/** The Kbuild variables of a foreign architecture's Debian headers (DEB_HOST_*, as Debian's headers Makefile reads them). */
+function kbuildVars(arch) {
+  const m = machineOf(arch);
+  return m.gnu ? ['DEB_BUILD_ARCH=amd64', `DEB_HOST_ARCH=${arch}`, `DEB_HOST_GNU_TYPE=${m.gnu}`] : [];
+}
+
+/** setup() for another architecture: its QEMU and cross compiler installed when missing, its /init built. */
+export function setupArch(arch) {
+  if (arch === 'amd64') return setup();
+  const m = machineOf(arch);
+  const missing = [];
+  if (!has(m.qemu)) missing.push(m.packages[0]);
+  if (!has(m.cc) || !existsSync(`/usr/${m.gnu ?? 'i686-linux-gnu'}/include/stdio.h`)) missing.push(...m.packages.slice(1));
+  if (!has('busybox') || !existsSync('/bin/busybox')) missing.push('busybox-static');
+  if (missing.length) aptInstall([...new Set(missing)]);
+  mkdirSync(OUT, { recursive: true });
+  return buildInit('finit', join(OUT, `init-${arch}`), m.cc);
 }
 
 export function setup() {
@@ -99,6 +141,7 @@ function editedSymvers(headers, edits) {
       if (op === 'drop') keep = false;
       else if (op === 'type') f[3] = value;
       else if (op === 'ns') f[4] = value;
+      else if (op === 'crc') f[0] = value;
       else throw new Error(`unknown edit ${e}`);
     }
     if (keep) out.push(f.join('\t'));
@@ -128,7 +171,7 @@ function renameModinfo(file, from, to) {
   return n;
 }
 
-export function build(kase, headers, edits = [], extraSymbols, chrootScript) {
+export function build(kase, headers, edits = [], extraSymbols, chrootScript, arch = 'amd64') {
   const root = chrootScript ? chrootRoot(chrootScript) : '';
   const release = basename(headers).replace(/^linux-headers-/, '');
   const base = chrootScript ? join(root, 'ksymcheck-qemu') : join(OUT, 'build');
@@ -138,7 +181,7 @@ export function build(kase, headers, edits = [], extraSymbols, chrootScript) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dirname(dir), { recursive: true });
   cpSync(join(ROOT, 'samples', 'modules', kase), dir, { recursive: true });
-  const args = ['-C', headers, `M=${inner(dir)}`, 'modules'];
+  const args = ['-C', headers, `M=${inner(dir)}`, 'modules', ...kbuildVars(arch)];
   if (extraSymbols) args.push(`KBUILD_EXTRA_SYMBOLS=${extraSymbols}`);
   const imports = edits.filter((e) => e.startsWith('import:')).map((e) => `import_ns=${e.slice('import:'.length)}`);
   const hidden = (entry) => entry.replace(/^import_ns=/, 'import_nX=');
@@ -168,7 +211,8 @@ export function build(kase, headers, edits = [], extraSymbols, chrootScript) {
  * One boot of `vmlinuz` with an initramfs of `init` as /init, the files of `tree` (a directory, or none)
  * and the modules as /m/NN-<name> (loaded in that order); the console's lines up to KSYMCHECK-END.
  */
-function boot(vmlinuz, init, tree, kos, append = '') {
+function boot(vmlinuz, init, tree, kos, append = '', arch = 'amd64') {
+  const m = machineOf(arch);
   const tmp = join(OUT, 'boot', `${process.pid}-${basename(kos[0])}`);
   rmSync(tmp, { recursive: true, force: true });
   const root = join(tmp, 'root');
@@ -178,11 +222,13 @@ function boot(vmlinuz, init, tree, kos, append = '') {
   chmodSync(join(root, 'init'), 0o755);
   kos.forEach((ko, i) => copyFileSync(ko, join(root, 'm', `${String(i).padStart(2, '0')}-${basename(ko)}`)));
   execFileSync('sh', ['-c', `cd '${root}' && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > ../initrd.gz`]);
+  const t0 = Date.now();
   const r = spawnSync(
-    'qemu-system-x86_64',
-    ['-accel', 'tcg', '-m', '512', '-nographic', '-no-reboot', '-kernel', vmlinuz, '-initrd', join(tmp, 'initrd.gz'), '-append', `console=ttyS0 quiet loglevel=3 panic=-1${append ? ` ${append}` : ''}`],
+    m.qemu,
+    ['-accel', 'tcg', ...m.args, '-nographic', '-no-reboot', '-kernel', vmlinuz, '-initrd', join(tmp, 'initrd.gz'), '-append', `console=${m.console} quiet loglevel=3 panic=-1${append ? ` ${append}` : ''}`],
     { encoding: 'latin1', timeout: 300_000, maxBuffer: 1 << 26 },
   );
+  log(`${arch}: booted and ran in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   rmSync(tmp, { recursive: true, force: true });
   const lines = (r.stdout ?? '').split(/\r?\n/);
   const end = lines.findIndex((l) => l.includes('KSYMCHECK-END'));
@@ -203,8 +249,13 @@ export function load(vmlinuz, ...kos) {
 
 /** load(), with `append` added to the kernel's command line. */
 export function loadWith(append, vmlinuz, ...kos) {
+  return loadOn('amd64', append, vmlinuz, ...kos);
+}
+
+/** loadWith() on another architecture's kernel (MACHINES): its QEMU, its static /init. */
+export function loadOn(arch, append, vmlinuz, ...kos) {
   const out = [];
-  for (const l of boot(vmlinuz, setup(), undefined, kos, append)) {
+  for (const l of boot(vmlinuz, setupArch(arch), undefined, kos, append, arch)) {
     const m = /KSYMCHECK-LOAD \d\d-(\S+) errno=(\d+) \((\w+)\)/.exec(l);
     const k = kmsgOf(l);
     if (m) out.push({ module: m[1], errno: Number(m[2]), errnoName: m[3], kmsg: [] });
@@ -294,8 +345,12 @@ export function kmodLoad(vmlinuz, ...kos) {
 const ERRNO_NAMES = Object.fromEntries(Object.entries(osConstants.errno).map(([n, v]) => [v, n]));
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const [cmd, ...rest] = process.argv.slice(2);
-  if (cmd === 'setup') process.stdout.write(`${setup()}\n`);
+  const argv = process.argv.slice(2);
+  // --arch A (setup, build, load): another architecture's guest and Kbuild (MACHINES)
+  const archAt = argv.indexOf('--arch');
+  const arch = archAt >= 0 ? argv.splice(archAt, 2)[1] : 'amd64';
+  const [cmd, ...rest] = argv;
+  if (cmd === 'setup') process.stdout.write(`${setupArch(arch)}\n`);
   else if (cmd === 'build') {
     const edits = [];
     const pos = [];
@@ -307,16 +362,16 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       else if (rest[i] === '--chroot') chroot = rest[++i];
       else pos.push(rest[i]);
     }
-    const r = build(pos[0], pos[1], edits, extra, chroot);
+    const r = build(pos[0], pos[1], edits, extra, chroot, arch);
     process.stdout.write(JSON.stringify(r, null, 2) + '\n');
   } else if (cmd === 'load') {
     const append = rest[0] === '--append' ? rest.splice(0, 2)[1] : '';
-    process.stdout.write(JSON.stringify(loadWith(append, rest[0], ...rest.slice(1)), null, 2) + '\n');
+    process.stdout.write(JSON.stringify(loadOn(arch, append, rest[0], ...rest.slice(1)), null, 2) + '\n');
   }
   else if (cmd === 'kmod-setup') process.stdout.write(`${kmodRoot()}\n`);
   else if (cmd === 'kmod-load') process.stdout.write(JSON.stringify(kmodLoad(rest[0], ...rest.slice(1)), null, 2) + '\n');
   else {
-    process.stderr.write('usage: qemu-load.mjs setup | build <case> <headers> [--extra-symbols F] [--chroot SCRIPT] [--edit …]… | load [--append ARGS] <vmlinuz> <module.ko>... | kmod-setup | kmod-load <vmlinuz> <module file>...\n');
+    process.stderr.write('usage: qemu-load.mjs [--arch A] setup | [--arch A] build <case> <headers> [--extra-symbols F] [--chroot SCRIPT] [--edit …]… | [--arch A] load [--append ARGS] <vmlinuz> <module.ko>... | kmod-setup | kmod-load <vmlinuz> <module file>...\n');
     process.exit(2);
   }
 }
