@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 /**
- * Bundle the CLI with esbuild, over tsc's dist/cli/main.js: one file
- * instead of ~40 ES modules (yargs' included) loads faster — see docs/performance.md ("Start-up").
- *   dist/cli/main.js          the command line (bin)
- *   dist/report/*.js etc.     tsc's output, which the CLI imports at run time where it imports dynamically
+ * Bundle the CLI with esbuild, over tsc's dist/: one file instead of ~40 ES modules (yargs' included)
+ * loads faster — see docs/performance.md ("Start-up").
+ *   dist/cli/program.cjs      the command line's program, src/cli/main.ts and what it imports, as one
+ *                             function expression (a CommonJS bundle wrapped in `(function (require, module,
+ *                             exports, errors, importMetaUrl, importModule) { … })`), compiled by the bin
+ *                             through vm.Script with V8's code cache (src/cli/code-cache.ts)
+ *   dist/cli/main.js          the bin: src/cli/start.ts bundled (reads program.cjs, compiles it with the
+ *                             cache, runs it)
+ *   dist/report/*.js etc.     tsc's output, which the program imports at run time where it imports dynamically
  * The library (dist/index.js and the rest) stays tsc's output. The compressed-module decoders are
  * loaded at run time from node_modules (native binary / WebAssembly), not bundled.
  */
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,13 +21,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const common = {
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20',
   external: ['xz-decompress', 'fzstd', '@bokuweb/zstd-wasm'],
   logLevel: 'warning',
   legalComments: 'none',
-  // yargs' CommonJS helpers call require(): give the ES module bundle one
-  banner: { js: "import { createRequire as __ksymcheckRequire } from 'node:module'; const require = __ksymcheckRequire(import.meta.url);" },
 };
 /**
  * yargs' platform shim imports cliui (help-text layout) and string-width at its top level, and they
@@ -53,22 +55,48 @@ const lazyHelpText = {
  * import is left to run time and loads tsc's output of that file (dist/report/*.js) when its format or
  * command is used, so a text or JSON run loads and compiles none of it. (esbuild's code splitting was
  * tried: the code shared with the formatters became chunks that main.js imports statically, one ES
- * module each, and a one-module run got slower.)
+ * module each, and a one-module run got slower.) In the program such an `import("../report/x.js")`
+ * becomes a call of the bin's `importModule` (a dynamic import in a vm.Script compiled from a code cache
+ * has no host to load it in Node 20). src/errors.ts is the bin's, passed in, from every importer: the CLI
+ * tells input errors from internal ones with `instanceof InputError`, so the program and the modules it
+ * loads at run time share one class.
  */
-const lazyImports = {
+const dynamicPaths = new Set();
+const lazyImports = (errorsAs) => ({
   name: 'lazy-imports',
   setup(b) {
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
       if (!args.importer.startsWith(join(root, 'src') + sep)) return undefined;
       const target = join(args.resolveDir, args.path); // …/src/report/sarif.js
-      // src/errors.ts too, from every importer: the CLI tells input errors from internal ones with
-      // `instanceof InputError`, so the bundle and the modules it loads at run time share one class
-      if (args.kind !== 'dynamic-import' && target !== join(root, 'src', 'errors.js')) return undefined;
+      if (target === join(root, 'src', 'errors.js')) return errorsAs === 'external' ? { path: '../errors.js', external: true } : { path: 'errors', namespace: 'injected' };
+      if (args.kind !== 'dynamic-import') return undefined;
       const fromDist = relative(join(root, 'dist', 'cli'), join(root, 'dist', relative(join(root, 'src'), target)));
-      return { path: fromDist.split(sep).join('/').replace(/^(?!\.)/, './'), external: true };
+      const path = fromDist.split(sep).join('/').replace(/^(?!\.)/, './');
+      dynamicPaths.add(path);
+      return { path, external: true };
     });
+    b.onLoad({ filter: /^errors$/, namespace: 'injected' }, () => ({ contents: 'module.exports = __ksymcheckErrors;', loader: 'js' }));
   },
-};
+});
+// require: the bin's, for node: built-ins, the external decoders, yargs' CommonJS helpers, package.json
+const PARAMS = 'require, module, exports, __ksymcheckErrors, __ksymcheckImportMetaUrl, __ksymcheckImport';
 rmSync(join(root, 'dist/cli/chunks'), { recursive: true, force: true }); // an earlier build's chunks
-await build({ ...common, plugins: [lazyHelpText, lazyImports], entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli/main.js') });
+const program = await build({
+  ...common,
+  format: 'cjs',
+  write: false,
+  plugins: [lazyHelpText, lazyImports('injected')],
+  define: { 'import.meta.url': '__ksymcheckImportMetaUrl' },
+  entryPoints: [join(root, 'src/cli/main.ts')],
+  outfile: join(root, 'dist/cli/program.cjs'),
+});
+let text = program.outputFiles[0].text.replace(/^#!.*\n/, '');
+for (const p of dynamicPaths) text = text.split(`import(${JSON.stringify(p)})`).join(`__ksymcheckImport(${JSON.stringify(p)})`);
+// none may be left (esbuild prints a call as `import(`: prose such as "mokutil --import (…" does not match)
+for (const [what, re] of [['import(', /(?<![\w$.])import\(/], ['import.meta', /(?<![\w$.])import\.meta\b/]]) {
+  const m = re.exec(text);
+  if (m) throw new Error(`bundle-cli: dist/cli/program.cjs still holds ${what} at ${m.index}: ${JSON.stringify(text.slice(m.index - 80, m.index + 80))}`);
+}
+writeFileSync(join(root, 'dist/cli/program.cjs'), `(function (${PARAMS}) {\n"use strict";\n${text}})\n`);
+await build({ ...common, format: 'esm', plugins: [lazyImports('external')], entryPoints: [join(root, 'src/cli/start.ts')], outfile: join(root, 'dist/cli/main.js') });
 rmSync(join(root, 'dist/cli/main.js.map'), { force: true }); // tsc's map of the unbundled file

@@ -9,7 +9,8 @@
  */
 import type { MatrixReport } from './compare-schema.js';
 import { signerLine } from './signer.js';
-import { isNoDwarfNote, withoutFrames, type FindingJson, type Report } from './schema.js';
+import { isNoDwarfNote, withoutFrames } from './frames-note.js';
+import type { FindingJson, Report } from './schema.js';
 import { decisiveError, formatReference } from './text.js';
 
 export interface HtmlOptions {

@@ -4,7 +4,8 @@
  * is cut to a size limit at a row or section boundary, never inside the table, with a count of what was
  * left out. Knows the report's shape only.
  */
-import { isNoDwarfNote, withoutFrames, type FindingJson, type ModuleReport, type Report } from './schema.js';
+import { isNoDwarfNote, withoutFrames } from './frames-note.js';
+import type { FindingJson, ModuleReport, Report } from './schema.js';
 import { signerLine } from './signer.js';
 import { formatReference } from './text.js';
 

@@ -105,17 +105,6 @@ export const reportSchema = z.object({
 
 export type Report = z.infer<typeof reportSchema>;
 
-/**
- * How the note starts that says some modules' references have no frames for want of DWARF (check.ts's
- * noDwarfNote). It is about references shown without frames, so a format says it where it shows such
- * references, once, rather than at the head of a report that may show none (a distribution's tree:
- * stripped by design, and one line per module).
- */
-export const NO_DWARF_NOTE = 'modules with references but no DWARF';
-
-export const isNoDwarfNote = (note: string) => note.startsWith(NO_DWARF_NOTE);
-
-/** Whether a reference is shown with function+offset alone (no inline chain from DWARF). */
-export const withoutFrames = (r: { frames?: unknown[] }) => !r.frames || r.frames.length === 0;
+export { NO_DWARF_NOTE, isNoDwarfNote, withoutFrames } from './frames-note.js';
 export type ModuleReport = z.infer<typeof moduleReportSchema>;
 export type FindingJson = z.infer<typeof findingSchema>;

@@ -3,7 +3,8 @@
  */
 import { frameWhere } from '../dwarf/where.js';
 import { signerLine } from './signer.js';
-import { isNoDwarfNote, withoutFrames, type FindingJson, type ModuleReport, type Report } from './schema.js';
+import { isNoDwarfNote, withoutFrames } from './frames-note.js';
+import type { FindingJson, ModuleReport, Report } from './schema.js';
 
 export interface TextOptions {
   color: boolean;

@@ -10,7 +10,7 @@ import { formatVersion, NEWEST_KNOWN } from '../kernel/version.js';
 import type { ModuleFacts } from '../module/types.js';
 import { checksStructModuleSize } from '../rules/module-struct-size.js';
 import type { Stage } from '../rules/types.js';
-import { NO_DWARF_NOTE } from '../report/schema.js';
+import { NO_DWARF_NOTE } from '../report/frames-note.js';
 
 /**
  * What the signature check assumed, said once per run: with signing options given but without the kernel's
