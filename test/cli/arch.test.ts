@@ -1,6 +1,6 @@
 /**
  * Every architecture Debian builds, end to end with check(): samples/arch/hello.c built by Debian 12's
- * cross gcc-12 (i386: gcc -m32) and a headers-like tree per architecture (scripts/build-samples-arch).
+ * cross gcc-12 (i386: gcc -m32) and a headers-like tree per architecture (samples/mk/arch.mk).
  * What the loader says first (the ELF header), the vermagic string per architecture, ppc64's `.TOC.` and
  * register save/restore helpers, and the report's word when vermagic cannot be told.
  */
