@@ -12,6 +12,7 @@ import { readModinfo } from './modinfo.js';
 import { readVersions, type VersionsInfo } from './versions.js';
 import { readImports } from './imports.js';
 import { readModuleExports } from './exports.js';
+import { attachVersions, ModuleVersions } from './columns.js';
 
 export function moduleFacts(elf: ElfFile, path: string): ModuleFacts {
   const modinfo = readModinfo(elf);
@@ -35,7 +36,8 @@ export function assembleFacts(
   const get = (k: string) => modinfo.filter((e) => e.key === k).map((e) => e.value);
   const nameFromFile = basename(path).replace(/\.(ko|o)(\.(gz|xz|zst))?$/, '');
   const dependsValues = get('depends');
-  return {
+  const tables = new ModuleVersions(v.versions, v.basicVersions);
+  const facts: ModuleFacts = {
     path,
     name: get('name')[0] ?? nameFromFile,
     kind: /\.ko(\.(gz|xz|zst))?$/.test(path) ? 'ko' : 'o',
@@ -48,9 +50,20 @@ export function assembleFacts(
     depends: dependsValues.length ? dependsValues[0].split(',').filter((d) => d !== '') : undefined,
     vermagic: get('vermagic')[0],
     intree: get('intree').includes('Y'),
-    versions: v.versions,
+    // the versions tables are columns (columns.ts); a Map is made of them for whoever reads these
+    get versions() {
+      return tables.versionsView();
+    },
+    set versions(m) {
+      tables.setVersions(m);
+    },
     versionsFormat: v.versionsFormat,
-    basicVersions: v.basicVersions,
+    get basicVersions() {
+      return tables.basicView();
+    },
+    set basicVersions(m) {
+      tables.setBasic(m);
+    },
     loaderSections: loaderSections(elf, v.extProblem),
     // set by readModule() for a compressed file; present (undefined) on every module: one object shape
     compression: undefined,
@@ -60,6 +73,8 @@ export function assembleFacts(
     imports,
     exports,
   };
+  attachVersions(facts, tables);
+  return facts;
 }
 
 /** An allocated section of that name (what the loader's find_sec()/section_addr() find). */

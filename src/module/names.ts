@@ -2,20 +2,48 @@
 /**
  * One string per distinct symbol name and .modinfo key across a run: a tree's 4,000 modules import and
  * version the same few thousand kernel symbols, and a freshly decoded copy that dies young costs nothing,
- * while 400,000 surviving copies cost memory and garbage-collector time.
+ * while 400,000 surviving copies cost memory and garbage-collector time. Each name also has an id (its
+ * index in `names`): the versions columns (columns.ts) hold ids, not strings.
  */
-const interned = new Map<string, string>();
+const ids = new Map<string, number>();
+const names: string[] = [];
+
 export function intern(s: string): string {
-  const hit = interned.get(s);
-  if (hit !== undefined) return hit;
-  if (interned.size < 1 << 20) interned.set(s, s);
+  const hit = ids.get(s);
+  if (hit !== undefined) return names[hit];
+  if (names.length < 1 << 20) {
+    ids.set(s, names.length);
+    names.push(s);
+  }
   return s;
+}
+
+/** The id of a name, given one if it has none yet (and the name interned). */
+export function internId(s: string): number {
+  const hit = ids.get(s);
+  if (hit !== undefined) return hit;
+  ids.set(s, names.length);
+  names.push(s);
+  return names.length - 1;
+}
+
+/** The id of a name met before, or -1. */
+export function nameId(s: string): number {
+  return ids.get(s) ?? -1;
+}
+
+export function nameOf(id: number): string {
+  return names[id];
+}
+
+export function nameCount(): number {
+  return names.length;
 }
 
 /**
  * Seed the table with names met elsewhere (a kernel's export names): modules' imports then share the
  * kernel index's key strings, and a look-up compares pointers, not characters.
  */
-export function shareNames(names: Iterable<string>): void {
-  for (const n of names) if (interned.size < 1 << 20 && !interned.has(n)) interned.set(n, n);
+export function shareNames(list: Iterable<string>): void {
+  for (const n of list) internId(n);
 }

@@ -1,8 +1,8 @@
 /** A module's symbol versions: `__versions`, and the extended modversions tables of 6.14+. */
 import { ElfFormatError } from '../errors.js';
 import type { ElfFile } from '../elf/elf-file.js';
-import { intern } from './names.js';
-import type { ModuleFacts } from './types.js';
+import { internId } from './names.js';
+import { VersionColumnsBuilder, type VersionColumns } from './columns.js';
 
 /** Size of one `struct modversion_info` on every arch: 64 bytes (crc word + name). */
 export const MODVERSION_INFO_SIZE = 64;
@@ -13,7 +13,12 @@ export const MODVERSION_INFO_SIZE = 64;
  * by the loader in preference when present; a `__versions` table next to them is kept as `basicVersions`
  * (what loaders before 6.14 read).
  */
-export type VersionsInfo = Pick<ModuleFacts, 'versions' | 'versionsFormat' | 'basicVersions'> & {
+export type VersionsInfo = {
+  /** The table the loader reads (columns.ts), undefined when the module has none. */
+  versions?: VersionColumns;
+  versionsFormat?: 'basic' | 'extended';
+  /** With extended modversions, the `__versions` table beside them. */
+  basicVersions?: VersionColumns;
   /**
    * The extended tables are not as a 6.14+ loader takes them: one section without the other ('presence':
    * the tables read are `__versions` alone, what an older loader reads), or fewer names than CRCs ('count':
@@ -30,7 +35,7 @@ export function readVersions(elf: ElfFile): VersionsInfo {
     const crcs = elf.sectionData(extCrcs);
     const names = elf.sectionData(extNames);
     if (crcs.length % 4 !== 0) throw new ElfFormatError(elf.file, extCrcs.headerOffset, `__version_ext_crcs size ${crcs.length} is not a multiple of 4`);
-    const versions = new Map<string, number>();
+    const versions = new VersionColumnsBuilder();
     let p = 0;
     let extProblem: VersionsInfo['extProblem'];
     for (let i = 0; i < crcs.length / 4; i++) {
@@ -40,11 +45,11 @@ export function readVersions(elf: ElfFile): VersionsInfo {
         extProblem = 'count';
         break;
       }
-      versions.set(names.toString('latin1', p, end), f.u32(crcs, i * 4));
+      versions.push(internId(names.toString('latin1', p, end)), f.u32(crcs, i * 4));
       p = end + 1;
     }
     const basicVersions = readBasicVersions(elf).versions;
-    const out: VersionsInfo = basicVersions ? { versions, versionsFormat: 'extended', basicVersions } : { versions, versionsFormat: 'extended' };
+    const out: VersionsInfo = basicVersions ? { versions: versions.done(), versionsFormat: 'extended', basicVersions } : { versions: versions.done(), versionsFormat: 'extended' };
     if (extProblem) out.extProblem = extProblem;
     return out;
   }
@@ -54,7 +59,7 @@ export function readVersions(elf: ElfFile): VersionsInfo {
   return basic;
 }
 
-function readBasicVersions(elf: ElfFile): { versions?: Map<string, number>; versionsFormat?: 'basic' } {
+function readBasicVersions(elf: ElfFile): { versions?: VersionColumns; versionsFormat?: 'basic' } {
   const f = elf.fields;
   const sec = elf.section('__versions');
   if (!sec) return { versions: undefined };
@@ -63,7 +68,7 @@ function readBasicVersions(elf: ElfFile): { versions?: Map<string, number>; vers
     throw new ElfFormatError(elf.file, sec.headerOffset, `__versions size ${data.length} is not a multiple of ${MODVERSION_INFO_SIZE} (struct modversion_info)`);
   }
   const crcSize = f.addrSize;
-  const versions = new Map<string, number>();
+  const versions = new VersionColumnsBuilder();
   for (let o = 0; o < data.length; o += MODVERSION_INFO_SIZE) {
     // Only the low 32 bits of the crc word are meaningful; on big-endian 64-bit they are the last 4 bytes.
     const crc = crcSize === 8 ? f.u32(data, f.littleEndian ? o : o + 4) : f.u32(data, o);
@@ -71,8 +76,7 @@ function readBasicVersions(elf: ElfFile): { versions?: Map<string, number>; vers
     if (end < 0 || end > o + MODVERSION_INFO_SIZE) {
       throw new ElfFormatError(elf.file, sec.offset + o, `__versions entry at index ${o / MODVERSION_INFO_SIZE}: name is not NUL-terminated within ${MODVERSION_INFO_SIZE - crcSize} bytes`);
     }
-    const name = intern(data.toString('latin1', o + crcSize, end));
-    if (name !== '') versions.set(name, crc);
+    if (end > o + crcSize) versions.push(internId(data.toString('latin1', o + crcSize, end)), crc);
   }
-  return { versions, versionsFormat: 'basic' };
+  return { versions: versions.done(), versionsFormat: 'basic' };
 }

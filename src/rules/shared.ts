@@ -5,6 +5,7 @@
 import { EM_386, EM_PPC, EM_PPC64, EM_S390, EM_SPARC, EM_SPARCV9, EM_X86_64 } from '../elf/constants.js';
 import type { KernelVersion } from '../kernel/types.js';
 import type { Import, ModuleFacts, Reference } from '../module/types.js';
+import { versionsOf, type VersionLookup } from '../module/columns.js';
 import type { EvidenceValue, Finding, RuleContext, RuleId, Severity, Stage } from './types.js';
 import { atLeast, inRange, type VersionRange } from './versioned.js';
 
@@ -351,10 +352,11 @@ export function kernelHasModversions(ctx: RuleContext): boolean {
  * loader looks only for `__versions`, so a module with extended tables alone has no versions for it
  * (check_version(): versindex == 0 → try_to_force_load()).
  */
-export function loaderVersions(ctx: RuleContext): Map<string, number> | undefined {
+export function loaderVersions(ctx: RuleContext): VersionLookup | undefined {
   const m = ctx.module;
-  if (m.versionsFormat === 'extended' && !atLeast(ctx.version, '6.14')) return m.basicVersions;
-  return m.versions;
+  const tables = versionsOf(m);
+  if (m.versionsFormat === 'extended' && !atLeast(ctx.version, '6.14')) return tables ? tables.basicLookup() : m.basicVersions;
+  return tables ? tables.versionsLookup() : m.versions;
 }
 
 /**
@@ -371,5 +373,7 @@ export function loaderUsesExtendedVersions(ctx: RuleContext): boolean {
  * whatever table check_version() reads (7.2.13's check_modinfo()). An extended-only module has none.
  */
 export function hasBasicVersionsSection(facts: ModuleFacts): boolean {
+  const tables = versionsOf(facts);
+  if (tables) return (facts.versionsFormat === 'extended' ? tables.basicLookup() : tables.versionsLookup()) !== undefined;
   return facts.versionsFormat === 'extended' ? facts.basicVersions !== undefined : facts.versions !== undefined;
 }

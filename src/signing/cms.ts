@@ -7,7 +7,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ContentInfo, SignedData, id_signedData, id_data } from '@peculiar/asn1-cms';
 import type { Name } from '@peculiar/asn1-x509';
-import { hex, type ModuleSignature, type SignatureProblem } from './signature.js';
+import { hex, type ModuleSignature, type SignatureProblem, type SignerId } from './signature.js';
 
 /** The digest OIDs the kernel's PKCS#7 parser knows → node:crypto's names. */
 export const DIGESTS: Readonly<Record<string, string>> = {
@@ -49,17 +49,60 @@ export function nameText(name: Name): string {
 
 /** Decode the CMS of every signed module of a run (in place; the bytes are dropped afterwards). */
 export function parseSignatures(modules: readonly { readonly signature?: ModuleSignature }[]): void {
-  for (const m of modules) if (m.signature?.cms) parseSignature(m.signature);
+  let last: Shape | undefined;
+  for (const m of modules) if (m.signature?.cms) last = parseSignature(m.signature, last);
 }
 
-/** Fill in what the CMS says (signer, algorithms, signature, the content digest) or the problem with it. */
-export function parseSignature(out: ModuleSignature): void {
+/**
+ * What a CMS decoded without a problem says, but for the signature value, and the bytes that said it: every
+ * byte before the signature value, which is the CMS's last (a DER SignedData whose one SignerInfo has no
+ * unsigned attributes ends with the signature's OCTET STRING contents). sign-file signs a tree's modules
+ * with one key: their CMSes differ only there, and decoding one with asn1js costs ~1 ms.
+ */
+interface Shape {
+  prefix: Buffer;
+  length: number;
+  embeddedCertificates: number;
+  signer: SignerId | undefined;
+  digest: string;
+  keyAlgorithm: 'rsa' | 'ecdsa';
+}
+
+/** The length a DER TLV at the start of `b` says it has, header included (-1 when it cannot be told). */
+function derLength(b: Buffer): number {
+  if (b.length < 2) return -1;
+  const first = b[1];
+  if (first < 0x80) return 2 + first;
+  const n = first & 0x7f;
+  if (n === 0 || n > 4 || b.length < 2 + n) return -1;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + b[2 + i];
+  return 2 + n + len;
+}
+
+/**
+ * Fill in what the CMS says (signer, algorithms, signature, the content digest) or the problem with it.
+ * Given the shape of a CMS decoded before, a CMS equal to it up to the signature value is not decoded
+ * again: the same fields, its own signature. Returns the shape of this one when it was decoded without
+ * a problem (else `known`).
+ */
+export function parseSignature(out: ModuleSignature, known?: Shape): Shape | undefined {
   const cms = out.cms!;
   delete out.cms;
   const digests = out.digests ?? {};
   delete out.digests;
-  const fail = (reason: string, errno: SignatureProblem['errno'] = 'EBADMSG', kernelLine?: string): void => {
+  if (known !== undefined && cms.length === known.length && cms.compare(known.prefix, 0, known.prefix.length, 0, known.prefix.length) === 0) {
+    out.embeddedCertificates = known.embeddedCertificates;
+    if (known.signer) out.signer = { ...known.signer };
+    out.digest = known.digest;
+    out.keyAlgorithm = known.keyAlgorithm;
+    out.signature = cms.toString('hex', known.prefix.length);
+    if (digests[known.digest] !== undefined) out.contentDigest = digests[known.digest];
+    return known;
+  }
+  const fail = (reason: string, errno: SignatureProblem['errno'] = 'EBADMSG', kernelLine?: string): Shape | undefined => {
     out.problem = { errno, reason: `PKCS#7 message at offset ${out.cmsOffset} (${out.cmsLength} bytes): ${reason}`, ...(kernelLine ? { kernelLine } : {}) };
+    return known;
   };
   // pkcs7_parse_message(): anything its ASN.1 decoder refuses is -EBADMSG
   let sd: SignedData;
@@ -92,4 +135,11 @@ export function parseSignature(out: ModuleSignature): void {
   if (si.signedAttrs && si.signedAttrs.length > 0) return fail('it has signed attributes (authenticated attributes)', 'EKEYREJECTED', 'PKCS7: Invalid module sig (has authattrs)');
   // the digest OID is in the CMS's bytes, so readSignature() computed it — unless told not to hash (no key)
   if (digests[digest] !== undefined) out.contentDigest = digests[digest];
+  // the shape of this CMS, when its signature value is the last of its bytes and nothing follows the DER
+  const value = Buffer.from(si.signature.buffer);
+  const cut = cms.length - value.length;
+  if (si.unsignedAttrs === undefined && cms[0] === 0x30 && derLength(cms) === cms.length && cut > 0 && cms.compare(value, 0, value.length, cut) === 0) {
+    return { prefix: Buffer.from(cms.subarray(0, cut)), length: cms.length, embeddedCertificates: out.embeddedCertificates, signer: out.signer, digest, keyAlgorithm };
+  }
+  return known;
 }
