@@ -154,9 +154,11 @@ export class Sha256Verifier {
   private inBlock = 0;
   private hash = createHash('sha256');
 
+  /** `verified`: called after each block whose check matched. */
   constructor(
     private readonly checks: Sha256Blocks,
     private readonly file: string,
+    private readonly verified: () => void = () => undefined,
   ) {}
 
   push(chunk: Uint8Array): void {
@@ -186,6 +188,7 @@ export class Sha256Verifier {
     this.inBlock = 0;
     this.block++;
     this.hash = createHash('sha256');
+    this.verified();
   }
 }
 

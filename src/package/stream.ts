@@ -12,7 +12,9 @@ import { createTarDecoder } from 'modern-tar';
 import { InputError } from '../errors.js';
 import { formatSize, XzStreamDecoder } from '../codec/decompress.js';
 import { AR_MAGIC, arHeader, isDeb } from './deb.js';
-import { isRpm, readRpm } from './rpm.js';
+import { CpioStream, isRpm, rpmPayload } from './rpm.js';
+import { isXzSha256, Sha256Verifier, withoutSha256 } from '../codec/xz-sha256.js';
+import { compressionOf } from '../codec/decompress.js';
 import { TarGuard } from './tar-guard.js';
 import { ZstdStreamDecoder } from '../codec/zstd-stream.js';
 
@@ -65,14 +67,7 @@ export async function packageKind(file: string): Promise<'deb' | 'rpm' | undefin
  */
 export async function streamPackageFiles(file: string, want: (path: string) => boolean, onFile: (f: StreamedFile) => Promise<void | 'stop'>, opts: StreamOptions): Promise<void> {
   const kind = await packageKind(file);
-  if (kind === 'rpm') {
-    const { files } = await readRpm(file, (p) => want(memberPath(p)));
-    for (const f of files) {
-      const path = memberPath(f.path);
-      if ((await onFile(f.data.length > opts.maxFileSize ? { path, error: tooLarge(file, path, f.data.length, opts) } : { path, data: f.data })) === 'stop') return;
-    }
-    return;
-  }
+  if (kind === 'rpm') return streamRpm(file, want, onFile, opts);
   if (kind !== 'deb') throw new InputError(file, 'not a Debian package (.deb) nor an RPM package (.rpm): no ar or RPM lead magic', { offset: 0 });
   let fh: FileHandle;
   try {
@@ -483,4 +478,115 @@ async function streamTar(
   if (damage) throw await failure(damage);
   // the stream ended whole: every check passed
   if ((await held.release(true)) === 'stop') stop();
+}
+
+/**
+ * An `.rpm`'s files streamed out of its payload as they decode (the package itself is read whole: the
+ * headers come first, and `kmod-*` packages are small): the payload fed to its decoder in pieces, the
+ * `newc` cpio read as it comes, each wanted file handed over whole — held, like a .deb's, until the
+ * check covering its bytes passes (xz: each block's SHA-256; zstd: a frame's checksum; gzip: the
+ * trailer). Damage ends the stream with one InputError naming `pkg.rpm:payload`, the package offset and
+ * the file being read; the files handed over before stand. A package shorter than the size its signature
+ * records is cut: what decoded whole before the cut is handed over, as for a .deb.
+ */
+async function streamRpm(file: string, want: (path: string) => boolean, onFile: (f: StreamedFile) => Promise<void | 'stop'>, opts: StreamOptions): Promise<void> {
+  const { buf, payload, end } = rpmPayload(file);
+  const where = `${file}:payload`;
+  const packed = buf.subarray(payload);
+  const cut = end !== undefined && buf.length < end ? end - buf.length : 0;
+  const held = new HeldFiles(onFile);
+  const ready: StreamedFile[] = [];
+  const cpio = new CpioStream(where, (p) => want(memberPath(p)), (f) => {
+    const path = memberPath(f.path);
+    ready.push(f.data && f.size <= opts.maxFileSize ? { path, data: f.data } : { path, error: tooLarge(file, path, f.size, opts) });
+  }, opts.maxFileSize);
+  const checks: Checks = { checkpoint: () => held.checkpoint(), unverified: (on) => (held.holding = on) };
+  let input: Uint8Array = packed;
+  let name = 'payload';
+  let sha: Sha256Verifier | undefined;
+  // the xz index could not be read (the file cut, or its end damaged): the blocks cannot be checked
+  let unindexed: InputError | undefined;
+  const kind = compressionOf(packed);
+  if (kind === 'xz' && isXzSha256(packed)) {
+    name = 'payload.xz';
+    try {
+      const rewritten = withoutSha256(packed, where);
+      input = rewritten.xz;
+      sha = new Sha256Verifier(rewritten, where, () => held.checkpoint());
+      held.holding = true;
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      unindexed = e;
+      // the stream header's check made "none" (xz-embedded takes no SHA-256): the first block decodes, unchecked
+      const h = Buffer.from(packed.subarray(0, 12));
+      h[7] = 0;
+      h.writeUInt32LE(crc32(h.subarray(6, 8)), 8);
+      input = Buffer.concat([h, packed.subarray(12)]);
+    }
+  } else if (kind) name = { xz: 'payload.xz', zstd: 'payload.zst', gzip: 'payload.gz' }[kind];
+  const sink = (c: Uint8Array) => {
+    sha?.push(c);
+    cpio.push(c);
+  };
+  const decoder = decoderFor(name, sink, checks);
+  const codec = name === 'payload' ? '' : `${name.slice(8)}: `;
+  let fed = 0;
+  const damage = async (reason: string, offset: number, corrupt: boolean) => {
+    const at = cpio.current === undefined ? undefined : memberPath(cpio.current);
+    let dropped = '';
+    if (corrupt) dropped = held.drop(name.endsWith('.xz') ? 'xz checks a block only at its end' : checkOf(name));
+    else await held.release(true);
+    return new InputError(where, `${reason}${at ? ` (in ${at})` : ''}${dropped}`, { offset });
+  };
+  const handOver = async () => {
+    while (ready.length > 0) if ((await held.add(ready.shift()!)) === 'stop') return 'stop';
+  };
+  try {
+    for (let p = 0; p < input.length; p += PIECE) {
+      const piece = input.subarray(p, Math.min(p + PIECE, input.length));
+      fed += piece.length;
+      await decoder.push(piece);
+      if ((await handOver()) === 'stop') return;
+    }
+    await decoder.end();
+    sha?.end();
+    if ((await handOver()) === 'stop') return;
+  } catch (e) {
+    if (decoder instanceof XzStreamDecoder) decoder.close();
+    if ((await handOver()) === 'stop') return;
+    const message = e instanceof InputError ? e.reason : `${codec}${(e as Error).message}`;
+    // at the end of what there is: the file is cut (or its xz index unreadable), not seen to be corrupt
+    const atEnd = fed >= input.length;
+    if (cut > 0 && atEnd) throw await damage(`the package ends ${cut} bytes before its payload does`, buf.length, false);
+    if (unindexed && atEnd) throw await damage(`${unindexed.reason}: the payload's xz blocks cannot be checked`, payload + (unindexed.where?.offset ?? 0), false);
+    // (xz says how far it read — in a SHA-256 payload, of the stream without its checks, 32 bytes a block
+    // short —; the other decoders failed somewhere in the last piece)
+    const reached = decoder instanceof XzStreamDecoder ? payload + decoder.consumed : payload + fed;
+    if (e instanceof InputError && e.where?.offset !== undefined) {
+      // the cpio reader's: an offset of the archive, which is the package's only when uncompressed
+      if (name === 'payload') throw await damage(e.reason, payload + e.where.offset, true);
+      throw await damage(`${e.reason} (at offset ${e.where.offset} of the decoded ${name})`, reached, true);
+    }
+    throw await damage(message, reached, true);
+  }
+  if (!cpio.ended) {
+    if (cut > 0) throw await damage(`the package ends ${cut} bytes before its payload does`, buf.length, false);
+    throw await damage('cpio archive cut short (no TRAILER!!! entry)', payload + fed, true);
+  }
+  if ((await held.release(true)) === 'stop') return;
+}
+
+let crcTable: Uint32Array | undefined;
+function crc32(b: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < b.length; i++) c = crcTable[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
