@@ -14,7 +14,8 @@ const FOOTER_MAGIC = Buffer.from([0x59, 0x5a]);
 const SHA256 = 0x0a;
 
 let table: Uint32Array | undefined;
-function crc32(b: Uint8Array): number {
+/** CRC-32 (the xz container's, gzip's). */
+export function crc32(b: Uint8Array): number {
   if (!table) {
     table = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {

@@ -13,7 +13,7 @@ import { InputError } from '../errors.js';
 import { formatSize, XzStreamDecoder } from '../codec/decompress.js';
 import { AR_MAGIC, arHeader, isDeb } from './deb.js';
 import { CpioStream, isRpm, rpmPayload } from './rpm.js';
-import { isXzSha256, Sha256Verifier, withoutSha256 } from '../codec/xz-sha256.js';
+import { crc32, isXzSha256, Sha256Verifier, withoutSha256 } from '../codec/xz-sha256.js';
 import { compressionOf } from '../codec/decompress.js';
 import { TarGuard } from './tar-guard.js';
 import { ZstdStreamDecoder } from '../codec/zstd-stream.js';
@@ -576,17 +576,3 @@ async function streamRpm(file: string, want: (path: string) => boolean, onFile: 
   if ((await held.release(true)) === 'stop') return;
 }
 
-let crcTable: Uint32Array | undefined;
-function crc32(b: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < b.length; i++) c = crcTable[(c ^ b[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}

@@ -11,38 +11,23 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check } from '../../src/check.js';
 import { CLI, sample } from '../helpers/fixtures.js';
+import { COUNT, noise, stageModules } from '../helpers/damaged.js';
 
 const K61 = sample('v6', 'kernels', '6.1');
 const REL = '6.1.0-sample-amd64';
 const EXTRA = `lib/modules/${REL}/extra`;
 const TMP = mkdtempSync(join(tmpdir(), 'ksymcheck-damaged-'));
-const SOURCES = ['ns-missing', 'fpu-user', 'exporter', 'weak-user', 'ns-imported', 'dup-export'];
-const COUNT = 12;
 
-/** Bytes that do not compress, the same on every run (a file of the package between the modules). */
-function noise(seed: string, size: number): Buffer {
-  const parts: Buffer[] = [];
-  let h = Buffer.from(seed);
-  for (let n = 0; n < size; n += 32) parts.push((h = createHash('sha256').update(h).digest()));
-  return Buffer.concat(parts).subarray(0, size);
-}
-
-/** The unpacked tree: m00.ko … m11.ko (the sample modules in turn), each followed by 24 KB of noise (mNN.dat). */
+/** The unpacked tree (test/helpers/damaged.ts) with its control file. */
 function tree(): string {
   const root = join(TMP, 'root');
   if (existsSync(root)) return root;
-  mkdirSync(join(root, EXTRA), { recursive: true });
-  for (let i = 0; i < COUNT; i++) {
-    const n = String(i).padStart(2, '0');
-    const src = SOURCES[i % SOURCES.length];
-    cpSync(sample('v6', 'modules', src, `${src}.ko`), join(root, EXTRA, `m${n}.ko`));
-    writeFileSync(join(root, EXTRA, `m${n}.dat`), noise(n, 24 << 10));
-  }
+  stageModules(join(root, EXTRA));
   mkdirSync(join(root, 'DEBIAN'));
   for (const f of readdirSync(join(root, EXTRA))) utimesSync(join(root, EXTRA, f), 1700000000, 1700000000);
   writeFileSync(join(root, 'DEBIAN', 'control'), `Package: damaged-modules-${REL}\nVersion: 1.0\nArchitecture: amd64\nMaintainer: ksymcheck tests <nobody@example.org>\nDescription: sample modules\n`);

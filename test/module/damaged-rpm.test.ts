@@ -13,42 +13,26 @@
  * there is undetectable by design (the system's `zstd -t` passes it too), so only xz and gzip are flipped.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check } from '../../src/check.js';
 import { CLI, sample } from '../helpers/fixtures.js';
+import { COUNT, stageModules } from '../helpers/damaged.js';
 
 const K61 = sample('v6', 'kernels', '6.1');
 const REL = '6.1.0-sample-amd64';
 const EXTRA = `lib/modules/${REL}/extra`;
 const TMP = mkdtempSync(join(tmpdir(), 'ksymcheck-damaged-rpm-'));
-const SOURCES = ['ns-missing', 'fpu-user', 'exporter', 'weak-user', 'ns-imported', 'dup-export'];
-const COUNT = 12;
 const PAYLOADS = { xz: 'xzdio', zstd: 'zstdio', gzip: 'gzdio' } as const;
 type Z = keyof typeof PAYLOADS;
 const MAGIC: Record<Z, Buffer> = { xz: Buffer.from('fd377a585a00', 'hex'), zstd: Buffer.from('28b52ffd', 'hex'), gzip: Buffer.from('1f8b08', 'hex') };
 const DECODER: Record<Z, string> = { xz: 'xz -dc', zstd: 'zstd -dc', gzip: 'gzip -dc' };
 
-function noise(seed: string, size: number): Buffer {
-  const parts: Buffer[] = [];
-  let h = Buffer.from(seed);
-  for (let n = 0; n < size; n += 32) parts.push((h = createHash('sha256').update(h).digest()));
-  return Buffer.concat(parts).subarray(0, size);
-}
-
-/** The staged tree: m00.ko … m11.ko (the sample modules in turn), each followed by 24 KB of noise (mNN.dat). */
+/** The staged tree (test/helpers/damaged.ts). */
 function tree(): string {
   const root = join(TMP, 'root');
-  if (existsSync(root)) return root;
-  mkdirSync(join(root, EXTRA), { recursive: true });
-  for (let i = 0; i < COUNT; i++) {
-    const n = String(i).padStart(2, '0');
-    const src = SOURCES[i % SOURCES.length];
-    cpSync(sample('v6', 'modules', src, `${src}.ko`), join(root, EXTRA, `m${n}.ko`));
-    writeFileSync(join(root, EXTRA, `m${n}.dat`), noise(n, 24 << 10));
-  }
+  if (!existsSync(root)) stageModules(join(root, EXTRA));
   return root;
 }
 
