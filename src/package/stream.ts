@@ -524,9 +524,18 @@ async function streamRpm(file: string, want: (path: string) => boolean, onFile: 
       input = Buffer.concat([h, packed.subarray(12)]);
     }
   } else if (kind) name = { xz: 'payload.xz', zstd: 'payload.zst', gzip: 'payload.gz' }[kind];
+  // (an error of the checks or the cpio reader is kept, not thrown into the decoder: thrown from a zlib
+  // stream's 'data' handler it ended the stream with neither 'end' nor 'error', and the read hung —
+  // package-rpm fuzz, 5,000 cases, seed 1802729837)
+  let sinkError: unknown;
   const sink = (c: Uint8Array) => {
-    sha?.push(c);
-    cpio.push(c);
+    if (sinkError !== undefined) return;
+    try {
+      sha?.push(c);
+      cpio.push(c);
+    } catch (e) {
+      sinkError = e;
+    }
   };
   const decoder = decoderFor(name, sink, checks);
   const codec = name === 'payload' ? '' : `${name.slice(8)}: `;
@@ -546,12 +555,15 @@ async function streamRpm(file: string, want: (path: string) => boolean, onFile: 
       const piece = input.subarray(p, Math.min(p + PIECE, input.length));
       fed += piece.length;
       await decoder.push(piece);
+      if (sinkError !== undefined) throw sinkError;
       if ((await handOver()) === 'stop') return;
     }
     await decoder.end();
+    if (sinkError !== undefined) throw sinkError;
     sha?.end();
     if ((await handOver()) === 'stop') return;
-  } catch (e) {
+  } catch (thrown) {
+    const e = sinkError ?? thrown;
     if (decoder instanceof XzStreamDecoder) decoder.close();
     if ((await handOver()) === 'stop') return;
     const message = e instanceof InputError ? e.reason : `${codec}${(e as Error).message}`;
