@@ -14,7 +14,8 @@ const FOOTER_MAGIC = Buffer.from([0x59, 0x5a]);
 const SHA256 = 0x0a;
 
 let table: Uint32Array | undefined;
-function crc32(b: Uint8Array): number {
+/** CRC-32 (the xz container's, gzip's). */
+export function crc32(b: Uint8Array): number {
   if (!table) {
     table = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -154,9 +155,11 @@ export class Sha256Verifier {
   private inBlock = 0;
   private hash = createHash('sha256');
 
+  /** `verified`: called after each block whose check matched. */
   constructor(
     private readonly checks: Sha256Blocks,
     private readonly file: string,
+    private readonly verified: () => void = () => undefined,
   ) {}
 
   push(chunk: Uint8Array): void {
@@ -186,6 +189,7 @@ export class Sha256Verifier {
     this.inBlock = 0;
     this.block++;
     this.hash = createHash('sha256');
+    this.verified();
   }
 }
 

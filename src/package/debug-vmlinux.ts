@@ -10,7 +10,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
+import { formatSize } from '../codec/decompress.js';
 import { streamPackageFiles } from './stream.js';
+
+/**
+ * The largest vmlinux spilled (2 GiB: Debian's is ~600 MB, the largest distribution debug vmlinux seen
+ * under 1 GB); a member the package says is larger is refused before a byte is written. The environment
+ * variable `KSYMCHECK_MAX_SPILL` (bytes) sets it for a run; `spillDebugVmlinux(pkg, { maxSize })` per call.
+ */
+export const DEFAULT_MAX_SPILL = 2 * 1024 ** 3;
+
+function maxSpillFromEnv(): number {
+  const v = process.env.KSYMCHECK_MAX_SPILL;
+  if (v === undefined || v === '') return DEFAULT_MAX_SPILL;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InputError('KSYMCHECK_MAX_SPILL', `${JSON.stringify(v)} is not a size in bytes`);
+  return n;
+}
 
 /** A debug package, by its name: `*-dbg_*.deb`, `*-dbgsym_*.deb`, `*.ddeb`. */
 export const DEBUG_PACKAGE_NAME = /(?:-dbg(?:sym)?_[^/]*\.deb|\.ddeb)$/;
@@ -67,7 +83,8 @@ export function liveSpills(): string[] {
   return [...live];
 }
 
-export async function spillDebugVmlinux(pkg: string): Promise<SpilledVmlinux> {
+export async function spillDebugVmlinux(pkg: string, opts: { maxSize?: number } = {}): Promise<SpilledVmlinux> {
+  const maxSize = opts.maxSize ?? maxSpillFromEnv();
   const dir = mkdtempSync(join(tmpdir(), 'ksymcheck-vmlinux-'));
   hook(dir);
   const file = join(dir, 'vmlinux');
@@ -84,7 +101,12 @@ export async function spillDebugVmlinux(pkg: string): Promise<SpilledVmlinux> {
         member = f.path;
         return 'stop';
       },
-      { maxFileSize: 0, spill: () => file },
+      {
+        maxFileSize: 0,
+        spill: () => file,
+        maxSpillSize: maxSize,
+        tooLargeToSpill: (path, size) => new InputError(`${pkg}:${path}`, `${formatSize(size)}, more than the largest vmlinux spilled to a temporary file (${formatSize(maxSize)}; KSYMCHECK_MAX_SPILL)`),
+      },
     );
   } catch (e) {
     dispose();

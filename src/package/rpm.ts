@@ -60,8 +60,12 @@ export function cpioEntries(buf: Buffer, file: string, want: (path: string) => b
   return { files, links };
 }
 
-/** The files of an `.rpm` that `want` picks (by installed path), and its symbolic links. */
-export async function readRpm(file: string, want: (path: string) => boolean): Promise<{ files: PackageFile[]; links: Map<string, string> }> {
+/**
+ * An `.rpm`'s bytes and where its payload starts (the lead and both headers checked), and where the
+ * package says it ends: the signature's SIZE (tag 1000, int32) or LONGSIZE (tag 270, int64) — header and
+ * payload — when it records one (a file shorter than that is cut).
+ */
+export function rpmPayload(file: string): { buf: Buffer; payload: number; end: number | undefined } {
   let buf: Buffer;
   try {
     buf = readFileSync(file);
@@ -72,6 +76,121 @@ export async function readRpm(file: string, want: (path: string) => boolean): Pr
   const sigEnd = headerEnd(buf, 96, file, 'signature header');
   const main = align(sigEnd, 8); // the signature is padded to 8 bytes
   const payload = headerEnd(buf, main, file, 'header');
+  let end: number | undefined;
+  const count = buf.readUInt32BE(96 + 8);
+  const store = 96 + 16 + count * 16;
+  for (let i = 0; i < count; i++) {
+    const e = 96 + 16 + i * 16;
+    const [tag, type, offset] = [buf.readUInt32BE(e), buf.readUInt32BE(e + 4), buf.readUInt32BE(e + 8)];
+    if (store + offset + 8 > sigEnd) continue;
+    if (tag === 1000 && type === 4) end = main + buf.readUInt32BE(store + offset);
+    if (tag === 270 && type === 5) end = main + Number(buf.readBigUInt64BE(store + offset));
+  }
+  return { buf, payload, end };
+}
+
+/** A `newc` cpio archive read as it streams by: each wanted regular file handed to `file` whole. */
+export class CpioStream {
+  private state: 'header' | 'name' | 'pad' | 'data' = 'header';
+  /** Bytes still wanted in the current state. */
+  private need = 110;
+  private parts: Buffer[] = [];
+  private entry: { path: string; size: number; keep: boolean; regular: boolean } | undefined;
+  private at = 0;
+  /** Archive offset of the next byte. */
+  pos = 0;
+  /** The TRAILER!!! entry was read. */
+  ended = false;
+  /** The entry whose data is being read, if any. */
+  current: string | undefined;
+
+  constructor(
+    private readonly where: string,
+    private readonly want: (path: string) => boolean,
+    private readonly file: (f: { path: string; data?: Buffer; size: number }) => void,
+    private readonly maxFileSize: number,
+  ) {}
+
+  push(c: Uint8Array): void {
+    let p = 0;
+    while (p < c.length && !this.ended) {
+      const n = Math.min(this.need, c.length - p);
+      if (this.state !== 'pad' && (this.state !== 'data' || this.entry!.keep)) this.parts.push(Buffer.from(c.subarray(p, p + n)));
+      p += n;
+      this.pos += n;
+      this.need -= n;
+      if (this.need === 0) this.next();
+    }
+  }
+
+  private next(): void {
+    const got = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
+    this.parts = [];
+    switch (this.state) {
+      case 'header': {
+        const at = (this.at = this.pos - 110);
+        const magic = got.toString('latin1', 0, 6);
+        if (magic !== '070701' && magic !== '070702') throw new InputError(this.where, `not a newc cpio header (${JSON.stringify(magic)})`, { offset: at });
+        const field = (i: number) => {
+          const t = got.toString('latin1', 6 + i * 8, 14 + i * 8);
+          if (!/^[0-9a-fA-F]{8}$/.test(t)) throw new InputError(this.where, `cpio header field ${i} is not hexadecimal`, { offset: at + 6 + i * 8 });
+          return Number.parseInt(t, 16);
+        };
+        const mode = field(1);
+        const size = field(6);
+        const nameSize = field(11);
+        if (nameSize === 0) throw new InputError(this.where, 'cpio entry without a name', { offset: at });
+        this.entry = { path: '', size, keep: false, regular: (mode & 0o170000) === 0o100000 };
+        this.state = 'name';
+        this.need = nameSize;
+        return;
+      }
+      case 'name': {
+        const name = got.toString('utf8', 0, got.length - 1);
+        if (name === 'TRAILER!!!') {
+          this.ended = true;
+          return;
+        }
+        const e = this.entry!;
+        e.path = name.replace(/^\.?\/+/, '');
+        e.keep = e.regular && e.size <= this.maxFileSize && this.want(e.path);
+        this.current = e.path;
+        return this.pad('data', e.size);
+      }
+      case 'data': {
+        const e = this.entry!;
+        this.current = undefined;
+        if (e.regular && this.want(e.path)) this.file(e.keep ? { path: e.path, data: got.length === e.size ? got : Buffer.alloc(0), size: e.size } : { path: e.path, size: e.size });
+        this.entry = undefined;
+        return this.pad('header', 110);
+      }
+      case 'pad':
+        return this.after();
+    }
+  }
+
+  private then: ['data' | 'header', number] = ['header', 110];
+
+  /** Padding to 4 bytes, then `state` wanting `need` bytes. */
+  private pad(state: 'data' | 'header', need: number): void {
+    this.then = [state, need];
+    const pad = (4 - (this.pos % 4)) % 4;
+    if (pad > 0) {
+      this.state = 'pad';
+      this.need = pad;
+    } else this.after();
+  }
+
+  private after(): void {
+    [this.state, this.need] = this.then;
+    // an empty file: its (empty) data is read at once
+    if (this.state === 'data' && this.need === 0) this.next();
+  }
+}
+
+/** The files of an `.rpm` that `want` picks (by installed path), and its symbolic links. */
+export async function readRpm(file: string, want: (path: string) => boolean): Promise<{ files: PackageFile[]; links: Map<string, string> }> {
+  const { buf, payload } = rpmPayload(file);
   const where = `${file}:payload`;
   const packed = buf.subarray(payload);
   let cpio: Buffer = packed;

@@ -4,7 +4,10 @@
  */
 import { InputError } from '../../src/errors.js';
 import { cpioEntries, readRpm } from '../../src/package/rpm.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { streamPackageFiles } from '../../src/package/stream.js';
+import { sample } from '../helpers/fixtures.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,5 +43,19 @@ describe('package readers: defects the fuzzers found', () => {
     const f = join(TMP, 'cut.rpm');
     writeFileSync(f, b);
     await expect(readRpm(f, () => true)).rejects.toThrow(new InputError(f, 'header cut short', { offset: 118 }));
+  });
+
+  test('rpm stream: a gzip payload whose cpio is damaged ends in the error (was: a hang — the cpio error thrown inside zlib’s data handler ended its stream with neither end nor error; package-rpm fuzz, 5,000 cases)', async () => {
+    const rpm = readFileSync(sample('packages', 'kernel-6.1.0-sample.x86_64.rpm'));
+    const at = rpm.indexOf(Buffer.from('1f8b08', 'hex'), 96);
+    const cpio = Buffer.from(gunzipSync(rpm.subarray(at)));
+    const second = cpio.indexOf('070701', 6);
+    cpio[second] = 0x58; // 'X': the second entry's magic
+    const file = join(mkdtempSync(join(tmpdir(), 'ksymcheck-limits-')), 'bad-cpio.rpm');
+    writeFileSync(file, Buffer.concat([rpm.subarray(0, at), gzipSync(cpio)]));
+    let timer: NodeJS.Timeout | undefined;
+    const hang = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer after 10 s (a hang)')), 10_000)));
+    const read = streamPackageFiles(file, () => true, async () => undefined, { maxFileSize: 4 << 20 });
+    await expect(Promise.race([read, hang]).finally(() => clearTimeout(timer))).rejects.toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:payload: at offset 0x[0-9a-f]+: not a newc cpio header \\("X70701"\\) \\(at offset ${second} of the decoded payload\\.gz\\)`));
   });
 });

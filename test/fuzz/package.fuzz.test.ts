@@ -23,7 +23,7 @@ import { DEFAULT_READ_BUDGET } from '../../src/codec/budget.js';
 import { decompress } from '../../src/codec/decompress.js';
 import { arMembers, readDeb } from '../../src/package/deb.js';
 import { liveSpills, spillDebugVmlinux } from '../../src/package/debug-vmlinux.js';
-import { cpioEntries, readRpm } from '../../src/package/rpm.js';
+import { CpioStream, cpioEntries, readRpm } from '../../src/package/rpm.js';
 import { streamPackageFiles } from '../../src/package/stream.js';
 import { withoutSha256 } from '../../src/codec/xz-sha256.js';
 import { BUILD, sample } from '../helpers/fixtures.js';
@@ -412,6 +412,17 @@ describe('fuzz: package readers', () => {
       fuzz('package-cpio', cases(seeds.cpios), RUNS, async (c, file, buf, stats) => {
         const r = await stepAsync(stats, file, buf.length, 'cpioEntries', () => cpioEntries(buf, file, () => true));
         for (const f of r?.files ?? []) if (f.data.length > buf.length) throw new Defect(`a file of ${f.data.length} bytes out of ${buf.length}`);
+        // the streaming reader (what streamPackageFiles uses for an .rpm) in pieces of 1–4096 bytes: the
+        // files it hands over are those of the whole-archive reader (when that fails: an InputError, or a hang caught)
+        const got: Array<{ path: string; data: Buffer }> = [];
+        const cs = new CpioStream(file, () => true, (f) => f.data && got.push({ path: f.path, data: f.data }), MAX_FILE);
+        await stepAsync(stats, file, buf.length, 'CpioStream', () => {
+          for (let p = 0, n = 1; p < buf.length; p += n, n = (n * 7 + 13) % 4096 || 1) cs.push(buf.subarray(p, p + n));
+        });
+        const whole = r?.files ?? [];
+        if (r && !cs.ended) throw new Defect('CpioStream did not reach the TRAILER!!! entry that cpioEntries read');
+        const same = (i: number) => got[i].path === whole[i]?.path && got[i].data.equals(whole[i].data);
+        if (r ? got.length !== whole.length || !got.every((_, i) => same(i)) : false) throw new Defect(`CpioStream handed over ${got.length} files, cpioEntries read ${whole.length}`);
       }),
     timeoutFor(RUNS, 20),
   );

@@ -116,4 +116,31 @@ describe('the -dbg spill leaves no temporary file', () => {
     expect(r.status).toBe(0);
     expect(readdirSync(tmp)).toEqual([]);
   });
+
+  test('a vmlinux larger than the spill bound (KSYMCHECK_MAX_SPILL=1 MiB, the 64 MB one): exit 2, the error names the package and member, nothing left', () => {
+    const tmp = privateTmp();
+    const r = spawnSync(process.execPath, [CLI, 'check', '-k', big, sample('v6', 'modules', 'exporter', 'exporter.ko')], { env: { ...process.env, TMPDIR: tmp, KSYMCHECK_MAX_SPILL: String(1 << 20) }, encoding: 'utf8' });
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(r.stderr).toBe(`ksymcheck: ${big}:/usr/lib/debug/boot/vmlinux-${REL}: 64 MiB, more than the largest vmlinux spilled to a temporary file (1 MiB; KSYMCHECK_MAX_SPILL)\n`);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  test('a crafted package whose tar header claims an 8 GiB vmlinux: refused at the default bound (2 GiB) before a byte is written', () => {
+    // the real dpkg-deb's package, uncompressed, then the vmlinux's tar header made to claim 8 GiB - 1
+    const pkg = dbg('claims-8g', (f) => cpSync(sample('v6', 'kernels', '6.1', 'vmlinux'), f), 'none');
+    const b = Buffer.from(readFileSync(pkg));
+    const h = b.indexOf(`./usr/lib/debug/boot/vmlinux-${REL}\0`);
+    expect(h).toBeGreaterThan(0);
+    b.write('77777777777\0', h + 124, 'latin1');
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : b[h + i];
+    b.write(`${sum.toString(8).padStart(6, '0')}\0 `, h + 148, 'latin1');
+    const crafted = join(TMP, `linux-image-${REL}-crafted-dbg_1_amd64.deb`);
+    writeFileSync(crafted, b);
+    const tmp = privateTmp();
+    const r = spawnSync(process.execPath, [CLI, 'check', '-k', crafted, sample('v6', 'modules', 'exporter', 'exporter.ko')], { env: { ...process.env, TMPDIR: tmp, KSYMCHECK_MAX_SPILL: '' }, encoding: 'utf8' });
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(r.stderr).toBe(`ksymcheck: ${crafted}:/usr/lib/debug/boot/vmlinux-${REL}: ${8 * 2 ** 30 - 1} bytes, more than the largest vmlinux spilled to a temporary file (2 GiB; KSYMCHECK_MAX_SPILL)\n`);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
 });
