@@ -7,7 +7,6 @@
  * SHA-256 checks that are verified over the whole payload.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
 import { createTarDecoder } from 'modern-tar';
 import { InputError } from '../errors.js';
 import { formatSize, XzStreamDecoder } from '../codec/decompress.js';
@@ -16,10 +15,12 @@ import { CpioStream, isRpm, rpmPayload } from './rpm.js';
 import { crc32, isXzSha256, Sha256Verifier, withoutSha256 } from '../codec/xz-sha256.js';
 import { compressionOf } from '../codec/decompress.js';
 import { TarGuard } from './tar-guard.js';
-import { ZstdStreamDecoder } from '../codec/zstd-stream.js';
+import { decoderFor, type Checks } from './decoders.js';
+import { checkOf, Damage, HeldFiles, type StreamedFile } from './held.js';
 
-/** A wanted file of a package: its path as in the package (`/lib/modules/…`), its bytes or why not. */
-export type StreamedFile = { path: string; data: Buffer; error?: undefined } | { path: string; data?: undefined; error: InputError };
+// What this module exported before the decoders and the hold had files of their own.
+export { HOLD_MAX, HeldFiles, type StreamedFile } from './held.js';
+
 
 export interface StreamOptions {
   /** Largest file collected (a larger one is an error of its own, the rest go on). */
@@ -106,76 +107,6 @@ async function dataMember(fh: FileHandle, file: string): Promise<{ name: string;
   throw new InputError(file, `no data.tar member (members: ${names.join(', ')})`);
 }
 
-/** A decoder of the data member's compression: input chunks in, output to `sink`. */
-interface StreamDecoder {
-  push(chunk: Uint8Array): Promise<void> | void;
-  end(): Promise<void> | void;
-}
-
-/**
- * How a decoder tells that what it produced is right: `checkpoint()` when all its output so far is
- * verified (zstd: a frame's content checksum matched; gzip: the trailer's CRC32 and size, at the end);
- * `unverified(on)`: whether the output from here on awaits such a check (gzip: always; zstd: a frame with
- * a checksum; xz: never here — xz-embedded checks each block's CRC itself, but says nothing of where a
- * block ends — and an uncompressed tar has nothing to check).
- */
-interface Checks {
-  checkpoint(): void;
-  unverified(on: boolean): void;
-}
-
-function decoderFor(name: string, sink: (chunk: Uint8Array) => void, checks: Checks): StreamDecoder {
-  if (name.endsWith('.xz')) {
-    // the decoder's output buffer is reused: copied for the tar decoder, which may hold on to it
-    return new XzStreamDecoder((c) => sink(c.slice()));
-  }
-  if (name.endsWith('.zst')) {
-    const d = new ZstdStreamDecoder(sink, () => checks.checkpoint(), (checked) => checks.unverified(checked));
-    return { push: (c) => d.push(c), end: () => d.end() };
-  }
-  if (name.endsWith('.gz')) {
-    checks.unverified(true);
-    const z = createGunzip({ chunkSize: 256 << 10 });
-    let failed: Error | undefined;
-    z.on('data', (c: Buffer) => sink(c));
-    z.on('error', (e) => (failed = e));
-    // (an error ends the wait too: a failed zlib stream never drains)
-    const drained = () =>
-      new Promise<void>((resolve) => {
-        if (failed || !z.writableNeedDrain) return void setImmediate(resolve);
-        const done = () => {
-          z.off('drain', done);
-          z.off('error', done);
-          z.off('close', done);
-          resolve();
-        };
-        z.once('drain', done);
-        z.once('error', done);
-        z.once('close', done);
-      });
-    return {
-      async push(c) {
-        if (failed) throw failed;
-        z.write(c);
-        await drained();
-        if (failed) throw failed;
-      },
-      end: () =>
-        new Promise<void>((resolve, reject) => {
-          if (failed) return reject(failed);
-          // ('end': zlib has compared the trailer's CRC32 and size)
-          z.once('end', () => {
-            checks.checkpoint();
-            resolve();
-          });
-          z.once('error', reject);
-          z.end();
-        }),
-    };
-  }
-  return { push: (c) => sink(c), end: () => undefined };
-}
-
 /**
  * An entry's body read to its end and dropped. (Not cancel(): after some hundreds of cancelled bodies
  * modern-tar 0.8.6's decoder stopped taking input, and the read hung.)
@@ -184,83 +115,6 @@ async function drain(body: ReadableStream<Uint8Array>): Promise<number> {
   let n = 0;
   for await (const c of body) n += c.length;
   return n;
-}
-
-/**
- * Where the data member stopped being readable: the package offset reached and why; `corrupt`: the bytes
- * were seen to be wrong (a decoder's error, a failed check, a bad tar header), not merely cut short.
- */
-class Damage {
-  constructor(
-    readonly offset: number,
-    readonly reason: string,
-    readonly corrupt = true,
-  ) {}
-}
-
-/** The most bytes of files held back awaiting their check; past it the oldest are handed over unverified (and the error says so). */
-export const HOLD_MAX = 64 << 20;
-
-/**
- * Files whole but not yet verified (gzip's CRC32 comes at the end of its data, zstd's checksum at the end
- * of a frame: a damaged stream can decode to garbage for a while before the decoder notices), held until
- * the check that covers their bytes passes: then handed over in order. When the check fails, the held
- * files are dropped — nothing tells their bytes from garbage; when the input is merely cut short, they
- * are handed over as a cut xz's are (what decoded before the cut was not seen to be wrong).
- */
-export class HeldFiles {
-  private files: StreamedFile[] = [];
-  private bytes = 0;
-  /** files[0 .. verified) are verified. */
-  private verified = 0;
-  /** The output from here on awaits a check. */
-  holding = false;
-  /** The first file handed over before its check because the hold was full. */
-  unverifiedFrom: string | undefined;
-
-  constructor(private readonly onFile: (f: StreamedFile) => Promise<void | 'stop'>) {}
-
-  /** Everything produced so far is verified (every file held now is). */
-  checkpoint(): void {
-    this.verified = this.files.length;
-  }
-
-  /** A whole file: handed over now, or held until the check that covers its bytes. */
-  async add(f: StreamedFile): Promise<void | 'stop'> {
-    if (!this.holding && this.files.length === 0) return this.onFile(f);
-    this.files.push(f);
-    this.bytes += f.data?.length ?? 0;
-    return this.release(false);
-  }
-
-  /** The verified files handed over (and, `all`, every one; or the oldest while the hold is over its bound). */
-  async release(all: boolean): Promise<void | 'stop'> {
-    while (this.files.length > 0 && (all || this.verified > 0 || this.bytes > HOLD_MAX)) {
-      const f = this.files.shift()!;
-      if (this.verified > 0) this.verified--;
-      else if (!all) this.unverifiedFrom ??= f.path;
-      this.bytes -= f.data?.length ?? 0;
-      if ((await this.onFile(f)) === 'stop') return 'stop';
-    }
-  }
-
-  /** The held files dropped (a check failed): what the error says of them. */
-  drop(what: string): string {
-    const n = this.files.length;
-    const first = this.files[0]?.path;
-    this.files = [];
-    this.bytes = 0;
-    this.verified = 0;
-    let out = '';
-    if (n > 0) out += `; ${n} file${n === 1 ? '' : 's'} decoded before it left out, unverified (${what}), from ${first}`;
-    if (this.unverifiedFrom) out += `; the files from ${this.unverifiedFrom} on were handed over before their check (more than ${formatSize(HOLD_MAX)} held)`;
-    return out;
-  }
-}
-
-/** What a codec's check covers, for the error that drops held files. */
-function checkOf(name: string): string {
-  return name.endsWith('.gz') || name === 'gzip' ? 'gzip checks its data only at its end' : 'zstd checks a frame only at its end';
 }
 
 /** Input handed to the decoder at once: the precision of a damage's offset for the decoders that do not say where. */
