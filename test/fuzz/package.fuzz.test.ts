@@ -16,6 +16,8 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { InputError } from '../../src/errors.js';
@@ -311,6 +313,18 @@ const memory = () => {
   return m.heapUsed + m.arrayBuffers;
 };
 
+/**
+ * A full garbage collection, asked for before memory over the bound is called a defect: heapUsed and
+ * arrayBuffers count garbage not yet collected. A 100,000-case run (seed 1767172336) stopped at package-rpm's
+ * case 4,132 with 534,805,261 bytes of growth; after a collection the same measure was -9,323,784. (One case
+ * of that seed, index 39210, once measured 1.2 GB even after a collection, and took 8 s; the next whole run
+ * passed it — docs/fuzzing.md.)
+ */
+const collectGarbage: () => void = (() => {
+  setFlagsFromString('--expose_gc');
+  return runInNewContext('gc') as () => void;
+})();
+
 /** A property: `runs` cases of `arb`, each `body(case, file on disk, bytes)`, timed; memory watched. */
 async function fuzz(name: string, arb: fc.Arbitrary<FuzzCase>, runs: number, body: (c: FuzzCase, file: string, buf: Buffer, stats: Stats) => Promise<void>): Promise<void> {
   const stats = new Stats(name);
@@ -327,8 +341,15 @@ async function fuzz(name: string, arb: fc.Arbitrary<FuzzCase>, runs: number, bod
         const t0 = performance.now();
         await body(c, file, buf, stats);
         stats.record(() => c.toString(), t0, performance.now() - t0);
-        peak = Math.max(peak, memory() - base);
-        if (peak > MAX_FILE + DEFAULT_READ_BUDGET) throw new Defect(`${name}: heap and buffers grew by ${peak} bytes, more than the largest file (${MAX_FILE}) plus the read budget (${DEFAULT_READ_BUDGET})`);
+        let grown = memory() - base;
+        if (grown > MAX_FILE + DEFAULT_READ_BUDGET) {
+          collectGarbage();
+          grown = memory() - base;
+        }
+        peak = Math.max(peak, grown);
+        // this case's measure, not the run's peak: once the peak was over, every later case failed and
+        // fast-check shrank to an innocent input
+        if (grown > MAX_FILE + DEFAULT_READ_BUDGET) throw new Defect(`${name}: heap and buffers grew by ${grown} bytes, more than the largest file (${MAX_FILE}) plus the read budget (${DEFAULT_READ_BUDGET})`);
       } catch (e) {
         keepFailure(name, buf, c.toString());
         throw e;
