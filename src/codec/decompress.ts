@@ -26,7 +26,7 @@
  * which decompresses in user space when the kernel does not, takes every check. SHA-256, which
  * xz-embedded lacks too, is decoded as check "none" and verified with node:crypto (codec/xz-sha256.ts).
  *
- * One file (~700 lines) for the three decoders because they share the limit, the byte-budget lease, the
+ * One file (~710 lines), one cohesive thing, for the three decoders because they share the limit, the byte-budget lease, the
  * container-length check and the errors' wording; that they live under src/module/ rather than a codec
  * folder under elf/ and package/ is issue #24's to change.
  */

@@ -6,7 +6,7 @@
  * MAX_CHAIN links (as libdw does), and nesting deeper than MAX_DEPTH is an error, so neither a cycle nor a
  * hostile depth can hang a reader.
  *
- * One file (~770 lines) because it is one thing: the DIE walk, the form decoder it skips and reads with,
+ * One file (~770 lines) because it is one cohesive thing: the DIE walk, the form decoder it skips and reads with,
  * and the name/range/inline-chain queries over it share the unit state and its bounds; split, each part
  * would reach into the others' internals.
  */

@@ -7,7 +7,7 @@
  * Offsets and sizes are Numbers (a file cannot exceed 2^53 bytes); addresses and symbol values are
  * BigInt (kernel addresses such as 0xffffffff81000000 do exceed 2^53).
  *
- * One file (~730 lines) because it is one thing: the ElfFile class and the header, section table, symbol
+ * One file (~730 lines) because it is one cohesive thing: the ElfFile class and the header, section table, symbol
  * and relocation decoding that share its source, FieldReader and bounds checks (libkmod-elf.c is likewise
  * one file).
  */
