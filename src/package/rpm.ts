@@ -96,7 +96,6 @@ export class CpioStream {
   private need = 110;
   private parts: Buffer[] = [];
   private entry: { path: string; size: number; keep: boolean; regular: boolean } | undefined;
-  private at = 0;
   /** Archive offset of the next byte. */
   pos = 0;
   /** The TRAILER!!! entry was read. */
@@ -128,7 +127,7 @@ export class CpioStream {
     this.parts = [];
     switch (this.state) {
       case 'header': {
-        const at = (this.at = this.pos - 110);
+        const at = this.pos - 110;
         const magic = got.toString('latin1', 0, 6);
         if (magic !== '070701' && magic !== '070702') throw new InputError(this.where, `not a newc cpio header (${JSON.stringify(magic)})`, { offset: at });
         const field = (i: number) => {
