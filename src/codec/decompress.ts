@@ -34,7 +34,7 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { InputError } from '../errors.js';
-import { Lease, type ByteBudget } from './budget.js';
+import { Lease } from './budget.js';
 import { isXzSha256, Sha256Verifier, withoutSha256 } from './xz-sha256.js';
 import { withSliceBy8, writeTables } from './xz-crc32.js';
 import { initialisedZstd, loadZstd, type ZstdWasm } from './zstd-wasm.js';
