@@ -59,13 +59,30 @@ function aptInstall(pkgs) {
   }
 }
 
-/** A guest /init from scripts/qemu/<name>.c (`cc` -static), rebuilt when its source or guest.h changed. */
-function buildInit(name, out, cc = 'gcc') {
+/**
+ * A guest /init from scripts/qemu/<name>.c (`cc` -static), rebuilt when its source or guest.h changed.
+ * `chroot` (a chroot script, MACHINES' riscv64): `cc` is the chroot's, run there by `scripts/<chroot> run`
+ * on a copy of the sources under <chroot>/ksymcheck-qemu/init-src/.
+ */
+function buildInit(name, out, cc = 'gcc', chroot) {
   const dir = join(ROOT, 'scripts', 'qemu');
   const src = join(dir, `${name}.c`);
   const text = readFileSync(src, 'utf8') + readFileSync(join(dir, 'guest.h'), 'utf8');
   if (!existsSync(out) || !existsSync(`${out}.c`) || readFileSync(`${out}.c`, 'utf8') !== text) {
-    execFileSync(cc, ['-static', '-O2', '-Wall', '-o', out, src], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (chroot) {
+      const root = chrootRoot(chroot);
+      const work = join(root, 'ksymcheck-qemu', 'init-src');
+      rmSync(work, { recursive: true, force: true });
+      mkdirSync(work, { recursive: true });
+      for (const f of [`${name}.c`, 'guest.h']) copyFileSync(join(dir, f), join(work, f));
+      const inner = work.slice(root.length);
+      execFileSync('bash', [join(ROOT, 'scripts', chroot), 'run', cc, '-static', '-O2', '-Wall', '-o', `${inner}/${name}`, `${inner}/${name}.c`], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, KSYMCHECK_CACHE: CACHE },
+      });
+      copyFileSync(join(work, name), out);
+      rmSync(work, { recursive: true, force: true });
+    } else execFileSync(cc, ['-static', '-O2', '-Wall', '-o', out, src], { stdio: ['ignore', 'ignore', 'inherit'] });
     writeFileSync(`${out}.c`, text);
   }
   return out;
@@ -86,6 +103,11 @@ export const MACHINES = {
   ppc64el: { qemu: 'qemu-system-ppc64', args: ['-M', 'pseries', '-m', '1024'], console: 'hvc0', cc: 'powerpc64le-linux-gnu-gcc-12', packages: ['qemu-system-ppc', 'gcc-12-powerpc64le-linux-gnu', 'libc6-dev-ppc64el-cross'], gnu: 'powerpc64le-linux-gnu' },
   // s390-ccw-virtio: the s390-ccw firmware is in qemu-system-misc (qemu-system-s390x); the console is the SCLP's
   s390x: { qemu: 'qemu-system-s390x', args: ['-M', 's390-ccw-virtio', '-m', '1024'], console: 'ttysclp0', cc: 's390x-linux-gnu-gcc-12', packages: ['qemu-system-misc', 'gcc-12-s390x-linux-gnu', 'libc6-dev-s390x-cross'], gnu: 's390x-linux-gnu' },
+  // Debian 13's 6.12 (scripts/fetch-arch's trixie target): OpenSBI (-bios default, in qemu-system-misc) starts
+  // the kernel; its Kbuild, and the /init, run in the trixie chroot with Debian 13's cross gcc-14, which
+  // `scripts/trixie-chroot cross riscv64 <headers .deb>` apt-get installs there (chroot: builds take the
+  // headers as the chroot sees them, /usr/src/linux-headers-<release>)
+  riscv64: { qemu: 'qemu-system-riscv64', args: ['-M', 'virt', '-bios', 'default', '-m', '1024'], console: 'ttyS0', cc: 'riscv64-linux-gnu-gcc-14', packages: ['qemu-system-misc'], chroot: 'trixie-chroot', kbuild: ['ARCH=riscv', 'CROSS_COMPILE=riscv64-linux-gnu-'] },
 };
 
 function machineOf(arch) {
@@ -97,6 +119,7 @@ function machineOf(arch) {
 /** The Kbuild variables of a foreign architecture's Debian headers (DEB_HOST_*, as Debian's headers Makefile reads them). */
 function kbuildVars(arch) {
   const m = machineOf(arch);
+  if (m.kbuild) return m.kbuild;
   return m.gnu ? ['DEB_BUILD_ARCH=amd64', `DEB_HOST_ARCH=${arch}`, `DEB_HOST_GNU_TYPE=${m.gnu}`] : [];
 }
 
@@ -104,6 +127,12 @@ function kbuildVars(arch) {
 export function setupArch(arch) {
   if (arch === 'amd64') return setup();
   const m = machineOf(arch);
+  if (m.chroot) {
+    if (!has(m.qemu)) aptInstall(m.packages);
+    crossChroot(arch);
+    mkdirSync(OUT, { recursive: true });
+    return buildInit('finit', join(OUT, `init-${arch}`), m.cc, m.chroot);
+  }
   const missing = [];
   if (!has(m.qemu)) missing.push(m.packages[0]);
   if (!has(m.cc) || !existsSync(`/usr/${m.gnu ?? 'i686-linux-gnu'}/include/stdio.h`)) missing.push(...m.packages.slice(1));
@@ -111,6 +140,20 @@ export function setupArch(arch) {
   if (missing.length) aptInstall([...new Set(missing)]);
   mkdirSync(OUT, { recursive: true });
   return buildInit('finit', join(OUT, `init-${arch}`), m.cc);
+}
+
+/**
+ * An architecture built in a chroot (MACHINES' `chroot`): `scripts/<chroot> cross <arch> <headers .deb>` —
+ * the .deb scripts/fetch-arch downloaded (its arch.env line <arch>|<arch>|<release>|<headers>|<headers .deb>|…).
+ * Returns the headers directory as the chroot sees it and on the host.
+ */
+export function crossChroot(arch) {
+  const m = machineOf(arch);
+  const envFile = join(CACHE, 'arch', 'arch.env');
+  const row = (existsSync(envFile) ? readFileSync(envFile, 'utf8') : '').split('\n').map((l) => l.split('|')).find(([name, a]) => name === arch && a === arch);
+  if (!row) throw new Error(`no ${arch} target in ${envFile}: run scripts/fetch-arch`);
+  const inner = execFileSync('bash', [join(ROOT, 'scripts', m.chroot), 'cross', arch, row[4]], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KSYMCHECK_CACHE: CACHE } }).trim();
+  return { inner, host: join(chrootRoot(m.chroot), inner) };
 }
 
 export function setup() {
@@ -171,7 +214,9 @@ function renameModinfo(file, from, to) {
   return n;
 }
 
-export function build(kase, headers, edits = [], extraSymbols, chrootScript, arch = 'amd64') {
+export function build(kase, headers, edits = [], extraSymbols, chroot, arch = 'amd64') {
+  // an architecture whose Kbuild runs in a chroot (MACHINES: riscv64) builds there without --chroot
+  const chrootScript = chroot ?? machineOf(arch).chroot;
   const root = chrootScript ? chrootRoot(chrootScript) : '';
   const release = basename(headers).replace(/^linux-headers-/, '');
   const base = chrootScript ? join(root, 'ksymcheck-qemu') : join(OUT, 'build');

@@ -1,8 +1,9 @@
 /**
  * The foreign loaders as oracles: for each architecture of scripts/fetch-arch's Debian 12 targets (i386
- * 686-pae, arm64, armhf armmp, ppc64el, s390x), the image package's own kernel booted under QEMU (TCG;
- * scripts/qemu-load.mjs --arch: the machine, console and firmware per architecture, a static /init
- * cross-compiled from scripts/qemu/finit.c with Debian 12's cross gcc-12) with three modules loaded by
+ * 686-pae, arm64, armhf armmp, ppc64el, s390x) and its Debian 13 riscv64 (6.12), the image package's own
+ * kernel booted under QEMU (TCG; scripts/qemu-load.mjs --arch: the machine, console and firmware per
+ * architecture, a static /init cross-compiled from scripts/qemu/finit.c with Debian 12's cross gcc-12 —
+ * riscv64: Debian 13's gcc-14-riscv64-linux-gnu in the trixie chroot) with four modules loaded by
  * finit_module(2) in ONE boot, and what the kernel returned and logged compared with ksymcheck's load
  * verdicts for the same .ko files against the same headers:
  *   - a proprietary module using a GPL-only symbol (synchronize_rcu): ENOENT, "Unknown symbol … (err -2)";
@@ -14,7 +15,9 @@
  *   - a module of another architecture: Debian 12's amd64 fat.ko (scripts/fetch-kernels' image): ENOEXEC, "Invalid architecture in ELF header: 62" (s390x, big-endian, reads
  *     the little-endian e_type 1 as 256 first: "Invalid ELF header type: 256 != 1").
  * The modules are the real Kbuild's (ARCH/CROSS_COMPILE from the Debian headers, as arch-kbuild.test.ts
- * builds them; the host's modpost). Per module: the errno, the rule/symbol/errno of each ksymcheck error,
+ * builds them; the host's modpost — riscv64's: the 6.12 Kbuild and modpost of linux-kbuild-6.12.117+deb13
+ * inside the trixie chroot, where `scripts/trixie-chroot cross riscv64 <headers .deb>` unpacked the
+ * riscv64 headers; ksymcheck reads that same tree). Per module: the errno, the rule/symbol/errno of each ksymcheck error,
  * and the kernel's lines (KERN_WARNING and above, taint notices left out) equal to ksymcheck's messages.
  * Each boot's wall time is printed, not asserted. KSYMCHECK_ARCH="arm64 s390x" limits the targets.
  */
@@ -27,15 +30,31 @@ import { CACHE, REPO, kernelLines, readAbisEnv, type KmsgRecord } from './env.js
 const envFile = join(CACHE, 'arch', 'arch.env');
 if (!existsSync(envFile)) throw new Error(`${envFile} missing: run scripts/fetch-arch (npm run test:kernel does)`);
 
-/** The architectures scripts/qemu-load.mjs boots (its MACHINES), Debian 12's 6.1 headers (a Kbuild tree: fetch-arch links linux-kbuild-6.1). */
-const BOOTED = ['i386', 'arm64', 'armhf', 'ppc64el', 's390x'];
+/**
+ * The architectures scripts/qemu-load.mjs boots (its MACHINES): Debian 12's 6.1 headers (a Kbuild tree:
+ * fetch-arch links linux-kbuild-6.1), and riscv64, Debian 13's 6.12, whose Kbuild runs in the trixie chroot
+ * (scripts/trixie-chroot; `qemu-load.mjs --arch riscv64 setup` adds the cross gcc-14 and the headers there).
+ */
+const BOOTED = ['i386', 'arm64', 'armhf', 'ppc64el', 's390x', 'riscv64'];
+const IN_CHROOT = new Set(['riscv64']);
+const trixieEnv = join(CACHE, 'trixie', 'trixie.env');
+/** The trixie chroot, when scripts/trixie-chroot made it (TRIXIE_CHROOT in trixie.env). */
+const trixieChroot = (() => {
+  const m = /^TRIXIE_CHROOT=(.*)$/m.exec(existsSync(trixieEnv) ? readFileSync(trixieEnv, 'utf8') : '');
+  return m && existsSync(join(m[1], '.ksymcheck-ready')) ? m[1] : undefined;
+})();
 const targets = readFileSync(envFile, 'utf8')
   .trim()
   .split('\n')
   .map((l) => l.split('|'))
   .filter(([name, arch]) => BOOTED.includes(name) && arch === name)
-  .map(([name, arch, release, headers, , imageDeb]) => ({ name, arch, release, headers, imageDeb }))
-  .filter((t) => existsSync(join(t.headers, '..', '..', 'lib', 'linux-kbuild-6.1')))
+  .map(([name, arch, release, headers, , imageDeb]) =>
+    // riscv64: Kbuild and ksymcheck read the tree the chroot's Kbuild uses (the same .deb, unpacked there)
+    IN_CHROOT.has(name)
+      ? { name, arch, release, headers: join(trixieChroot ?? '/nonexistent', 'usr', 'src', `linux-headers-${release}`), kbuildHeaders: `/usr/src/linux-headers-${release}`, imageDeb }
+      : { name, arch, release, headers, kbuildHeaders: headers, imageDeb },
+  )
+  .filter((t) => (IN_CHROOT.has(t.name) ? trixieChroot !== undefined : existsSync(join(t.headers, '..', '..', 'lib', 'linux-kbuild-6.1'))))
   .filter((t) => !process.env.KSYMCHECK_ARCH || process.env.KSYMCHECK_ARCH.split(/\s+/).includes(t.name));
 
 const script = join(REPO, 'scripts', 'qemu-load.mjs');
@@ -69,7 +88,7 @@ function kernelOf(t: (typeof targets)[number]): string {
  * same build passed before and after. A second failure is the test's.
  */
 function build(t: (typeof targets)[number], kase: string, edits: string[] = []): string {
-  const once = () => JSON.parse(run('--arch', t.arch, 'build', kase, t.headers, ...edits.flatMap((e) => ['--edit', e])));
+  const once = () => JSON.parse(run('--arch', t.arch, 'build', kase, t.kbuildHeaders, ...edits.flatMap((e) => ['--edit', e])));
   let r = once();
   if (r.kos.length !== 1) {
     process.stderr.write(`[qemu-arch] ${kase} for ${t.arch}: kbuild made ${r.kos.length} .ko (exit ${r.status}), building again:\n${r.stderr}\n`);
@@ -106,7 +125,8 @@ const TIMEOUT = 900_000;
     let predicted: Awaited<ReturnType<typeof check>>;
 
     beforeAll(async () => {
-      run('--arch', t.arch, 'setup');
+      run('--arch', t.arch, 'setup'); // riscv64: also the chroot's cross gcc-14 and headers (trixie-chroot cross)
+      expect(existsSync(join(t.headers, 'Module.symvers'))).toBe(true);
       const plain = build(t, 'dual-mit-gpl');
       const vermagic = plain.replace(/\.ko$/, '-vermagic.ko');
       const b = readFileSync(plain);
@@ -164,7 +184,10 @@ const TIMEOUT = 900_000;
       expect(got.errnoName).toBe('ENOEXEC');
       const lines = kernelLines(got.kmsg);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^dual_mit_gpl: version magic '${t.release} SMP .*mod_unlaod .*' should be '${t.release} SMP .*mod_unload .*'$`));
+      const release = t.release.replace(/[.+]/g, '\\$&'); // 6.12.117+deb13-riscv64: '+' and '.' literally
+      expect(lines[0]).toMatch(new RegExp(`^dual_mit_gpl: version magic '${release} SMP .*mod_unlaod .*' should be '${release} SMP .*mod_unload .*'$`));
+      // the architecture's MODULE_ARCH_VERMAGIC as the kernel printed it (src/kernel/arch.ts derives it)
+      if (t.arch === 'riscv64') expect(lines[0]).toBe(`dual_mit_gpl: version magic '${t.release} SMP mod_unlaod modversions riscv' should be '${t.release} SMP mod_unload modversions riscv'`);
       expect(errors.map((f) => [f.rule, f.symbol ?? null])).toEqual([['vermagic-mismatch', null]]);
     });
 
