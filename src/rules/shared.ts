@@ -4,7 +4,7 @@
  */
 import { EM_386, EM_PPC, EM_PPC64, EM_S390, EM_SPARC, EM_SPARCV9, EM_X86_64 } from '../elf/constants.js';
 import type { Export, KernelVersion } from '../kernel/types.js';
-import type { Import, ModuleFacts, Reference } from '../module/types.js';
+import type { ModuleFacts, Reference } from '../module/types.js';
 import { importColumns, versionsOf, type ImportColumns, type VersionLookup } from '../module/columns.js';
 import { nameOf } from '../module/names.js';
 import type { EvidenceValue, Finding, RuleContext, RuleId, Severity, Stage } from './types.js';
@@ -309,6 +309,8 @@ export function hex8(n: number): string {
 }
 
 export function refsOf(facts: ModuleFacts, symbol: string): Reference[] {
+  // not an import (module_layout is only in __versions): no Import objects made to find that out
+  if (importColumns(facts).indexOf(symbol) < 0) return [];
   return facts.imports.find((i) => i.name === symbol)?.refs ?? [];
 }
 
