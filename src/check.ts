@@ -16,7 +16,9 @@ import { fetchMembers, PACKAGE_FILE_NAME, readPackageModules, showingReferences 
 import { codeSiteOf, readModule, reopen, shareNames } from './module/read.js';
 import type { ModuleFacts } from './module/types.js';
 import { runRules, STAGE_ORDER } from './rules/index.js';
-import { ownerModule } from './rules/shared.js';
+import { ownerModule, resolveById } from './rules/shared.js';
+import { importColumns } from './module/columns.js';
+import { nameCount, nameOf } from './module/names.js';
 import type { CheckOptions, Finding, RuleContext, Stage } from './rules/types.js';
 import type { ModuleReport, Report } from './report/schema.js';
 import { expandModulePaths } from './run/paths.js';
@@ -164,6 +166,9 @@ export function checkModules(
     for (const e of kernel.exports.values()) primary.set(e.name, e);
     for (const [name, r] of runExports) if (primary.get(name)?.owner !== 'vmlinux') primary.set(name, r);
   }
+  // The same by name id (the modules' import columns hold ids of the run's name table): each name looked
+  // up once per run, its answer kept in an Int32Array indexed by id.
+  const primaryById = exportsById(primary ? (name) => primary.get(name) : (name) => kernel.exports.get(name));
   const contextOf = (m: ModuleFacts): RuleContext => {
     let ctx = contexts.get(m);
     if (ctx) return ctx;
@@ -174,7 +179,13 @@ export function checkModules(
           return p !== undefined && p.owner === self ? kernel.exports.get(name) : p;
         }
       : (name: string): Export | undefined => kernel.exports.get(name);
-    ctx = { module: m, kernel, version, resolve, modules: byName, options: opts, refusedOwner };
+    const resolveId = primary
+      ? (id: number): Export | undefined => {
+          const p = primaryById(id);
+          return p !== undefined && p.owner === self ? kernel.exports.get(nameOf(id)) : p;
+        }
+      : primaryById;
+    ctx = { module: m, kernel, version, resolve, resolveId, modules: byName, options: opts, refusedOwner };
     contexts.set(m, ctx);
     return ctx;
   };
@@ -265,6 +276,25 @@ function signatureReport(m: ModuleFacts, signing: SigningOptions | undefined): N
   };
 }
 
+/**
+ * A look-up by name made one by name id (names.ts): each id's answer found once and kept — an Int32Array
+ * from id to a place in a list of the exports found (0: not asked yet, -1: none) — for the names the table
+ * held when it was made; a name added later is looked up by string.
+ */
+function exportsById(byName: (name: string) => Export | undefined): (id: number) => Export | undefined {
+  const slots = new Int32Array(nameCount());
+  const found: Export[] = [];
+  return (id: number): Export | undefined => {
+    if (id >= slots.length) return byName(nameOf(id));
+    let slot = slots[id];
+    if (slot === 0) {
+      const e = byName(nameOf(id));
+      slot = slots[id] = e === undefined ? -1 : found.push(e);
+    }
+    return slot < 0 ? undefined : found[slot - 1];
+  };
+}
+
 /** How deep refusedOwner() may recurse before the run's load verdicts are decided in dependency order. */
 const DEEPEST_CHAIN = 64;
 
@@ -273,8 +303,9 @@ class DeepChain extends Error {}
 /** The other modules of the run that a module's imports resolve to (the loader's dependencies). */
 function runOwners(ctx: RuleContext): ModuleFacts[] {
   const out: ModuleFacts[] = [];
-  for (const imp of ctx.module.imports) {
-    const e = ctx.resolve(imp.name);
+  const cols = importColumns(ctx.module);
+  for (let i = 0; i < cols.length; i++) {
+    const e = resolveById(ctx, cols.ids[i]);
     if (!e || e.owner === 'vmlinux') continue;
     const o = ownerModule(ctx, e.owner);
     if (o && !out.includes(o)) out.push(o);

@@ -5,7 +5,8 @@ import { ElfFormatError } from '../errors.js';
 import { SHN_UNDEF, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX, STB_GLOBAL, STB_WEAK } from '../elf/constants.js';
 import type { ElfFile, ElfSection } from '../elf/elf-file.js';
 import type { Import, ModuleFacts, Reference } from './types.js';
-import { intern } from './names.js';
+import { internId } from './names.js';
+import { IMPORT_WEAK, ImportColumns, ImportColumnsBuilder, ModuleImports } from './columns.js';
 import { readModinfo } from './modinfo.js';
 import { readVersions } from './versions.js';
 import { readImports } from './imports.js';
@@ -68,7 +69,20 @@ function deferredFacts(elf: ElfFile, path: string, reopen: () => ElfFile): Modul
   const { symbols, count } = elf.selectSymbols(factSymbol);
   if (count === 0) throw new ElfFormatError(path, elf.header.shoff, 'no symbol table: a module always has .symtab');
   const versionInfo = readVersions(elf);
-  const imports: Import[] = [];
+  const columns = new ImportColumnsBuilder();
+  for (const s of symbols) {
+    if (s.index === 0 || s.section !== undefined || s.shndx !== SHN_UNDEF || s.name === '') continue;
+    if (s.bind !== STB_GLOBAL && s.bind !== STB_WEAK) continue;
+    columns.push(internId(s.name), s.bind === STB_WEAK ? IMPORT_WEAK : 0);
+  }
+  if (columns.length > 0) checkImportRelocations(elf, count);
+  const exports = readModuleExports(elf, symbols);
+  return assembleFacts(elf, path, modinfo, versionInfo, new ModuleImports(columns.done(), (c) => deferredImports(c, reopen)), exports);
+}
+
+/** The Import objects of a module's columns, their references read from the file on first access. */
+function deferredImports(c: ImportColumns, reopen: () => ElfFile): Import[] {
+  const imports: Import[] = new Array(c.length);
   const fill = deferReferences(imports, () => {
     const again = reopen();
     try {
@@ -77,14 +91,8 @@ function deferredFacts(elf: ElfFile, path: string, reopen: () => ElfFile): Modul
       again.close();
     }
   });
-  for (const s of symbols) {
-    if (s.index === 0 || s.section !== undefined || s.shndx !== SHN_UNDEF || s.name === '') continue;
-    if (s.bind !== STB_GLOBAL && s.bind !== STB_WEAK) continue;
-    imports.push(deferredImport(intern(s.name), s.bind === STB_WEAK, fill));
-  }
-  if (imports.length > 0) checkImportRelocations(elf, count);
-  const exports = readModuleExports(elf, symbols);
-  return assembleFacts(elf, path, modinfo, versionInfo, imports, exports);
+  for (let i = 0; i < c.length; i++) imports[i] = deferredImport(c.name(i), c.weak(i), fill);
+  return imports;
 }
 
 /** The filler of every import's `refs`: from `load()` (the eager readImports() of the same file), once. */

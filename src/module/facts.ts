@@ -7,12 +7,12 @@ import { basename } from 'node:path';
 import { ElfFormatError } from '../errors.js';
 import { SHF_ALLOC, SHT_NOBITS } from '../elf/constants.js';
 import type { ElfFile, ElfSection } from '../elf/elf-file.js';
-import type { Import, LoaderSections, ModuleExport, ModuleFacts } from './types.js';
+import type { LoaderSections, ModuleExport, ModuleFacts } from './types.js';
 import { readModinfo } from './modinfo.js';
 import { readVersions, type VersionsInfo } from './versions.js';
 import { readImports } from './imports.js';
 import { readModuleExports } from './exports.js';
-import { attachVersions, ModuleVersions } from './columns.js';
+import { attachImports, attachVersions, ModuleImports, ModuleVersions } from './columns.js';
 
 export function moduleFacts(elf: ElfFile, path: string): ModuleFacts {
   const modinfo = readModinfo(elf);
@@ -21,7 +21,9 @@ export function moduleFacts(elf: ElfFile, path: string): ModuleFacts {
   const versionInfo = readVersions(elf);
   const imports = readImports(elf, symbols);
   const exports = readModuleExports(elf, symbols);
-  return assembleFacts(elf, path, modinfo, versionInfo, imports, exports);
+  const list = new ModuleImports(undefined, () => []);
+  list.set(imports);
+  return assembleFacts(elf, path, modinfo, versionInfo, list, exports);
 }
 
 /** ModuleFacts from the parts both readers (eager and deferred) extract. */
@@ -30,7 +32,7 @@ export function assembleFacts(
   path: string,
   modinfo: Array<{ key: string; value: string }>,
   v: VersionsInfo,
-  imports: Import[],
+  imports: ModuleImports,
   exports: ModuleExport[],
 ): ModuleFacts {
   const get = (k: string) => modinfo.filter((e) => e.key === k).map((e) => e.value);
@@ -70,10 +72,17 @@ export function assembleFacts(
     xzCheck: undefined,
     zstdContentSize: undefined,
     signature: undefined,
-    imports,
+    // columns too (columns.ts): Import objects are made of them for whoever reads these
+    get imports() {
+      return imports.view();
+    },
+    set imports(list) {
+      imports.set(list);
+    },
     exports,
   };
   attachVersions(facts, tables);
+  attachImports(facts, imports);
   return facts;
 }
 

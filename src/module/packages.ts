@@ -15,6 +15,8 @@ import type { ByteBudget } from '../codec/budget.js';
 import { DEFAULT_MAX_MODULE_SIZE, formatSize, MODULE_FILE_NAME } from '../codec/decompress.js';
 import { readModuleBytes, registerModuleBytes, type ReadOptions } from './read.js';
 import type { ModuleFacts } from './types.js';
+import { importColumns } from './columns.js';
+import { nameOf } from './names.js';
 
 /** A module input that is a package, by its name (its magic is checked when it is read). */
 export const PACKAGE_FILE_NAME = /\.(deb|udeb|ddeb|rpm)$/;
@@ -179,7 +181,8 @@ export function showingReferences(modules: ModuleFacts[], reports: Array<{ path:
   for (const r of reports) {
     const m = members.has(r.path) ? byPath.get(r.path) : undefined;
     if (!m || !r.findings.some((f) => f.symbol !== undefined)) continue;
-    const imported = new Set(m.imports.map((i) => i.name));
+    const cols = importColumns(m);
+    const imported = new Set(Array.from(cols.ids, (id) => nameOf(id)));
     if (r.findings.some((f) => f.symbol !== undefined && imported.has(f.symbol))) out.push(r.path);
   }
   return out;

@@ -24,6 +24,7 @@
  */
 import type { Export } from '../kernel/types.js';
 import type { ModuleExport, ModuleFacts } from '../module/types.js';
+import { importColumns } from '../module/columns.js';
 import type { Finding, Rule, RuleContext } from './types.js';
 import { atLeast, message, type MessageEntry } from './versioned.js';
 import {
@@ -35,6 +36,7 @@ import {
   modpostName,
   ownerBasename,
   ownerModule,
+  resolveById,
   sameModuleName,
 } from './shared.js';
 import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
@@ -135,8 +137,9 @@ function loadedBefore(ctx: RuleContext): Set<ModuleFacts> {
   const seen = new Set<ModuleFacts>(queue);
   while (queue.length > 0) {
     const m = queue.shift()!;
-    for (const imp of m.imports) {
-      const e = ctx.resolve(imp.name);
+    const cols = importColumns(m);
+    for (let i = 0; i < cols.length; i++) {
+      const e = resolveById(ctx, cols.ids[i]);
       if (!e || isVmlinux(e.owner)) continue;
       const dep = ownerModule(ctx, e.owner);
       if (!dep || seen.has(dep) || dep === m) continue;
@@ -169,8 +172,9 @@ function checkLoad(ctx: RuleContext): Finding[] {
   const ownersOf = () => {
     if (!owners) {
       owners = new Set();
-      for (const imp of ctx.module.imports) {
-        const e = ctx.kernel.exports.get(imp.name);
+      const cols = importColumns(ctx.module);
+      for (let i = 0; i < cols.length; i++) {
+        const e = ctx.kernel.exports.get(cols.name(i));
         if (e && !isVmlinux(e.owner)) owners.add(e.owner);
       }
     }

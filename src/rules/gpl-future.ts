@@ -33,23 +33,25 @@ function buildCheck(ctx: RuleContext): Finding[] {
   const base = modpostBasename(ctx.module);
   const license = firstIncompatibleLicense(ctx.module);
   const out: Finding[] = [];
-  for (const s of walk.order) {
-    if (s.export?.type !== 'EXPORT_SYMBOL_GPL_FUTURE') continue;
-    const m = message(GPL_FUTURE_BUILD_MESSAGES, ctx.version, base, s.imp.name);
+  for (let k = 0; k < walk.count; k++) {
+    const exp = walk.exportAt(k);
+    if (exp?.type !== 'EXPORT_SYMBOL_GPL_FUTURE') continue;
+    const name = walk.nameAt(k);
+    const m = message(GPL_FUTURE_BUILD_MESSAGES, ctx.version, base, name);
     if (!m) continue;
     out.push(
       finding(ctx, {
         rule: 'gpl-future',
         stage: 'build',
         severity: m.severity,
-        symbol: s.imp.name,
+        symbol: name,
         message: m.message,
-        hint: hint(s.imp.name),
+        hint: hint(name),
         evidence: {
-          exportType: s.export.type,
-          owner: s.export.owner,
+          exportType: exp.type,
+          owner: exp.owner,
           license: license ?? null,
-          modpostPrints: walk.prints(s.imp.name, 'gpl'),
+          modpostPrints: walk.prints(name, 'gpl'),
         },
       }),
     );

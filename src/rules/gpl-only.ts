@@ -71,26 +71,27 @@ function buildCheck(ctx: RuleContext): Finding[] {
   const license = firstIncompatibleLicense(ctx.module);
   const base = modpostBasename(ctx.module);
   const out: Finding[] = [];
-  for (const s of walk.order) {
-    const exp = s.export;
+  for (let k = 0; k < walk.count; k++) {
+    const exp = walk.exportAt(k);
     if (!exp || !isGplOnly(exp.type)) continue;
+    const name = walk.nameAt(k);
     const table = exp.type === 'EXPORT_UNUSED_SYMBOL_GPL' ? GPL_ONLY_UNUSED_MESSAGES : GPL_ONLY_MESSAGES;
-    const m = message(table, ctx.version, base, s.imp.name) ?? message(GPL_ONLY_MESSAGES, ctx.version, base, s.imp.name)!;
+    const m = message(table, ctx.version, base, name) ?? message(GPL_ONLY_MESSAGES, ctx.version, base, name)!;
     out.push(
       finding(ctx, {
         rule: 'gpl-only',
         stage: 'build',
         severity: m.severity,
-        symbol: s.imp.name,
+        symbol: name,
         message: m.message,
-        hint: gplHint(s.imp.name, exp, license, ctx.module.licenses),
+        hint: gplHint(name, exp, license, ctx.module.licenses),
         evidence: {
           exportType: exp.type,
           owner: exp.owner,
           namespace: exp.namespace,
           license: license ?? null,
           firstLicense: ctx.module.licenses[0] ?? null,
-          modpostPrints: walk.prints(s.imp.name, 'gpl'),
+          modpostPrints: walk.prints(name, 'gpl'),
         },
       }),
     );

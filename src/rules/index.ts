@@ -7,6 +7,7 @@
  */
 import { RULE_IDS, type Finding, type Rule, type RuleContext, type RuleId, type Stage } from './types.js';
 import type { RuleInfo } from './info.js';
+import { importColumns } from '../module/columns.js';
 import { gplOnlyBuild, gplOnlyLoad, gplOnlyInfo } from './gpl-only.js';
 import { gplFutureBuild, gplFutureLoad, gplFutureInfo } from './gpl-future.js';
 import { unusedSymbolBuild, unusedSymbolLoad, unusedSymbolInfo } from './unused-symbol.js';
@@ -107,11 +108,12 @@ interface Ranked {
 /** Where a finding sorts within its rule: module_layout first, then .symtab order, then exports, then the rest. */
 function symbolKey(ctx: RuleContext, f: Finding): number {
   if (f.symbol === undefined) return Number.POSITIVE_INFINITY;
-  const i = ctx.module.imports.findIndex((imp) => imp.name === f.symbol);
+  const cols = importColumns(ctx.module);
+  const i = cols.indexOf(f.symbol);
   if (i >= 0) return i;
   if (f.symbol === 'module_layout') return -1;
   const e = ctx.module.exports.findIndex((x) => x.name === f.symbol);
-  if (e >= 0) return ctx.module.imports.length + e;
+  if (e >= 0) return cols.length + e;
   return Number.MAX_SAFE_INTEGER;
 }
 

@@ -19,7 +19,9 @@
  */
 import type { Export } from '../kernel/types.js';
 import { isGplOnly } from '../kernel/types.js';
-import type { Import, ModuleFacts } from '../module/types.js';
+import type { ModuleFacts } from '../module/types.js';
+import { importColumns, versionById } from '../module/columns.js';
+import { nameOf } from '../module/names.js';
 import type { RuleContext } from './types.js';
 import { atLeast, inRange, message, pickValue, type MessageEntry, type Versioned, type VersionRange } from './versioned.js';
 import {
@@ -34,6 +36,7 @@ import {
   loaderUsesExtendedVersions,
   loaderVersions,
   ownerModule,
+  resolveById,
 } from './shared.js';
 import { rangeText, type VersionRow } from './info.js';
 
@@ -58,7 +61,8 @@ export interface InheritEvent {
 }
 
 export interface LoaderSymbol {
-  imp: Import;
+  /** The import's name and weakness (its references: ctx.module.imports[index].refs). */
+  imp: { name: string; weak: boolean };
   /** Index in ctx.module.imports. */
   index: number;
   status: ResolveStatus;
@@ -90,6 +94,28 @@ export interface LoaderWalk {
    * 185,000 clean imports made as many objects for nothing to read.
    */
   symbols: LoaderSymbol[];
+}
+
+const NO_IMPORT = { name: '', weak: false };
+
+/** A symbol of the walk kept for the rules: the scratch symbol's fields, one object shape. */
+function copyOut(s: LoaderSymbol, imp: LoaderSymbol['imp']): LoaderSymbol {
+  return {
+    imp,
+    index: s.index,
+    status: s.status,
+    export: s.export,
+    taintedAtLookup: s.taintedAtLookup,
+    taintInheritedFrom: s.taintInheritedFrom,
+    gplFutureWarning: s.gplFutureWarning,
+    unusedWarning: s.unusedWarning,
+    inherit: s.inherit,
+    ownerRefused: s.ownerRefused,
+    crc: s.crc,
+    namespace: s.namespace,
+    failed: s.failed,
+    errno: s.errno,
+  };
 }
 
 /** Is there anything about this symbol a rule could report? (See LoaderWalk.symbols.) */
@@ -159,8 +185,9 @@ function ownerTaintedProprietary(ctx: RuleContext, owner: ModuleFacts, seen: Set
   if (!hasInheritTaint(ctx) || seen.has(owner.path)) return false;
   seen.add(owner.path);
   // the owner inherited the taint when it was loaded (inherit_taint, transitively)
-  for (const imp of owner.imports) {
-    const e = ctx.resolve(imp.name);
+  const cols = importColumns(owner);
+  for (let i = 0; i < cols.length; i++) {
+    const e = resolveById(ctx, cols.ids[i]);
     if (!e) continue;
     const o = ownerModule(ctx, e.owner);
     if (o && o.path !== owner.path && ownerTaintedProprietary(ctx, o, seen)) return true;
@@ -217,40 +244,37 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
 
   const moduleNamespaces = hasModuleNamespaces(ctx);
   let want: number | undefined;
-  const resolveOne = (imp: Import, index: number): LoaderSymbol => {
-    // every field present from the start: one object shape for all symbols (properties added later
-    // made a shape per combination, and the rules' reads of them megamorphic)
-    const s: LoaderSymbol = {
-      imp,
-      index,
-      status: 'found',
-      export: undefined,
-      taintedAtLookup: tainted,
-      taintInheritedFrom: inheritedFrom,
-      gplFutureWarning: false,
-      unusedWarning: false,
-      inherit: undefined,
-      ownerRefused: undefined,
-      crc: undefined,
-      namespace: undefined,
-      failed: false,
-      errno: undefined,
-    };
-    resolveSymbol(s, imp);
-    return s;
+  // One scratch symbol walked through every import; only a reportable one is copied out (a tree's
+  // 185,000 clean imports made as many objects before, to be dropped at once).
+  const s: LoaderSymbol = {
+    imp: NO_IMPORT,
+    index: 0,
+    status: 'found',
+    export: undefined,
+    taintedAtLookup: false,
+    taintInheritedFrom: undefined,
+    gplFutureWarning: false,
+    unusedWarning: false,
+    inherit: undefined,
+    ownerRefused: undefined,
+    crc: undefined,
+    namespace: undefined,
+    failed: false,
+    errno: undefined,
   };
-  const resolveSymbol = (s: LoaderSymbol, imp: Import): void => {
+  const resolveSymbol = (s: LoaderSymbol, id: number, weak: boolean): void => {
+    const name = nameOf(id);
     // `.o` input: the final .ko link defines __this_module and the ppc/s390 helpers modpost ignores;
     // ppc64's loader defines `.TOC.` itself
     if (
-      imp.name === '__this_module' ||
-      loaderDefinesUndef(imp.name, mod.machine) ||
-      (mod.kind === 'o' && imp.name !== '_GLOBAL_OFFSET_TABLE_' && !isSectionBound(imp.name) && ignoreUndefSymbol(imp.name, mod.machine, v))
+      name === '__this_module' ||
+      loaderDefinesUndef(name, mod.machine) ||
+      (mod.kind === 'o' && name !== '_GLOBAL_OFFSET_TABLE_' && !isSectionBound(name) && ignoreUndefSymbol(name, mod.machine, v))
     ) {
       s.status = 'internal';
       return;
     }
-    let exp = ctx.resolve(imp.name);
+    let exp = resolveById(ctx, id);
     s.export = exp;
     // exported by another module of the run that is itself refused: never loaded, so not found
     if (exp && exp.owner !== 'vmlinux' && ctx.refusedOwner) {
@@ -264,11 +288,11 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
     const hidden = exp !== undefined && isGplOnly(exp.type) && tainted;
     if (!exp || hidden) {
       if (hidden) s.status = 'gpl-hidden';
-      else if (imp.weak) s.status = 'weak-missing';
-      else if (loaderIgnoresUndef(imp.name, mod.machine, v)) s.status = 'ignored';
+      else if (weak) s.status = 'weak-missing';
+      else if (loaderIgnoresUndef(name, mod.machine, v)) s.status = 'ignored';
       else s.status = 'missing';
       // a hidden GPL-only symbol that is weak is "not found" too, and weak → no error
-      if (hidden && imp.weak) return;
+      if (hidden && weak) return;
       if (s.status === 'missing' || s.status === 'gpl-hidden') {
         s.failed = true;
         s.errno = -2;
@@ -311,7 +335,7 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
           s.errno = -22;
           return;
         }
-      } else if ((want = versions.get(imp.name)) !== undefined) {
+      } else if ((want = versionById(versions, id)) !== undefined) {
         if ((want >>> 0) === (exp.crc >>> 0)) s.crc = 'ok';
         else {
           s.crc = 'mismatch';
@@ -343,9 +367,23 @@ export function loaderWalk(ctx: RuleContext): LoaderWalk {
       }
     }
   };
-  for (let index = 0; index < mod.imports.length; index++) {
-    const s = resolveOne(mod.imports[index], index);
-    if (reportable(s)) symbols.push(s);
+  const cols = importColumns(mod);
+  for (let index = 0; index < cols.length; index++) {
+    s.index = index;
+    s.status = 'found';
+    s.export = undefined;
+    s.taintedAtLookup = tainted;
+    s.taintInheritedFrom = inheritedFrom;
+    s.gplFutureWarning = false;
+    s.unusedWarning = false;
+    s.inherit = undefined;
+    s.ownerRefused = undefined;
+    s.crc = undefined;
+    s.namespace = undefined;
+    s.failed = false;
+    s.errno = undefined;
+    resolveSymbol(s, cols.ids[index], cols.weak(index));
+    if (reportable(s)) symbols.push(copyOut(s, { name: cols.name(index), weak: cols.weak(index) }));
   }
 
   const walk: LoaderWalk = { symbols };

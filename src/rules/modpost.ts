@@ -13,22 +13,22 @@
  */
 import type { Export } from '../kernel/types.js';
 import { isGplOnly } from '../kernel/types.js';
-import type { Import } from '../module/types.js';
+import { importColumns } from '../module/columns.js';
 import type { RuleContext } from './types.js';
 import { atLeast } from './versioned.js';
-import { modpostGplCompatible, modpostImports } from './shared.js';
-
-export interface ModpostSymbol {
-  imp: Import;
-  /** What modpost's find_symbol() finds for it, if anything. */
-  export?: Export;
-}
+import { modpostGplCompatible, modpostImportIndices, resolveById } from './shared.js';
 
 export type ModpostPhase = 'undefined' | 'namespace' | 'gpl' | 'unused';
 
+/**
+ * The non-ignored undefined symbols in the order check_exports() visits them, as columns (no object per
+ * import): the k-th visited is `nameAt(k)`, weak or not, and what modpost's find_symbol() finds for it.
+ */
 export interface ModpostWalk {
-  /** Non-ignored undefined symbols, in the order check_exports() visits them. */
-  order: ModpostSymbol[];
+  count: number;
+  nameAt(k: number): string;
+  weakAt(k: number): boolean;
+  exportAt(k: number): Export | undefined;
   /** Index in `order` where a ≤5.10 modpost fatal()s on a GPL-only symbol; -1 when it does not. */
   fatalAt: number;
   /** Position of a symbol in `order` (-1 if modpost ignores it). */
@@ -57,22 +57,26 @@ export function modpostWalk(ctx: RuleContext): ModpostWalk {
 }
 
 function computeWalk(ctx: RuleContext): ModpostWalk {
-  const imports = modpostImports(ctx);
-  const ordered = modpostWalksReversed(ctx) ? [...imports].reverse() : imports;
-  const order: ModpostSymbol[] = ordered.map((imp) => {
-    const exp = ctx.resolve(imp.name);
-    return { imp, export: exp }; // one shape, export undefined or not
-  });
+  const cols = importColumns(ctx.module);
+  const kept = modpostImportIndices(ctx, cols);
+  const count = kept.length;
+  // the import positions in visiting order, and what each resolves to (one array, not an object each)
+  const at = modpostWalksReversed(ctx) ? kept.slice().reverse() : kept;
+  const exports: Array<Export | undefined> = new Array(count);
+  for (let k = 0; k < count; k++) exports[k] = resolveById(ctx, cols.ids[at[k]]);
+  const nameAt = (k: number): string => cols.name(at[k]);
+  const weakAt = (k: number): boolean => cols.weak(at[k]);
+  const exportAt = (k: number): Export | undefined => exports[k];
   let fatalAt = -1;
   if (gplIsFatal(ctx) && !modpostGplCompatible(ctx.module)) {
-    fatalAt = order.findIndex((s) => s.export !== undefined && isGplOnly(s.export.type));
+    fatalAt = exports.findIndex((e) => e !== undefined && isGplOnly(e.type));
   }
   // built on first use: only a run where modpost fatal()s asks (a Map per module is measurable in a tree)
   let pos: Map<string, number> | undefined;
   const position = (name: string): number => {
     if (!pos) {
       pos = new Map<string, number>();
-      for (let i = 0; i < order.length; i++) if (!pos.has(order[i].imp.name)) pos.set(order[i].imp.name, i);
+      for (let k = 0; k < count; k++) if (!pos.has(nameAt(k))) pos.set(nameAt(k), k);
     }
     return pos.get(name) ?? -1;
   };
@@ -85,5 +89,5 @@ function computeWalk(ctx: RuleContext): ModpostWalk {
     // the fatal symbol itself: namespace and the GPL line come out, the UNUSED warning does not
     return phase === 'namespace' || phase === 'gpl';
   };
-  return { order, fatalAt, position, prints };
+  return { count, nameAt, weakAt, exportAt, fatalAt, position, prints };
 }

@@ -75,30 +75,31 @@ function buildCheck(ctx: RuleContext): Finding[] {
   const base = modpostBasename(ctx.module);
   const allowed = configEnabled(ctx, 'CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS');
   const out: Finding[] = [];
-  for (const s of walk.order) {
-    const exp = s.export;
+  for (let k = 0; k < walk.count; k++) {
+    const exp = walk.exportAt(k);
     if (!exp || exp.namespace === '') continue;
+    const name = walk.nameAt(k);
     const ns = exp.namespace;
     const evidence = {
       namespace: ns,
       importNs: ctx.module.importNs.join(','),
       exportType: exp.type,
       owner: exp.owner,
-      modpostPrints: walk.prints(s.imp.name, 'namespace'),
+      modpostPrints: walk.prints(name, 'namespace'),
     };
     // verify_module_namespace(): a module: namespace whose patterns match the basename (6.16+)
     if (hasModuleNamespaces(ctx) && ns.startsWith(MODULE_NS_PREFIX) && moduleNamespaceMatches(ns.slice(MODULE_NS_PREFIX.length), base, false)) continue;
     if (ctx.module.importNs.includes(ns)) continue;
-    const m = message(allowed ? NS_BUILD_ALLOWED : NS_BUILD_ERROR, ctx.version, base, s.imp.name, ns);
+    const m = message(allowed ? NS_BUILD_ALLOWED : NS_BUILD_ERROR, ctx.version, base, name, ns);
     if (!m) continue;
     out.push(
       finding(ctx, {
         rule: 'namespace-not-imported',
         stage: 'build',
         severity: m.severity,
-        symbol: s.imp.name,
+        symbol: name,
         message: m.message,
-        hint: hintFor(ctx, s.imp.name, ns, base),
+        hint: hintFor(ctx, name, ns, base),
         evidence,
       }),
     );

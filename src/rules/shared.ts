@@ -3,9 +3,10 @@
  * list of undefined symbols modpost ignores, and small formatting helpers.
  */
 import { EM_386, EM_PPC, EM_PPC64, EM_S390, EM_SPARC, EM_SPARCV9, EM_X86_64 } from '../elf/constants.js';
-import type { KernelVersion } from '../kernel/types.js';
-import type { Import, ModuleFacts, Reference } from '../module/types.js';
-import { versionsOf, type VersionLookup } from '../module/columns.js';
+import type { Export, KernelVersion } from '../kernel/types.js';
+import type { ModuleFacts, Reference } from '../module/types.js';
+import { importColumns, versionsOf, type ImportColumns, type VersionLookup } from '../module/columns.js';
+import { nameOf } from '../module/names.js';
 import type { EvidenceValue, Finding, RuleContext, RuleId, Severity, Stage } from './types.js';
 import { atLeast, inRange, type VersionRange } from './versioned.js';
 
@@ -246,6 +247,34 @@ function ignoresFor(machine: number, version: KernelVersion): readonly IgnoreRul
   return list;
 }
 
+/**
+ * ignoreUndefSymbol() by name id, remembered per ignore list (a machine and version): 0 not asked yet,
+ * 1 kept, 2 ignored. A tree asks for the same few thousand names 185,000 times.
+ */
+const ignoredByList = new WeakMap<readonly IgnoreRule[], { marks: Uint8Array }>();
+
+function ignoredIds(machine: number, version: KernelVersion): { list: readonly IgnoreRule[]; memo: { marks: Uint8Array } } {
+  const list = ignoresFor(machine, version);
+  let memo = ignoredByList.get(list);
+  if (!memo) ignoredByList.set(list, (memo = { marks: new Uint8Array(0) }));
+  return { list, memo };
+}
+
+function ignoredId(ignored: { list: readonly IgnoreRule[]; memo: { marks: Uint8Array } }, id: number): boolean {
+  let marks = ignored.memo.marks;
+  if (id >= marks.length) {
+    const grown = new Uint8Array(Math.max(id + 1, marks.length * 2, 1024));
+    grown.set(marks);
+    ignored.memo.marks = marks = grown;
+  }
+  let m = marks[id];
+  if (m === 0) {
+    const name = nameOf(id);
+    m = marks[id] = ignored.list.some((r) => (r.exact !== undefined ? name === r.exact : name.startsWith(r.prefix!))) ? 2 : 1;
+  }
+  return m === 2;
+}
+
 /** Does modpost skip this undefined symbol (never reported, never resolved, never GPL-checked)? */
 export function ignoreUndefSymbol(name: string, machine: number, version: KernelVersion): boolean {
   return ignoresFor(machine, version).some((r) => (r.exact !== undefined ? name === r.exact : name.startsWith(r.prefix!)));
@@ -280,6 +309,8 @@ export function hex8(n: number): string {
 }
 
 export function refsOf(facts: ModuleFacts, symbol: string): Reference[] {
+  // not an import (module_layout is only in __versions): no Import objects made to find that out
+  if (importColumns(facts).indexOf(symbol) < 0) return [];
   return facts.imports.find((i) => i.name === symbol)?.refs ?? [];
 }
 
@@ -330,10 +361,20 @@ export function finding(ctx: RuleContext, f: FindingInit): Finding {
   return out;
 }
 
-/** Imports modpost does not skip (ignore list), in the module's .symtab order. */
-export function modpostImports(ctx: RuleContext): Import[] {
-  return ctx.module.imports.filter((i) => !ignoreUndefSymbol(i.name, ctx.module.machine, ctx.version));
+/** The export an import resolves to, by the name id its columns hold (ctx.resolveId, else by name). */
+export function resolveById(ctx: RuleContext, id: number): Export | undefined {
+  return ctx.resolveId ? ctx.resolveId(id) : ctx.resolve(nameOf(id));
 }
+
+/** Positions in the module's import columns of the imports modpost does not skip (ignore list), in .symtab order. */
+export function modpostImportIndices(ctx: RuleContext, cols: ImportColumns = importColumns(ctx.module)): Int32Array {
+  const ignored = ignoredIds(ctx.module.machine, ctx.version);
+  const out = new Int32Array(cols.length);
+  let n = 0;
+  for (let i = 0; i < cols.length; i++) if (!ignoredId(ignored, cols.ids[i])) out[n++] = i;
+  return n === out.length ? out : out.subarray(0, n);
+}
+
 
 /** `CONFIG_FOO=y` in the kernel's .config. */
 export function configEnabled(ctx: RuleContext, option: string): boolean {

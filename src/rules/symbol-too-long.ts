@@ -11,7 +11,8 @@
  */
 import type { Finding, Rule, RuleContext } from './types.js';
 import { atLeast, message, type MessageEntry } from './versioned.js';
-import { configEnabled, finding, kernelHasModversions, modpostImports, modpostName } from './shared.js';
+import { configEnabled, finding, kernelHasModversions, modpostImportIndices, modpostName, resolveById } from './shared.js';
+import { importColumns } from '../module/columns.js';
 import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const TOO_LONG_SYMBOL: readonly MessageEntry[] = [{ since: '6.1', severity: 'error', template: 'ERROR: modpost: too long symbol "%s" [%s.ko]' }];
@@ -24,20 +25,23 @@ function check(ctx: RuleContext): Finding[] {
     if (!configEnabled(ctx, 'CONFIG_BASIC_MODVERSIONS') || configEnabled(ctx, 'CONFIG_EXTENDED_MODVERSIONS')) return [];
   }
   const limit = 64 - (ctx.module.elfClass === 64 ? 8 : 4);
-  for (const imp of modpostImports(ctx)) {
-    const exp = ctx.resolve(imp.name);
-    if (!exp || exp.crc === null || imp.name.length < limit) continue;
-    const m = message(TOO_LONG_SYMBOL, ctx.version, imp.name, modpostName(ctx));
+  const cols = importColumns(ctx.module);
+  for (const i of modpostImportIndices(ctx, cols)) {
+    const name = cols.name(i);
+    if (name.length < limit) continue;
+    const exp = resolveById(ctx, cols.ids[i]);
+    if (!exp || exp.crc === null) continue;
+    const m = message(TOO_LONG_SYMBOL, ctx.version, name, modpostName(ctx));
     if (!m) return [];
     return [
       finding(ctx, {
         rule: 'symbol-too-long',
         stage: 'build',
         severity: m.severity,
-        symbol: imp.name,
+        symbol: name,
         message: m.message,
-        hint: `the name is ${imp.name.length} characters, __versions holds at most ${limit - 1}; this kernel's modversions cannot version it (6.14+ kernels with CONFIG_EXTENDED_MODVERSIONS can)`,
-        evidence: { length: imp.name.length, limit: limit - 1, owner: exp.owner },
+        hint: `the name is ${name.length} characters, __versions holds at most ${limit - 1}; this kernel's modversions cannot version it (6.14+ kernels with CONFIG_EXTENDED_MODVERSIONS can)`,
+        evidence: { length: name.length, limit: limit - 1, owner: exp.owner },
       }),
     ];
   }

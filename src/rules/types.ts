@@ -90,6 +90,11 @@ export interface RuleContext {
    * and the exports of the other modules given in the same run.
    */
   resolve(name: string): Export | undefined;
+  /**
+   * resolve() by the name's id in the run's name table (module/names.ts), which the modules' import
+   * columns hold: what check() offers, so that the walks need no look-up by string. Absent: resolve().
+   */
+  resolveId?(id: number): Export | undefined;
   /** Other modules in the same run, by module name (for proprietary-import). */
   modules: ReadonlyMap<string, ModuleFacts>;
   options: CheckOptions;

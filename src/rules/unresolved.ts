@@ -59,19 +59,20 @@ function buildCheck(ctx: RuleContext): Finding[] {
   const modName = modpostName(ctx);
   const out: Finding[] = [];
   let count = 0;
-  for (const s of walk.order) {
-    if (s.export || s.imp.weak) continue;
-    const m = message(warn ? UNDEFINED_WARNING : UNDEFINED_ERROR, v, s.imp.name, modName)!;
-    const printed = walk.prints(s.imp.name, 'undefined') && (cap === null || count < cap);
+  for (let k = 0; k < walk.count; k++) {
+    if (walk.exportAt(k) || walk.weakAt(k)) continue;
+    const name = walk.nameAt(k);
+    const m = message(warn ? UNDEFINED_WARNING : UNDEFINED_ERROR, v, name, modName)!;
+    const printed = walk.prints(name, 'undefined') && (cap === null || count < cap);
     count++;
     out.push(
       finding(ctx, {
         rule: 'unresolved',
         stage: 'build',
         severity: m.severity,
-        symbol: s.imp.name,
+        symbol: name,
         message: m.message,
-        hint: unresolvedHint(s.imp.name),
+        hint: unresolvedHint(name),
         evidence: {
           weak: false,
           modpostPrints: printed,

@@ -40,19 +40,21 @@ function buildCheck(ctx: RuleContext): Finding[] {
   const walk = modpostWalk(ctx);
   const base = modpostBasename(ctx.module);
   const out: Finding[] = [];
-  for (const s of walk.order) {
-    if (!s.export || !isUnused(s.export.type)) continue;
-    const m = message(UNUSED_BUILD_MESSAGES, ctx.version, base, s.imp.name);
+  for (let k = 0; k < walk.count; k++) {
+    const exp = walk.exportAt(k);
+    if (!exp || !isUnused(exp.type)) continue;
+    const name = walk.nameAt(k);
+    const m = message(UNUSED_BUILD_MESSAGES, ctx.version, base, name);
     if (!m) continue;
     out.push(
       finding(ctx, {
         rule: 'unused-symbol',
         stage: 'build',
         severity: m.severity,
-        symbol: s.imp.name,
+        symbol: name,
         message: m.message,
-        hint: hint(s.imp.name),
-        evidence: { exportType: s.export.type, owner: s.export.owner, modpostPrints: walk.prints(s.imp.name, 'unused') },
+        hint: hint(name),
+        evidence: { exportType: exp.type, owner: exp.owner, modpostPrints: walk.prints(name, 'unused') },
       }),
     );
   }
