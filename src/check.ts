@@ -159,11 +159,16 @@ export function checkModules(
   // What resolve() answers for a name, one look-up per import: vmlinux's export first, then a module of
   // this run, then a module export Module.symvers lists — unless the run's export is the importer's own,
   // then Module.symvers's (a module does not import from itself). Two look-ups per import before.
-  const primary = runExports.size === 0 ? undefined : new Map<string, Export>();
+  // A few modules: only the run's exports that win are put in front of the kernel's index, whose
+  // exports are made when looked up (a Module.symvers's SymversIndex) — the same answers, for a check that
+  // asks for a few dozen of them.
+  const primary = runExports.size === 0 || modules.length < SHARE_NAMES_FROM ? undefined : new Map<string, Export>();
   if (primary) {
     for (const e of kernel.exports.values()) primary.set(e.name, e);
     for (const [name, r] of runExports) if (primary.get(name)?.owner !== 'vmlinux') primary.set(name, r);
   }
+  const front = runExports.size === 0 || primary ? undefined : new Map<string, Export>();
+  if (front) for (const [name, r] of runExports) if (kernel.exports.get(name)?.owner !== 'vmlinux') front.set(name, r);
   const contextOf = (m: ModuleFacts): RuleContext => {
     let ctx = contexts.get(m);
     if (ctx) return ctx;
@@ -173,7 +178,12 @@ export function checkModules(
           const p = primary.get(name);
           return p !== undefined && p.owner === self ? kernel.exports.get(name) : p;
         }
-      : (name: string): Export | undefined => kernel.exports.get(name);
+      : front
+        ? (name: string): Export | undefined => {
+            const p = front.get(name) ?? kernel.exports.get(name);
+            return p !== undefined && p.owner === self ? kernel.exports.get(name) : p;
+          }
+        : (name: string): Export | undefined => kernel.exports.get(name);
     ctx = { module: m, kernel, version, resolve, modules: byName, options: opts, refusedOwner };
     contexts.set(m, ctx);
     return ctx;
