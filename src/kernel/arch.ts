@@ -8,6 +8,7 @@
  * Read in Debian's linux-source 6.1.192, 6.12.117 and 7.2.13.
  */
 import { EM_386, EM_AARCH64, EM_ARM, EM_MIPS, EM_PPC, EM_PPC64, EM_RISCV, EM_S390, EM_SPARCV9, EM_X86_64 } from '../elf/constants.js';
+import { configEmpty } from './config.js';
 
 export interface KernelArch {
   /** The kernel's ARCH= name with the width where it matters: x86_64, i386, arm64, arm, ppc64, ppc, s390, riscv64, riscv32, mips, sparc64. */
@@ -32,7 +33,7 @@ const on = (c: Config, k: string) => c.get(k) === 'y';
 
 /** The architecture of a .config; undefined when it names none ksymcheck knows. */
 export function archFromConfig(config: Config): KernelArch | undefined {
-  if (config.size === 0) return undefined;
+  if (configEmpty(config)) return undefined;
   const le = !on(config, 'CONFIG_CPU_BIG_ENDIAN');
   const mk = (name: string, machine: number, elfClass: 32 | 64, littleEndian: boolean, checksClass = false, alsoMachines: number[] = []): KernelArch => ({
     name,

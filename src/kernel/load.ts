@@ -5,11 +5,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { locateKernel, type KernelInputs } from './locate.js';
-import { readSymversFile, symversFromBytes } from './symvers.js';
+import { readSymversFile, type SymversFile } from './symvers.js';
+import { indexSymversBytes, readSymversIndexed, SymversIndex } from './symvers-index.js';
 import { deriveVermagic, vermagicUnknownReason } from './vermagic.js';
 import { archFromConfig, archFromElf, type KernelArch } from './arch.js';
 import { parseKernelVersion } from './version.js';
 import { readVmlinux } from './vmlinux.js';
+import { configEmpty } from './config.js';
 import { ExportIndex, type Export, type KernelBuild, type ModversionsSource, type VersionSource } from './types.js';
 
 export interface LoadKernelOptions {
@@ -21,7 +23,11 @@ export interface LoadKernelOptions {
 
 export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Promise<KernelBuild> {
   const inputs = await locateKernel(path);
-  const exports = new ExportIndex();
+  // Module.symvers first: in the modern layout an index whose exports are made when looked up
+  // (SymversIndex), else its parsed lines added as before.
+  const symvers = inputs.symvers ? readSymversIndexed(inputs.symvers) : inputs.symversData ? indexSymversBytes(inputs.symversData.data, inputs.symversData.name) : undefined;
+  const index = symvers instanceof SymversIndex ? symvers : undefined;
+  const exports = new ExportIndex(index);
   let release = inputs.release;
   let versionSource: VersionSource = inputs.release ? (inputs.releaseSource ?? 'include/config/kernel.release') : 'none';
   let vermagic: string | undefined;
@@ -38,8 +44,7 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
     }
   };
 
-  if (inputs.symvers) addAll((await readSymversFile(inputs.symvers)).exports, false);
-  else if (inputs.symversData) addAll(symversFromBytes(inputs.symversData.data, inputs.symversData.name).exports, false);
+  if (symvers && !index) addAll((symvers as SymversFile).exports, false);
   let vmlinuxSections: string[] | undefined;
   if (inputs.vmlinux) {
     let v;
@@ -73,7 +78,7 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
   } else if (!version) {
     versionSource = 'none';
   }
-  const { modversions, modversionsSource } = modversionsOf(config, sawCrc, exports);
+  const { modversions, modversionsSource } = modversionsOf(config, () => sawCrc || index?.anyCrc() === true, exports);
   arch ??= archFromConfig(config);
   vermagic ??= deriveVermagic(release, config, version);
   return {
@@ -99,9 +104,9 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
  * CONFIG_MODVERSIONS) with a CRC; Module.symvers of a kernel without it has every CRC 0x00000000 and no
  * module_layout line (Debian 6.18.1+ kernels); else unknown.
  */
-function modversionsOf(config: Map<string, string>, sawCrc: boolean, exports: ExportIndex): { modversions?: boolean; modversionsSource: ModversionsSource } {
-  if (config.size > 0) return { modversions: config.get('CONFIG_MODVERSIONS') === 'y', modversionsSource: 'config' };
-  if (sawCrc) return { modversions: true, modversionsSource: 'exports' };
+function modversionsOf(config: Map<string, string>, sawCrc: () => boolean, exports: ExportIndex): { modversions?: boolean; modversionsSource: ModversionsSource } {
+  if (!configEmpty(config)) return { modversions: config.get('CONFIG_MODVERSIONS') === 'y', modversionsSource: 'config' };
+  if (sawCrc()) return { modversions: true, modversionsSource: 'exports' };
   if (exports.size > 0 && !exports.has('module_layout')) return { modversions: false, modversionsSource: 'exports' };
   return { modversionsSource: 'unknown' };
 }

@@ -23,7 +23,7 @@ import { readDeb } from '../package/deb.js';
 import { DEBUG_PACKAGE_NAME, spillDebugVmlinux } from '../package/debug-vmlinux.js';
 import { isRpm, readRpm } from '../package/rpm.js';
 import type { VersionSource } from './types.js';
-import { parseKconfig, parseUtsRelease } from './config.js';
+import { readKconfig, parseUtsRelease } from './config.js';
 import { ElfFile } from '../elf/elf-file.js';
 import { structModuleSize } from './vmlinux.js';
 
@@ -199,7 +199,7 @@ async function locatePackage(path: string, read: typeof readDeb): Promise<Kernel
     const t = c ? text(c) : undefined;
     if (t !== undefined) {
       out.configFile = `${path}:${c}`;
-      out.config = parseKconfig(t, out.configFile);
+      out.config = readKconfig(t, out.configFile);
       break;
     }
   }
@@ -247,7 +247,7 @@ function locateDir(dir: string): KernelInputs {
     const f = join(dir, rel);
     const text = readText(f);
     if (text !== undefined) {
-      out.config = parseKconfig(text, f);
+      out.config = readKconfig(text, f);
       out.configFile = f;
       break;
     }

@@ -47,7 +47,7 @@
  * every line would add 60-90 ms on its own for those two files.
  */
 import { readFileSync } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { zod } from '../zod.js';
 import { InputError, ParseError } from '../errors.js';
@@ -163,7 +163,7 @@ export function parseSymvers(text: string, file: string): SymversFile {
 }
 
 /** NUL bytes and U+FFFD (what invalid UTF-8 decoded to): a ParseError naming the line. */
-function checkText(text: string, file: string): void {
+export function checkText(text: string, file: string): void {
   const nul = text.indexOf('\0');
   if (nul !== -1) throw new ParseError(file, lineOf(text, nul), 'NUL byte in line (not a text Module.symvers)');
   const bad = text.indexOf('\uFFFD');
@@ -350,6 +350,8 @@ export function firstInvalidUtf8(buf: Uint8Array): number {
 
 /** Decode a whole file as UTF-8; invalid bytes → ParseError with the line they are on. */
 export function decodeUtf8Text(buf: Buffer, file: string): string {
+  // ASCII (every Module.symvers seen): the same string, from a check ~30× quicker than isUtf8()'s
+  if (isAscii(buf)) return buf.toString('latin1');
   if (!isUtf8(buf)) {
     const at = firstInvalidUtf8(buf);
     let line = 1;
@@ -382,6 +384,11 @@ export async function readSymversFile(path: string): Promise<SymversFile> {
 
 /** A Module.symvers's bytes (plain, or gzip by name or magic, as a package holds it) → its exports. */
 export function symversFromBytes(buf: Buffer, name: string): SymversFile {
+  return parseSymvers(symversText(buf, name), name);
+}
+
+/** The text of a Module.symvers's bytes: gunzipped when gzip, checked UTF-8. */
+export function symversText(buf: Buffer, name: string): string {
   const magic = buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
   if (magic || name.endsWith('.gz')) {
     try {
@@ -391,7 +398,7 @@ export function symversFromBytes(buf: Buffer, name: string): SymversFile {
       throw new InputError(name, `corrupt gzip data: ${why}`);
     }
   }
-  return parseSymvers(decodeUtf8Text(buf, name), name);
+  return decodeUtf8Text(buf, name);
 }
 
 function hex8(crc: number | null): string {

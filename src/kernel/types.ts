@@ -102,12 +102,29 @@ export interface KernelBuild {
   vermagicUnknown?: string;
 }
 
+/** Exports read lazily (a SymversIndex): look-ups, their count, and all of them in order when asked. */
+export interface ExportSource {
+  get(name: string): Export | undefined;
+  has(name: string): boolean;
+  readonly size: number;
+  values(): IterableIterator<Export>;
+}
+
 /** name → Export. The first definition wins; later duplicates are remembered for the duplicate-export rule. */
 export class ExportIndex {
   private readonly byName = new Map<string, Export>();
+  /** Exports that came first, read only where looked up (loadKernel's Module.symvers); undefined: all in byName. */
+  private readonly base: ExportSource | undefined;
+  /** set() of a name the base has: the export that replaces the base's, in its place. */
+  private replaced: Map<string, Export> | undefined;
+
+  /** An index whose first exports are `base`'s, as if each had been add()ed first, in its order. */
+  constructor(base?: ExportSource) {
+    this.base = base;
+  }
 
   add(exp: Export): Export | undefined {
-    const prev = this.byName.get(exp.name);
+    const prev = this.get(exp.name);
     if (prev) return prev;
     this.byName.set(exp.name, exp);
     return undefined;
@@ -115,22 +132,31 @@ export class ExportIndex {
 
   /** Replace or add (used when a later input must override, as modpost does for in-tree module exports). */
   set(exp: Export): void {
-    this.byName.set(exp.name, exp);
+    if (this.base?.has(exp.name)) (this.replaced ??= new Map()).set(exp.name, exp);
+    else this.byName.set(exp.name, exp);
   }
 
   get(name: string): Export | undefined {
+    const b = this.base?.get(name);
+    if (b) return this.replaced?.get(name) ?? b;
     return this.byName.get(name);
   }
 
   has(name: string): boolean {
-    return this.byName.has(name);
+    return this.base?.has(name) === true || this.byName.has(name);
   }
 
   get size(): number {
-    return this.byName.size;
+    return (this.base?.size ?? 0) + this.byName.size;
   }
 
   values(): IterableIterator<Export> {
-    return this.byName.values();
+    return this.base ? this.all(this.base) : this.byName.values();
+  }
+
+  private *all(base: ExportSource): IterableIterator<Export> {
+    const replaced = this.replaced;
+    for (const e of base.values()) yield replaced?.get(e.name) ?? e;
+    yield* this.byName.values();
   }
 }

@@ -1,5 +1,6 @@
 import type { KernelVersion } from './types.js';
 import { archFromConfig, archVermagic } from './arch.js';
+import { configEmpty } from './config.js';
 
 /**
  * The kernel's vermagic string (include/linux/vermagic.h), derived from a build's release and config:
@@ -8,7 +9,7 @@ import { archFromConfig, archVermagic } from './arch.js';
  * told, undefined — and vermagicUnknownReason() says why, for the report.
  */
 export function deriveVermagic(release: string | undefined, config: Map<string, string>, version?: KernelVersion): string | undefined {
-  if (!release || config.size === 0) return undefined;
+  if (!release || configEmpty(config)) return undefined;
   const on = (k: string) => config.get(k) === 'y';
   const arch = archVermagic(config, archFromConfig(config));
   if (!('value' in arch)) return undefined;
@@ -29,7 +30,7 @@ export function deriveVermagic(release: string | undefined, config: Map<string, 
 /** Why deriveVermagic() gives no string for this build (undefined when it gives one). */
 export function vermagicUnknownReason(release: string | undefined, config: Map<string, string>): string | undefined {
   if (!release) return 'the kernel release (UTS_RELEASE) is not known';
-  if (config.size === 0) return 'no kernel configuration (.config or include/config/auto.conf) was found';
+  if (configEmpty(config)) return 'no kernel configuration (.config or include/config/auto.conf) was found';
   const arch = archVermagic(config, archFromConfig(config));
   if ('unknown' in arch) return arch.unknown;
   if (deriveVermagic(release, config) === undefined) return "the kernel has RANDSTRUCT, whose seed's hash is part of vermagic";

@@ -28,6 +28,7 @@ import type { Finding, Rule, RuleContext } from './types.js';
 import { atLeast } from './versioned.js';
 import { configEnabled, finding } from './shared.js';
 import { rulesDocSection, type RuleInfo } from './info.js';
+import { configEmpty } from '../kernel/config.js';
 
 /** kmod's name of each format's library in `kmod --version` (+ZSTD +XZ -ZLIB …). */
 const KMOD_FEATURE: Record<Compression, string> = { gzip: 'ZLIB', xz: 'XZ', zstd: 'ZSTD' };
@@ -43,7 +44,7 @@ export const ENOSYS = 38;
  */
 export function kernelDecompresses(ctx: RuleContext, format: Compression): boolean | undefined {
   if (!atLeast(ctx.version, '5.17')) return false;
-  if (ctx.kernel.config.size === 0) return undefined;
+  if (configEmpty(ctx.kernel.config)) return undefined;
   return configEnabled(ctx, 'CONFIG_MODULE_DECOMPRESS') && configEnabled(ctx, CONFIG_OF[format]);
 }
 

@@ -30,6 +30,7 @@ import type { Finding, Rule, RuleContext, SigningOptions } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
 import { finding, loaderName } from './shared.js';
 import { rangeText, rowsOf, rulesDocSection, type RuleInfo, type VersionRow } from './info.js';
+import { configEmpty } from '../kernel/config.js';
 
 /** The releases whose signing.c was read (below 6.1 the rule reports nothing: not read). */
 const READ = { since: '6.1' };
@@ -174,7 +175,7 @@ export function signingTold(s: SigningOptions): boolean {
 
 /** Does the kernel check signatures at all? CONFIG_MODULE_SIG; unknown (no configuration) counts as yes. */
 export function kernelChecksSignatures(ctx: RuleContext): boolean {
-  if (ctx.kernel.config.size === 0) return true;
+  if (configEmpty(ctx.kernel.config)) return true;
   return ctx.kernel.config.get('CONFIG_MODULE_SIG') === 'y';
 }
 

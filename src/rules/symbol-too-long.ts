@@ -14,6 +14,7 @@ import { atLeast, message, type MessageEntry } from './versioned.js';
 import { configEnabled, finding, kernelHasModversions, modpostImportIndices, modpostName, resolveById } from './shared.js';
 import { importColumns } from '../module/columns.js';
 import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
+import { configEmpty } from '../kernel/config.js';
 
 export const TOO_LONG_SYMBOL: readonly MessageEntry[] = [{ since: '6.1', severity: 'error', template: 'ERROR: modpost: too long symbol "%s" [%s.ko]' }];
 
@@ -21,7 +22,7 @@ function check(ctx: RuleContext): Finding[] {
   if (!kernelHasModversions(ctx)) return [];
   if (atLeast(ctx.version, '6.14')) {
     // 6.14+: only a basic-only build (BASIC=y, EXTENDED=n) has the error; without a configuration it is unknown
-    if (ctx.kernel.config.size === 0) return [];
+    if (configEmpty(ctx.kernel.config)) return [];
     if (!configEnabled(ctx, 'CONFIG_BASIC_MODVERSIONS') || configEnabled(ctx, 'CONFIG_EXTENDED_MODVERSIONS')) return [];
   }
   const limit = 64 - (ctx.module.elfClass === 64 ? 8 : 4);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { InputError, ParseError } from '../../src/errors.js';
-import { locateKernel, releaseFromSymversName } from '../../src/kernel/locate.js';
+import { locateKernel, releaseFromSymversName, type KernelInputs } from '../../src/kernel/locate.js';
+import { KconfigMap } from '../../src/kernel/config.js';
 import { readSymversFile } from '../../src/kernel/symvers.js';
 
 const SYMVERS = '0x4c9d28b0\tphys_base\tvmlinux\tEXPORT_SYMBOL\t\n0x039823de\tinit_uts_ns\tvmlinux\tEXPORT_SYMBOL_GPL\t\n';
@@ -38,6 +39,11 @@ async function rejectionOf<E = unknown>(p: Promise<unknown>): Promise<E> {
   );
 }
 
+/** What locateKernel() gave, its config (a KconfigMap) as a plain Map. */
+function plainConfig(k: KernelInputs): KernelInputs {
+  return k.config ? { ...k, config: new Map(k.config) } : k;
+}
+
 async function inputErrorOf(p: Promise<unknown>): Promise<InputError> {
   const e = await p.then(
     () => undefined,
@@ -57,7 +63,10 @@ describe('directories', () => {
       '.config': '# CONFIG_FOO is not set\nCONFIG_MODVERSIONS=y\nCONFIG_LOCALVERSION=""\n',
       'include/config/auto.conf': 'CONFIG_MODVERSIONS=y\nCONFIG_FROM_AUTOCONF=y\n',
     });
-    expect(await locateKernel(dir)).toEqual({
+    const got = await locateKernel(dir);
+    // read lazily (KconfigMap: values found in the text when asked), compared as the plain Map it stands for
+    expect(got.config).toBeInstanceOf(KconfigMap);
+    expect(plainConfig(got)).toEqual({
       kind: 'dir',
       dir,
       symvers: path.join(dir, 'Module.symvers'),
@@ -89,7 +98,7 @@ describe('directories', () => {
     await symlink(dir, build);
 
     const got = await locateKernel(build);
-    expect(got).toEqual({
+    expect(plainConfig(got)).toEqual({
       kind: 'dir',
       dir: build,
       symvers: path.join(build, 'Module.symvers'),
@@ -112,7 +121,7 @@ describe('directories', () => {
       'include/generated/utsrelease.h': '#define UTS_RELEASE "5.14.0-162.el9.x86_64"\n',
       'include/config/auto.conf': 'CONFIG_MODVERSIONS=y\n',
     });
-    expect(await locateKernel(dir)).toEqual({
+    expect(plainConfig(await locateKernel(dir))).toEqual({
       kind: 'dir',
       dir,
       symvers: path.join(dir, 'Module.symvers'),
