@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { Lease } from './budget.js';
+import { discard } from './discard.js';
 import { compressionOf, DEFAULT_MAX_MODULE_SIZE, recordedSize, type DecompressOptions, type Decompressed } from './decompress.js';
 import type { DecodeAnswer, DecodeJob } from './decode-worker.js';
 
@@ -58,6 +59,8 @@ export class DecodePool {
   private readonly queue: Pending[] = [];
   private nextId = 0;
   private closed = false;
+  /** Output buffers handed to callers and not yet released (release() frees only these). */
+  private readonly handedOut = new WeakSet<ArrayBuffer>();
 
   /** `size`: worker threads, started as jobs come (default: one per core). */
   constructor(readonly size: number = availableParallelism()) {
@@ -88,7 +91,18 @@ export class DecodePool {
       if (a.counted !== undefined) throw new Error(`${a.compression}: the output changed between two decodings`);
     } else if (a.data && a.data.byteLength < keep) lease.shrink(keep - a.data.byteLength);
     const data = Buffer.from(a.data!.buffer, a.data!.byteOffset, a.data!.byteLength);
+    this.handedOut.add(a.data!.buffer as ArrayBuffer);
     return { data, compression: a.compression!, ...(a.xzCheck ? { xzCheck: a.xzCheck } : {}) };
+  }
+
+  /**
+   * The caller is done with an output this pool gave (its module's facts are read; they keep no view of
+   * it): its memory is freed now (discard.ts), not when the garbage collector finds it. Anything else is
+   * left alone.
+   */
+  release(data: Uint8Array): void {
+    const b = data.buffer as ArrayBuffer;
+    if (this.handedOut.delete(b)) discard(b);
   }
 
   /** Stop the workers (jobs still queued are rejected). */

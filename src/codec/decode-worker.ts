@@ -6,6 +6,7 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { decodeOnce } from './decompress.js';
+import { discard } from './discard.js';
 
 /** A job as the pool posts it. */
 export interface DecodeJob {
@@ -41,6 +42,7 @@ function answer(job: DecodeJob): Promise<void> {
       if (r.data) {
         a.data = r.data;
         port.postMessage(a, r.data.byteOffset === 0 && r.data.byteLength === r.data.buffer.byteLength ? [r.data.buffer as ArrayBuffer] : []);
+        discard(job.input.buffer as ArrayBuffer); // the input, transferred here whole: freed now
       } else {
         a.counted = r.total;
         a.input = job.input;
@@ -50,6 +52,7 @@ function answer(job: DecodeJob): Promise<void> {
     (e: unknown) => {
       const error = e instanceof InputError ? { reason: e.reason, file: e.file, where: e.where } : { reason: (e as Error)?.message ?? String(e) };
       port.postMessage({ id: job.id, error } satisfies DecodeAnswer);
+      discard(job.input.buffer as ArrayBuffer);
     },
   );
 }

@@ -48,7 +48,11 @@ export interface ReadOptions {
    * Where compressed modules are decoded (asynchronous reads): a DecodePool (decode-pool.ts, worker
    * threads) for trees; without one, on this thread.
    */
-  pool?: { decompress(input: Uint8Array, name: string, opts: DecompressOptions): Promise<Decompressed> };
+  pool?: {
+    decompress(input: Uint8Array, name: string, opts: DecompressOptions): Promise<Decompressed>;
+    /** decompress()'s output is no longer needed (the facts keep no view of it): freed now. */
+    release?(data: Uint8Array): void;
+  };
   /**
    * Hash a signed module's signed bytes (what verifying its signature needs; default true). A run with no
    * trusted key verifies nothing, and then only the trailer is read, not the whole module.
@@ -173,7 +177,11 @@ export async function readModule(path: string, opts: ReadOptions = {}): Promise<
     if (o.bytes) return factsOf(path, ElfFile.fromBuffer(o.bytes, path), opts);
     const how = { maxModuleSize: opts.maxModuleSize, lease };
     const packed = await (opts.pool ? opts.pool.decompress(o.compressed!, path, how) : decompress(o.compressed!, path, how));
-    return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
+    try {
+      return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
+    } finally {
+      opts.pool?.release?.(packed.data);
+    }
   } finally {
     lease.release();
   }
@@ -191,7 +199,11 @@ export async function readModuleBytes(path: string, data: Buffer, opts: ReadOpti
     if (opts.budget) await lease.waitFor(data.length);
     const how = { maxModuleSize: opts.maxModuleSize, lease };
     const packed = await (opts.pool ? opts.pool.decompress(data, path, how) : decompress(data, path, how));
-    return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
+    try {
+      return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
+    } finally {
+      opts.pool?.release?.(packed.data);
+    }
   } finally {
     lease.release();
   }

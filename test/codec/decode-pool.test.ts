@@ -64,6 +64,19 @@ d('decode pool (worker threads)', () => {
     expect(whole.byteLength).toBe(0);
   });
 
+  test('release(): an output of the pool is freed at once (detached), once; any other buffer is left alone', async () => {
+    const got = await pool.decompress(readFileSync(FILES.xz32.file()), 'released.ko.xz');
+    expect(got.data.equals(plainBytes)).toBe(true);
+    const other = Buffer.from(plainBytes);
+    pool.release(other);
+    expect(other.equals(plainBytes)).toBe(true);
+    pool.release(got.data);
+    expect(got.data.buffer.byteLength).toBe(0);
+    pool.release(got.data); // a second time: nothing
+    // the pool goes on, and its next output is whole
+    expect((await pool.decompress(readFileSync(FILES.xz64.file()), 'next.ko.xz')).data.equals(plainBytes)).toBe(true);
+  });
+
   test.each(Object.keys(FILES))('%s: corrupt or truncated input: decompress()\'s error, naming the file, and the pool goes on', async (k) => {
     const good = readFileSync(FILES[k].file());
     const flipped = Buffer.from(good);
