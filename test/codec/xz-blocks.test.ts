@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { crc32 } from '../../src/codec/xz-sha256.js';
 import { parseBlockHeader, XzBlockWalker, type XzBlock } from '../../src/codec/xz-blocks.js';
 import { stageModules } from '../helpers/damaged.js';
+import { decoderFor } from '../../src/package/decoders.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'ksymcheck-xzblocks-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
@@ -114,5 +115,43 @@ describe('xz block walker: the block table of xz --list', () => {
     const w = walk(xz.subarray(0, listed[3].checkEnd + 10), 777);
     expect(w.blocks).toEqual(listed.slice(0, 4));
     expect(w.stopped).toBeUndefined();
+  });
+
+  /** The events of the decoder a .deb's data.tar.xz goes through, fed in 4 KB pieces, and its error. */
+  function decodeChecked(xz: Buffer): { events: string[]; error?: string; produced: number } {
+    const events: string[] = [];
+    let produced = 0;
+    const d = decoderFor('data.tar.xz', (c) => (produced += c.length), {
+      checkpoint: () => events.push('checkpoint'),
+      unverified: (on) => events.push(`unverified ${on}`),
+      verifiedTo: (o) => events.push(`verified to ${o}`),
+    });
+    try {
+      for (let p = 0; p < xz.length; p += 4096) d.push(xz.subarray(p, p + 4096));
+      d.end();
+    } catch (e) {
+      return { events, error: (e as Error).message, produced };
+    }
+    return { events, produced };
+  }
+
+  test('the block-checked decoder: each block verified once its check is taken; CRC32/CRC64 only; a block the walker cannot follow is not verified, the decoder’s error the one', () => {
+    const crc64 = compress(['--block-size=60000']);
+    const blocks = xzList(crc64).blocks;
+    expect(decodeChecked(crc64)).toEqual({ events: ['unverified true', ...blocks.map((b) => `verified to ${b.outEnd}`)], produced: blocks[blocks.length - 1].outEnd });
+    expect(decodeChecked(compress(['--check=crc32', '--block-size=60000'])).events).toEqual(['unverified true', ...blocks.map((b) => `verified to ${b.outEnd}`)]);
+    // nothing xz-embedded checks: nothing held
+    expect(decodeChecked(compress(['--check=none', '--block-size=60000'])).events).toEqual([]);
+    // the 2nd block's recorded uncompressed size wrong (its CRC32 made right): the walk stops at that block's
+    // end; xz-embedded, which checks the size too, fails there: only the 1st block verified, and the error is xz-embedded's
+    const mt = Buffer.from(execFileSync('xz', ['-c', '-T2', '--block-size=60000', plain()]));
+    const listed = xzList(mt).blocks;
+    const h = mt.subarray(listed[0].checkEnd, listed[0].checkEnd + (mt[listed[0].checkEnd] + 1) * 4);
+    const at = 2 + [...h.subarray(2)].findIndex((x) => (x & 0x80) === 0) + 1;
+    h[at] ^= 1;
+    h.writeUInt32LE(crc32(h.subarray(0, h.length - 4)), h.length - 4);
+    const r = decodeChecked(mt);
+    expect(r.events).toEqual(['unverified true', `verified to ${listed[0].outEnd}`]);
+    expect(r.error).toBe('corrupt data');
   });
 });
