@@ -4,6 +4,7 @@
  */
 import { createGunzip } from 'node:zlib';
 import { XzStreamDecoder } from '../codec/decompress.js';
+import { XzBlockWalker } from '../codec/xz-blocks.js';
 import { ZstdStreamDecoder } from '../codec/zstd-stream.js';
 
 /** A decoder of the data member's compression: input chunks in, output to `sink`. */
@@ -15,19 +16,78 @@ export interface StreamDecoder {
 /**
  * How a decoder tells that what it produced is right: `checkpoint()` when all its output so far is
  * verified (zstd: a frame's content checksum matched; gzip: the trailer's CRC32 and size, at the end);
+ * `verifiedTo(offset)` when its output is verified up to an offset (xz: a block's CRC32 or CRC64 passed —
+ * only for a reader that tells where each file's bytes end, and so gives this method);
  * `unverified(on)`: whether the output from here on awaits such a check (gzip: always; zstd: a frame with
- * a checksum; xz: never here — xz-embedded checks each block's CRC itself, but says nothing of where a
- * block ends — and an uncompressed tar has nothing to check).
+ * a checksum; xz: blocks with a CRC32 or CRC64 that the walker of their headers follows; an uncompressed
+ * tar has nothing to check).
  */
 export interface Checks {
   checkpoint(): void;
   unverified(on: boolean): void;
+  verifiedTo?(offset: number): void;
+}
+
+const CRC32 = 1;
+const CRC64 = 4;
+
+/**
+ * xz-embedded with the stream's blocks followed (XzBlockWalker) over the input before the decoder takes
+ * it. xz-embedded compares a block's CRC32 or CRC64 byte by byte as it takes the check field, so once it
+ * has taken a block's whole check without an error, the output up to that block's end is verified; after
+ * an error, only the blocks whose check ended before the byte it stopped at. A stream whose check is
+ * another (SHA-256 and the rest xz-embedded skips; none) is not held for, as before; nor, from there on,
+ * a stream whose blocks the walker cannot follow (the files already held wait for the end or the error).
+ */
+class BlockCheckedXz extends XzStreamDecoder {
+  private readonly walker = new XzBlockWalker();
+  /** The first block not yet verified. */
+  private next = 0;
+  private held = false;
+
+  constructor(
+    sink: (chunk: Uint8Array) => void,
+    private readonly checks: Checks & { verifiedTo(offset: number): void },
+  ) {
+    super(sink);
+  }
+
+  override push(input: Uint8Array): void {
+    const w = this.walker;
+    const before = w.check;
+    w.push(input);
+    if (before === undefined && (w.check === CRC32 || w.check === CRC64)) {
+      this.held = true;
+      this.checks.unverified(true);
+    }
+    try {
+      super.push(input);
+    } catch (e) {
+      this.verify(this.consumed - 1);
+      throw e;
+    }
+    this.verify(this.consumed);
+    if (this.held && w.stopped !== undefined && w.stopped !== 'index') {
+      this.held = false;
+      this.checks.unverified(false);
+    }
+  }
+
+  /** The blocks whose check field ends at or before input offset `taken`, verified. */
+  private verify(taken: number): void {
+    if (!this.held) return;
+    const blocks = this.walker.blocks;
+    while (this.next < blocks.length && blocks[this.next].checkEnd <= taken) this.checks.verifiedTo(blocks[this.next++].outEnd);
+  }
 }
 
 export function decoderFor(name: string, sink: (chunk: Uint8Array) => void, checks: Checks): StreamDecoder {
   if (name.endsWith('.xz')) {
     // the decoder's output buffer is reused: copied for the tar decoder, which may hold on to it
-    return new XzStreamDecoder((c) => sink(c.slice()));
+    const copied = (c: Uint8Array) => sink(c.slice());
+    const { verifiedTo } = checks;
+    if (verifiedTo) return new BlockCheckedXz(copied, { ...checks, verifiedTo });
+    return new XzStreamDecoder(copied);
   }
   if (name.endsWith('.zst')) {
     const d = new ZstdStreamDecoder(sink, () => checks.checkpoint(), (checked) => checks.unverified(checked));

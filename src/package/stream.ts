@@ -153,9 +153,19 @@ async function streamTar(
   // the decoded bytes go to the tar decoder as they come; its queue is awaited (backpressure) per chunk
   const pending: Uint8Array[] = [];
   // the tar headers checked on their way (a bad one stops the bytes there: see TarGuard)
-  const guard = new TarGuard((c) => pending.push(c));
+  // the decoded bytes handed to the tar reader so far
+  let passed = 0;
+  const guard = new TarGuard((c) => {
+    passed += c.length;
+    pending.push(c);
+  });
   const held = new HeldFiles(onFile);
-  const decoder = decoderFor(data.name, (c) => guard.push(c), { checkpoint: () => held.checkpoint(), unverified: (on) => (held.holding = on) });
+  const checks: Checks = { checkpoint: () => held.checkpoint(), unverified: (on) => (held.holding = on), verifiedTo: (offset) => held.verifiedTo(offset) };
+  const decoder = decoderFor(data.name, (c) => guard.push(c), checks);
+  // where a file's bytes end in the decoded stream, once it is read whole: TarGuard's record of its entry
+  // (should that ever not be the reader's entry, the bytes handed to the reader so far: past the file's
+  // end, never before it)
+  const endOf = (mark: { size: number; end: number } | undefined, size: number) => (mark && mark.size === size && mark.end <= passed ? mark.end : passed);
   const decode = async (op: () => Promise<void> | void) => {
     try {
       await op();
@@ -238,6 +248,7 @@ async function streamTar(
   try {
     for await (const entry of tar.readable) {
       const path = memberPath(entry.header.name);
+      const mark = guard.entries.shift();
       current = path;
       if (entry.header.type !== 'file' || !want(path)) {
         if ((await drain(entry.body)) !== entry.header.size && entry.header.type === 'file') {
@@ -280,7 +291,7 @@ async function streamTar(
           break;
         }
         current = undefined;
-        if ((await held.add({ path, data: Buffer.alloc(0) })) === 'stop') {
+        if ((await held.add({ path, data: Buffer.alloc(0) }, endOf(mark, entry.header.size))) === 'stop') {
           stop();
           break;
         }
@@ -292,7 +303,7 @@ async function streamTar(
           break;
         }
         current = undefined;
-        if ((await held.add({ path, error: tooLarge(file, path, entry.header.size, opts) })) === 'stop') {
+        if ((await held.add({ path, error: tooLarge(file, path, entry.header.size, opts) }, endOf(mark, entry.header.size))) === 'stop') {
           stop();
           break;
         }
@@ -310,7 +321,7 @@ async function streamTar(
       }
       current = undefined;
       const bytes = chunks.length === 1 ? Buffer.from(chunks[0].buffer, chunks[0].byteOffset, chunks[0].byteLength) : Buffer.concat(chunks, length);
-      if ((await held.add({ path, data: bytes })) === 'stop') {
+      if ((await held.add({ path, data: bytes }, endOf(mark, entry.header.size))) === 'stop') {
         stop();
         break;
       }
@@ -397,7 +408,7 @@ async function streamRpm(file: string, want: (path: string) => boolean, onFile: 
   const damage = async (reason: string, offset: number, corrupt: boolean) => {
     const at = cpio.current === undefined ? undefined : memberPath(cpio.current);
     let dropped = '';
-    if (corrupt) dropped = held.drop(name.endsWith('.xz') ? 'xz checks a block only at its end' : checkOf(name));
+    if (corrupt) dropped = held.drop(checkOf(name));
     else await held.release(true);
     return new InputError(where, `${reason}${at ? ` (in ${at})` : ''}${dropped}`, { offset });
   };

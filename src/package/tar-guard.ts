@@ -83,6 +83,13 @@ export class TarGuard {
   private entrySize: number | undefined;
   private entryName: string | undefined;
   private globalSize: number | undefined;
+  /**
+   * Every entry the tar reader will yield (not the pax and GNU long-name ones, which it folds into the next),
+   * in order: its data size and the tar offset where its data ends — where the bytes of the file it hands
+   * over end in the decoded stream (for the hold of a check that covers the output up to an offset: xz's
+   * blocks). The reader of the entries takes them off the front.
+   */
+  readonly entries: Array<{ size: number; end: number }> = [];
   /** Why the stream stopped passing bytes (a bad header at `badAt` of the tar). */
   bad: string | undefined;
   badAt = 0;
@@ -150,6 +157,7 @@ export class TarGuard {
       if (BODYLESS.has(type) || ((type === 0x30 || type === 0 || !isKnown(type)) && name.endsWith('/'))) data = 0;
       this.entrySize = undefined;
       this.entryName = undefined;
+      this.entries.push({ size: data, end: this.pos + BLOCK + data });
     }
     this.out(Buffer.from(h));
     this.pos += BLOCK;

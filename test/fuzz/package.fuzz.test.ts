@@ -28,6 +28,8 @@ import { liveSpills, spillDebugVmlinux } from '../../src/package/debug-vmlinux.j
 import { CpioStream, cpioEntries, readRpm } from '../../src/package/rpm.js';
 import { streamPackageFiles } from '../../src/package/stream.js';
 import { withoutSha256 } from '../../src/codec/xz-sha256.js';
+import { XzBlockWalker } from '../../src/codec/xz-blocks.js';
+import { decoderFor } from '../../src/package/decoders.js';
 import { BUILD, sample } from '../helpers/fixtures.js';
 import { applyMutations, describe as describeMutation, type Mutation } from './elf-mutate.js';
 import { Defect, keepFailure, REPLAY_PATH, runsFor, SEED, Stats, timeoutFor } from './harness.js';
@@ -169,6 +171,28 @@ function xzFields(buf: Buffer): { fields: Field[]; cuts: number[] } {
   };
 }
 
+/** xz in blocks: the stream header, each block header and check field (from xz(1)'s own table), the index; `base`: where the stream starts. */
+function xzBlockFields(xz: Buffer, base: number): { fields: Field[]; cuts: number[] } {
+  const f = join(TMP, 'listed.xz');
+  writeFileSync(f, xz);
+  const rows = execFileSync('xz', ['--robot', '--list', '-vv', f], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.startsWith('block\t'))
+    .map((l) => l.split('\t').map(Number));
+  const fields: Field[] = [{ what: 'xz.flags', at: base + 6, width: 2, kind: 'bytes' }];
+  const cuts: number[] = [base + 12];
+  const check = [0, 4, 4, 4, 8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64][xz[7] & 15];
+  for (const [i, c] of rows.entries()) {
+    const [start, header, checkEnd] = [c[4], c[11], c[4] + c[6]];
+    fields.push({ what: `xz.block[${i}].header`, at: base + start, width: header, kind: 'bytes' }, { what: `xz.block[${i}].size`, at: base + start, width: 1, kind: 'bytes' });
+    if (check > 0) fields.push({ what: `xz.block[${i}].check`, at: base + checkEnd - check, width: check, kind: 'bytes' });
+    // the first LZMA2 chunk header, and the last bytes of the compressed data
+    fields.push({ what: `xz.block[${i}].chunk`, at: base + start + header, width: 6, kind: 'bytes' }, { what: `xz.block[${i}].tail`, at: base + checkEnd - check - 12, width: 8, kind: 'bytes' });
+    cuts.push(base + start + header, base + checkEnd - check, base + checkEnd);
+  }
+  return { fields, cuts };
+}
+
 const seeds = (() => {
   const modules = modulesTree();
   const debs: Seed[] = ['xz', 'gzip', 'zstd', 'none'].map((z) => {
@@ -206,7 +230,33 @@ const seeds = (() => {
     const buf = execFileSync('xz', ['-c', ...(args as string[])], { input: ko });
     return { id: `xz-sha256-${id as string}`, buf, le: true, ...xzFields(buf) };
   });
-  return { debs, dbgs, rpms, cpios, xzs, ko };
+  // xz in blocks (issue #27's last point): the modules package's data.tar by xz(1) in 8 KB blocks — CRC64,
+  // CRC32, multi-threaded (both sizes in each header), x86 BCJ —, and the .deb with the CRC64 one put back
+  // by binutils' ar (dpkg-deb writes so small a package in one block)
+  const plainDeb = debs.find((d) => d.id === 'deb-none')!.buf;
+  const repack = join(TMP, 'xz-blocks');
+  mkdirSync(repack, { recursive: true });
+  writeFileSync(join(repack, 'plain.deb'), plainDeb);
+  execFileSync('ar', ['x', 'plain.deb'], { cwd: repack });
+  const tar = readFileSync(join(repack, 'data.tar'));
+  const blockXzs: Seed[] = [
+    ['crc64', ['--check=crc64']],
+    ['crc32', ['--check=crc32']],
+    ['mt', ['-T2']],
+    ['x86', ['--x86', '--lzma2=preset=6']],
+  ].map(([id, args]) => {
+    const buf = execFileSync('xz', ['-c', '-T1', '--block-size=8192', ...(args as string[])], { input: tar });
+    return { id: `xz-blocks-${id as string}`, buf, le: true, ...xzBlockFields(buf, 0) };
+  });
+  writeFileSync(join(repack, 'data.tar.xz'), blockXzs[0].buf);
+  const controlTar = readdirSync(repack).find((f) => f.startsWith('control.tar'))!;
+  execFileSync('ar', ['rcD', 'blocks.deb', 'debian-binary', controlTar, 'data.tar.xz'], { cwd: repack });
+  const blocksDeb = readFileSync(join(repack, 'blocks.deb'));
+  const dataAt = blocksDeb.indexOf('data.tar.xz') + 60;
+  const ar = debFields(blocksDeb);
+  const inner = xzBlockFields(blockXzs[0].buf, dataAt);
+  const xzBlockSeeds: Seed[] = [{ id: 'deb-xz-blocks', buf: blocksDeb, le: true, fields: [...ar.fields, ...inner.fields], cuts: [...ar.cuts, ...inner.cuts] }, ...blockXzs];
+  return { debs, dbgs, rpms, cpios, xzs, ko, tar, xzBlockSeeds };
 })();
 
 /** Numbers a text field of `width` characters may be set to, written in its base. */
@@ -382,6 +432,18 @@ async function streamAll(file: string, stats: Stats, size: number): Promise<void
 
 const RUNS = runsFor(1500);
 
+/** A file of the modules package as it is (from its uncompressed data.tar, read by streamPackageFiles once). */
+let originals: Map<string, Buffer> | undefined;
+function originalFile(path: string): Buffer {
+  const f = originals!.get(path);
+  if (!f) throw new Defect(`${path}: handed over, not in the package`);
+  return f;
+}
+beforeAll(async () => {
+  originals = new Map();
+  await streamPackageFiles(join(TMP, 'fuzz-modules_none.deb'), () => true, async (f) => void (f.data && originals!.set(f.path, f.data)), { maxFileSize: MAX_FILE });
+});
+
 describe('fuzz: package readers', () => {
   test('the seeds read whole', async () => {
     for (const s of seeds.debs) {
@@ -456,6 +518,64 @@ describe('fuzz: package readers', () => {
         if (r && r.xz.length > buf.length) throw new Defect(`rewritten to ${r.xz.length} bytes from ${buf.length}`);
         const d = await stepAsync(stats, file, buf.length, 'decompress', () => decompress(buf, file, { maxModuleSize: MAX_FILE }));
         if (d && d.data.length > MAX_FILE) throw new Defect(`decompressed to ${d.data.length} bytes`);
+      }),
+    timeoutFor(RUNS, 20),
+  );
+
+  test(
+    `package-xz-blocks: the xz block walker, the block-checked decoder and streamPackageFiles on mutated xz in blocks (${RUNS} cases)`,
+    () =>
+      fuzz('package-xz-blocks', cases(seeds.xzBlockSeeds), RUNS, async (c, file, buf, stats) => {
+        if (c.seed.id === 'deb-xz-blocks') {
+          // every file handed over is the original's (a file of a block whose check did not pass never is)
+          const original = new Map<string, Buffer>();
+          await stepAsync(stats, file, buf.length, 'streamPackageFiles', () =>
+            streamPackageFiles(
+              file,
+              () => true,
+              async (f) => {
+                if (f.error) checkRejection(f.error, file, buf.length, 'streamPackageFiles(file)');
+                else if (f.data.length > MAX_FILE) throw new Defect(`a file of ${f.data.length} bytes handed over (limit ${MAX_FILE})`);
+                else original.set(f.path, f.data);
+              },
+              { maxFileSize: MAX_FILE },
+            ),
+          );
+          if (c.ms) for (const [path, data] of original) if (!data.equals(originalFile(path))) throw new Defect(`${path}: handed over with bytes that are not the original's`);
+          return;
+        }
+        // the walker alone: never throws, its blocks in order and inside the input
+        const w = new XzBlockWalker();
+        await stepAsync(stats, file, buf.length, 'XzBlockWalker', () => {
+          for (let p = 0, n = 1; p < buf.length; p += n, n = (n * 7 + 13) % 8192 || 1) w.push(buf.subarray(p, p + n));
+        });
+        for (const [i, b] of w.blocks.entries()) {
+          const prev = w.blocks[i - 1] ?? { checkEnd: 12, outEnd: 0 };
+          if (!(b.checkEnd > prev.checkEnd && b.checkEnd <= buf.length && b.outEnd >= prev.outEnd && Number.isSafeInteger(b.outEnd))) throw new Defect(`block ${i}: ${JSON.stringify(b)} after ${JSON.stringify(prev)} (${buf.length} bytes)`);
+        }
+        // the decoder a .deb's data.tar.xz goes through: the output it says is verified is produced, and the original's
+        const out: Buffer[] = [];
+        let produced = 0;
+        let verified = 0;
+        const decoder = decoderFor('data.tar.xz', (chunk) => {
+          out.push(Buffer.from(chunk));
+          produced += chunk.length;
+        }, { checkpoint: () => undefined, unverified: () => undefined, verifiedTo: (o) => (verified = Math.max(verified, o)) });
+        await stepAsync(stats, file, buf.length, 'decoderFor(xz)', async () => {
+          try {
+            for (let p = 0; p < buf.length; p += 4096) {
+              await decoder.push(buf.subarray(p, p + 4096));
+              if (produced > MAX_FILE) throw new InputError(file, 'more than the largest file decoded');
+            }
+            await decoder.end();
+          } catch (e) {
+            if (e instanceof InputError || e instanceof Defect) throw e;
+            throw new InputError(file, `xz: ${(e as Error).message}`);
+          } finally {
+            if (verified > produced) throw new Defect(`verified up to ${verified}, only ${produced} bytes decoded`);
+            if (verified > 0 && !Buffer.concat(out).subarray(0, verified).equals(seeds.tar.subarray(0, verified))) throw new Defect(`the first ${verified} bytes, verified, are not the original's`);
+          }
+        });
       }),
     timeoutFor(RUNS, 20),
   );

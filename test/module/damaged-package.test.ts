@@ -52,6 +52,48 @@ function dataMember(pkg: Buffer): { name: string; offset: number; size: number }
   throw new Error('no data member');
 }
 
+/** xz(1)'s block table of an xz file: each block's check end in it, and its uncompressed start and end. */
+function xzBlocks(xz: Uint8Array): Array<{ start: number; checkEnd: number; outStart: number; outEnd: number }> {
+  const f = join(TMP, 'listed.xz');
+  writeFileSync(f, xz);
+  return execFileSync('xz', ['--robot', '--list', '-vv', f], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.startsWith('block\t'))
+    .map((l) => l.split('\t').map(Number))
+    .map((c) => ({ start: c[4], checkEnd: c[4] + c[6], outStart: c[5], outEnd: c[5] + c[7] }));
+}
+
+/**
+ * The package with its data.tar compressed by xz(1) in blocks of 40,000 bytes (CRC64), put together again
+ * by binutils' ar in dpkg-deb's member order (dpkg-deb itself writes so small a package in one block).
+ */
+function multiBlock(): string {
+  const out = join(TMP, 'damaged-modules_xz-blocks.deb');
+  if (existsSync(out)) return out;
+  const b = readFileSync(deb('none'));
+  const dir = join(TMP, 'repack');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  execFileSync('ar', ['x', deb('none')], { cwd: dir });
+  execFileSync('xz', ['-T1', '--check=crc64', '--block-size=40000', 'data.tar'], { cwd: dir });
+  const control = readdirSync(dir).find((f) => f.startsWith('control.tar'))!;
+  execFileSync('ar', ['rcD', out, 'debian-binary', control, 'data.tar.xz'], { cwd: dir });
+  expect(dataMember(readFileSync(out)).size).toBeLessThan(b.length);
+  return out;
+}
+
+/** Where each module's bytes end in the uncompressed data.tar (GNU tar's header block numbers: `tar -tvR`). */
+function moduleEnds(): Map<string, number> {
+  const dir = join(TMP, 'repack');
+  const ends = new Map<string, number>();
+  for (const line of execFileSync('tar', ['-tvR', '-f', 'data.tar.xz'], { cwd: dir, encoding: 'utf8' }).split('\n')) {
+    const m = /^block (\d+): \S+ \S+\s+(\d+) \S+ \S+ \.\/(\S+\.ko)$/.exec(line);
+    if (m) ends.set(`/${m[3]}`, (Number(m[1]) + 1) * 512 + Number(m[2]));
+  }
+  expect(ends.size).toBe(COUNT);
+  return ends;
+}
+
 function cut(pkg: string, n: number, name: string): string {
   const out = join(TMP, name);
   writeFileSync(out, readFileSync(pkg).subarray(0, n));
@@ -151,22 +193,29 @@ describe('a damaged .deb of modules: the whole members checked, the damage one e
     );
   });
 
-  test('data.tar.xz with a byte flipped every 997 bytes past 40% of the package: the members whole before the damage, one xz error', async () => {
+  // xz-embedded checks a block's CRC64 only at the block's end, and dpkg-deb writes this small package's
+  // data.tar.xz in one block: what decodes before the damage is held for that check, which never passes —
+  // none is reported (`xz -dc | tar` gets some, unverified), and the error says how many were left out.
+  test('data.tar.xz (one block) with a byte flipped every 997 bytes past 40% of the package: no member reported, one xz error saying which were left out unverified', async () => {
     const b = readFileSync(deb('xz'));
+    const d = dataMember(b);
+    const table = xzBlocks(b.subarray(d.offset, d.offset + d.size));
+    expect(table).toHaveLength(1);
     const from = Math.floor(b.length * 0.4);
     const pkg = corrupt(deb('xz'), from, 'flipped-xz.deb');
-    const r = await damagedReport('xz', pkg);
-    const expected = wholeBySystemTools(pkg);
-    expect(expected.length).toBeGreaterThan(1);
-    expect(expected.length).toBeLessThan(COUNT);
-    expect(r.modules.map((m) => m.path)).toEqual(expected);
+    expect(wholeBySystemTools(pkg).length).toBeGreaterThan(1); // (xz -dc | tar gets some: unverified)
+    const r = await check({ kernel: K61, modules: [pkg] });
+    expect(r.modules).toEqual([]);
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0].path).toBe(`${pkg}:data.tar.xz`);
-    const m = new RegExp(`^${esc(pkg)}:data\\.tar\\.xz: at offset 0x([0-9a-f]+): xz: corrupt data \\(in /${esc(EXTRA)}/m\\d\\d\\.(?:dat|ko)\\)$`).exec(r.errors[0].message);
+    const m = new RegExp(
+      `^${esc(pkg)}:data\\.tar\\.xz: at offset 0x([0-9a-f]+): xz: corrupt data \\(in /${esc(EXTRA)}/m\\d\\d\\.(?:dat|ko)\\); (\\d+) files? decoded before it left out, unverified \\(xz checks a block only at its end\\), from /${esc(EXTRA)}/m00\\.ko$`,
+    ).exec(r.errors[0].message);
     expect(m).not.toBeNull();
     // the damage is met at or after the first flipped byte
     expect(Number.parseInt(m![1], 16)).toBeGreaterThanOrEqual(from);
     expect(Number.parseInt(m![1], 16)).toBeLessThan(b.length);
+    expect(Number(m![2])).toBeGreaterThanOrEqual(1);
   });
 
   // zlib's inflate can run on past damage before it notices, and what it makes of it can even be a module
@@ -242,6 +291,124 @@ describe('a damaged .deb of modules: the whole members checked, the damage one e
     const r = JSON.parse(run.stdout) as { modules: Array<{ path: string }>; errors: Array<{ path: string }> };
     expect(r.modules.map((m) => m.path)).toEqual(names([0, 1, 2, 3, 4], pkg));
     expect(r.errors.map((e) => e.path)).toEqual([`${pkg}:data.tar`]);
+  });
+});
+
+// issue #27's last point: a data.tar.xz in several blocks (xz --block-size), a block verified once the
+// decoder has taken its CRC64 without an error: the modules wholly in the blocks before the damaged one are
+// checked, those whose bytes reach into it are not, and the error says how many decoded before it were left out.
+describe('a damaged .deb whose data.tar.xz has several blocks: the modules of the blocks verified before the damage', () => {
+  /** The package with the byte at `at` of its data member flipped. */
+  function flipped(at: number, name: string): { pkg: string; offset: number } {
+    const b = Buffer.from(readFileSync(multiBlock()));
+    const d = dataMember(b);
+    b[d.offset + at] ^= 0xff;
+    const pkg = join(TMP, name);
+    writeFileSync(pkg, b);
+    return { pkg, offset: d.offset + at };
+  }
+
+  /** The modules whose bytes end in blocks before the n-th (from 0), and those that end in it. */
+  function split(n: number, pkg: string): { before: string[]; inIt: string[] } {
+    const d = dataMember(readFileSync(multiBlock()));
+    const blocks = xzBlocks(readFileSync(multiBlock()).subarray(d.offset, d.offset + d.size));
+    const ends = [...moduleEnds()].sort((a, b) => a[1] - b[1]);
+    return {
+      before: ends.filter(([, e]) => e <= blocks[n].outStart).map(([p]) => `${pkg}:${p}`),
+      inIt: ends.filter(([, e]) => e > blocks[n].outStart && e <= blocks[n].outEnd).map(([p]) => p),
+    };
+  }
+
+  test('the repacked package: dpkg-deb reads it, xz lists 10 blocks, every module checked as in the one-block package', async () => {
+    const pkg = multiBlock();
+    expect(execFileSync('dpkg-deb', ['-c', pkg], { encoding: 'utf8' })).toContain(`./${EXTRA}/m11.ko`);
+    const d = dataMember(readFileSync(pkg));
+    expect(xzBlocks(readFileSync(pkg).subarray(d.offset, d.offset + d.size))).toHaveLength(10);
+    const r = await check({ kernel: K61, modules: [pkg] });
+    expect(r.errors).toEqual([]);
+    const whole = await intactReport('xz');
+    expect(JSON.parse(JSON.stringify(r.modules).split(`${pkg}:`).join(`${deb('xz')}:`))).toEqual(whole.modules);
+  });
+
+  test('a byte flipped in the middle of the 3rd block: the modules wholly in blocks 1–2 reported, none whose bytes reach into the 3rd', async () => {
+    const d = dataMember(readFileSync(multiBlock()));
+    const blocks = xzBlocks(readFileSync(multiBlock()).subarray(d.offset, d.offset + d.size));
+    const { pkg, offset } = flipped(Math.floor((blocks[2].start + blocks[2].checkEnd) / 2), 'flipped-block3.deb');
+    const { before } = split(2, pkg);
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    expect(before.length).toBeLessThan(COUNT - 2);
+    const r = await damagedReport('xz', pkg);
+    expect(r.modules.map((m) => m.path)).toEqual(before);
+    // (the system's tools get more: xz -dc writes what it decodes before it compares the block's check)
+    expect(wholeBySystemTools(pkg).length).toBeGreaterThanOrEqual(before.length);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0].path).toBe(`${pkg}:data.tar.xz`);
+    const m = new RegExp(
+      `^${esc(pkg)}:data\\.tar\\.xz: at offset 0x([0-9a-f]+): xz: corrupt data(?: \\(in /${esc(EXTRA)}/m\\d\\d\\.(?:dat|ko)\\))?(?:; (\\d+) files? decoded before it left out, unverified \\(xz checks a block only at its end\\), from /${esc(EXTRA)}/(m\\d\\d\\.ko))?$`,
+    ).exec(r.errors[0].message);
+    expect(m).not.toBeNull();
+    // inside the 3rd block (xz-embedded says where the LZMA2 chunk it failed in starts, not the byte)
+    expect(offset).toBeGreaterThan(d.offset + blocks[2].start);
+    expect(Number.parseInt(m![1], 16)).toBeGreaterThan(d.offset + blocks[2].start);
+    expect(Number.parseInt(m![1], 16)).toBeLessThanOrEqual(d.offset + blocks[2].checkEnd);
+  });
+
+  // (24 bytes before the block's check: the range decoder meets it in the block's last symbols, after
+  // m02.ko — whole and right — has decoded from the damaged block)
+  test('a byte flipped near the end of the 3rd block’s data: m02.ko, decoded whole before it, is left out with the block', async () => {
+    const b = readFileSync(multiBlock());
+    const d = dataMember(b);
+    const blocks = xzBlocks(b.subarray(d.offset, d.offset + d.size));
+    const at = blocks[2].checkEnd - 8 - 24;
+    const { pkg } = flipped(at, 'late-flip-block3.deb');
+    const { before, inIt } = split(2, pkg);
+    expect(inIt).toEqual([`/${EXTRA}/m02.ko`]);
+    expect(wholeBySystemTools(pkg)).toContain(`${pkg}:/${EXTRA}/m02.ko`); // (xz -dc | tar: unverified)
+    const r = await damagedReport('xz', pkg);
+    expect(r.modules.map((m) => m.path)).toEqual(before);
+    expect(r.errors).toHaveLength(1);
+    const m = new RegExp(
+      `^${esc(pkg)}:data\\.tar\\.xz: at offset 0x([0-9a-f]+): xz: corrupt data(?: \\(in /${esc(EXTRA)}/m\\d\\d\\.(?:dat|ko)\\))?; 1 file decoded before it left out, unverified \\(xz checks a block only at its end\\), from /${esc(EXTRA)}/m02\\.ko$`,
+    ).exec(r.errors[0].message);
+    expect(m).not.toBeNull();
+    expect(Number.parseInt(m![1], 16)).toBeGreaterThan(d.offset + blocks[2].start);
+    expect(Number.parseInt(m![1], 16)).toBeLessThanOrEqual(d.offset + blocks[2].checkEnd);
+  });
+
+  test('the 3rd block’s CRC64 flipped: it decodes right, but its modules are left out, counted, and named from the first', async () => {
+    const d = dataMember(readFileSync(multiBlock()));
+    const blocks = xzBlocks(readFileSync(multiBlock()).subarray(d.offset, d.offset + d.size));
+    // the first byte of the block's 8-byte check
+    const { pkg, offset } = flipped(blocks[2].checkEnd - 8, 'crc-block3.deb');
+    const { before, inIt } = split(2, pkg);
+    expect(inIt.length).toBeGreaterThanOrEqual(1);
+    // xz -dc | tar gets them whole and right: only the check tells
+    expect(wholeBySystemTools(pkg).length).toBeGreaterThanOrEqual(before.length + inIt.length);
+    const r = await damagedReport('xz', pkg);
+    expect(r.modules.map((m) => m.path)).toEqual(before);
+    expect(r.errors).toHaveLength(1);
+    // (the decoder stops past the byte that differs; the tar reader is inside the file that reaches into the 4th block, if any)
+    expect(r.errors[0].message).toMatch(
+      new RegExp(
+        `^${esc(pkg)}:data\\.tar\\.xz: at offset 0x${(offset + 1).toString(16)}: xz: corrupt data(?: \\(in /${esc(EXTRA)}/m\\d\\d\\.(?:dat|ko)\\))?; ${inIt.length} files? decoded before it left out, unverified \\(xz checks a block only at its end\\), from ${esc(inIt[0])}$`,
+      ),
+    );
+  });
+
+  test('cut inside the 4th block: every module decoded before the cut handed over (a cut is not corruption), one error at the cut', async () => {
+    const b = readFileSync(multiBlock());
+    const d = dataMember(b);
+    const blocks = xzBlocks(b.subarray(d.offset, d.offset + d.size));
+    const at = d.offset + Math.floor((blocks[3].start + blocks[3].checkEnd) / 2);
+    const pkg = cut(multiBlock(), at, 'cut-blocks.deb');
+    const r = await damagedReport('xz', pkg);
+    const expected = wholeBySystemTools(pkg);
+    expect(expected.length).toBeGreaterThan(split(3, pkg).before.length);
+    expect(r.modules.map((m) => m.path)).toEqual(expected);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0].message).toMatch(
+      new RegExp(`^${esc(pkg)}:data\\.tar\\.xz: at offset 0x${at.toString(16)}: the package ends ${d.offset + d.size - at} bytes before its member data\\.tar\\.xz does( \\(in /${esc(EXTRA)}/m\\d\\d\\.(ko|dat)\\))?$`),
+    );
   });
 });
 
