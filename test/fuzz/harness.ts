@@ -8,6 +8,8 @@
  *   FUZZ_PATH      fast-check replay path printed with a failure (use with FUZZ_SEED and jest -t <name>)
  *   FUZZ_BOUND_MS  the per-case time bound asserted in the long run (default 1000)
  *   FUZZ_REPORT    file to which the figures of the run are appended as JSON lines
+ *   FUZZ_PROGRESS  every that many cases, a line on stderr (property, cases so far, mean and slowest ms):
+ *                  a long run otherwise says nothing until a property ends
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ export const LONG = process.env.FUZZ_RUNS !== undefined && process.env.FUZZ_RUNS
 export const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 0x6b73796d;
 export const REPLAY_PATH = process.env.FUZZ_PATH || undefined;
 export const BOUND_MS = Number(process.env.FUZZ_BOUND_MS ?? 1000);
+const PROGRESS = Number(process.env.FUZZ_PROGRESS ?? 0);
 /** Where the input of a failing case is written (the last one written is the shrunk counterexample). */
 export const FAILURE_DIR = join(tmpdir(), 'ksymcheck-fuzz-failures');
 
@@ -138,6 +141,9 @@ export class Stats {
     if (ms > this.maxMs) {
       this.maxMs = ms;
       this.maxCase = describe();
+    }
+    if (PROGRESS > 0 && this.cases % PROGRESS === 0) {
+      process.stderr.write(`fuzz ${this.name}: ${this.cases} cases, mean ${(this.totalMs / this.cases).toFixed(2)} ms, slowest ${this.maxMs.toFixed(0)} ms, ${new Date().toISOString().slice(11, 19)}\n`);
     }
     if (LONG && ms > this.boundMs) throw new Defect(`${this.name}: one input took ${ms.toFixed(0)} ms (bound ${this.boundMs} ms): ${describe()}`);
   }
