@@ -328,6 +328,19 @@ function xz(): XzExports {
   return (xzExports = exports);
 }
 
+/**
+ * A decoder context of xz-decompress's WebAssembly (its `create_context()`: the context, input and output
+ * buffers, and xz-embedded's state). Its C takes malloc()'s answer unchecked, so when the module's memory
+ * (at most 4 GiB) is exhausted — decoders not destroyed — it hands back 0, and decoding through that
+ * spins for ever inside the WebAssembly (seen: a fuzz run that never closed the decoders of failed reads).
+ * Refused here as the decoder's own error for an allocation that failed.
+ */
+function newContext(x: XzExports): number {
+  const ctx = x.create_context();
+  if (ctx === 0) throw new Error(XZ_RET[3]);
+  return ctx;
+}
+
 /** xz-embedded's return codes (lib/xz: enum xz_ret). */
 const XZ_OK = 0;
 const XZ_STREAM_END = 1;
@@ -355,7 +368,7 @@ function* xzSteps(input: Buffer, out: Output, path: string): Generator<void, voi
     sha256 = new Sha256Verifier(unchecked, path);
   }
   const x = xz();
-  const ctx = x.create_context();
+  const ctx = newContext(x);
   const words = () => new Uint32Array(x.memory.buffer, ctx, 6);
   const bufSize = words()[0];
   let off = 0;
@@ -404,7 +417,7 @@ function* xzSteps(input: Buffer, out: Output, path: string): Generator<void, voi
  */
 export class XzStreamDecoder {
   private readonly x = xz();
-  private ctx = this.x.create_context();
+  private ctx = newContext(this.x);
   private finished = false;
   private supplied = 0;
 
@@ -529,6 +542,8 @@ function zstdDecode(z: ZstdWasm, input: Buffer, path: string, limit: number, out
 function decoderError(path: string, kind: Compression, e: unknown): InputError {
   if (e instanceof InputError) return e;
   const msg = (e as Error)?.message ?? String(e);
+  // xz-embedded's allocation failed (its dictionary, or a context: newContext()): not the data's fault
+  if (kind === 'xz' && msg === XZ_RET[3]) return new InputError(path, 'xz: the decoder ran out of memory');
   return new InputError(path, `${kind}: corrupt or truncated data (${msg.split('\n')[0]})`);
 }
 
