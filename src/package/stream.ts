@@ -445,6 +445,9 @@ async function streamRpm(file: string, want: (path: string) => boolean, onFile: 
       throw await damage(`${e.reason} (at offset ${e.where.offset} of the decoded ${name})`, reached, true);
     }
     throw await damage(message, reached, true);
+  } finally {
+    // (a stop returns from the middle: xz-embedded's context is freed on every way out, see newContext())
+    if (decoder instanceof XzStreamDecoder) decoder.close();
   }
   if (!cpio.ended) {
     if (cut > 0) throw await damage(`the package ends ${cut} bytes before its payload does`, buf.length, false);
