@@ -3,7 +3,7 @@
  * gzip with its trailer, or none), each telling when what it produced is verified.
  */
 import { createGunzip } from 'node:zlib';
-import { XzStreamDecoder } from '../codec/decompress.js';
+import { XzStreamDecoder } from '../codec/xz-embedded.js';
 import { XzBlockWalker } from '../codec/xz-blocks.js';
 import { ZstdStreamDecoder } from '../codec/zstd-stream.js';
 

@@ -9,7 +9,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { createTarDecoder } from 'modern-tar';
 import { InputError } from '../errors.js';
-import { formatSize, XzStreamDecoder } from '../codec/decompress.js';
+import { formatSize } from '../codec/decompress.js';
+import { XzStreamDecoder } from '../codec/xz-embedded.js';
 import { AR_MAGIC, arHeader, isDeb } from './deb.js';
 import { CpioStream, isRpm, rpmPayload } from './rpm.js';
 import { crc32, isXzSha256, Sha256Verifier, withoutSha256 } from '../codec/xz-sha256.js';
