@@ -61,6 +61,12 @@ export interface CheckRequest {
    * decodes them on this thread.
    */
   decodeThreads?: number;
+  /**
+   * Worker threads that read a tree's plain module files beside this thread (`--read-threads`; default 0:
+   * all on this thread). On the 2-core machine measured, one more thread made a tree slower, not faster
+   * (docs/performance.md, "Reader threads"); `npm run bench` measures it on the machine at hand.
+   */
+  readThreads?: number;
   /** Called as module files are read: `done` of `total` (for a progress display). */
   onProgress?: (done: number, total: number) => void;
   /**

@@ -66,6 +66,13 @@ function checkExtraSymbols(files: string[]): void {
   );
 }
 
+/** `--read-threads`: a whole number from 0 to 64. */
+function threadCount(v: string): number {
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 0 && n <= 64)) throw new UsageError(`--read-threads: '${v}' is not a number of threads (0 to 64)`);
+  return n;
+}
+
 /** `--max-module-size`: bytes, or a number with K/M/G (KiB/MiB/GiB: powers of 1024). */
 export function parseSize(v: string): number {
   const m = /^(\d+)\s*(?:([KMG])(?:i?B)?)?$/i.exec(v.trim());
@@ -130,6 +137,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: `text: every finding of every module (the default above ${DETAIL_THRESHOLD} modules is one line per failing module)` })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' })
           .option('max-module-size', { type: 'string', describe: 'largest decompressed .ko.gz/.ko.xz/.ko.zst accepted (bytes, or with K/M/G; default 512M)' })
+          .option('read-threads', { type: 'string', requiresArg: true, describe: 'worker threads that read plain module files beside the main thread (default 0; docs/performance.md says when they pay)' })
           .option('debug-dir', { type: 'string', nargs: 1, requiresArg: true, describe: 'where separate debug files of stripped modules are (repeatable; default /usr/lib/debug)' })
           .option('trusted-key', { type: 'string', nargs: 1, requiresArg: true, describe: "a key the kernel trusts for module signatures (repeatable): a certificate (PEM or DER, e.g. DKMS's /var/lib/dkms/mok.pub), an EFI signature list (MokListRT), or a vmlinux / vmlinuz whose built-in keys are read" })
           .option('sig-enforce', { type: 'boolean', describe: 'module.sig_enforce=1 (or --no-sig-enforce: not enforced); default: the running kernel\'s /sys/module/module/parameters/sig_enforce, CONFIG_MODULE_SIG_FORCE, else unknown (assumed off, said so)' })
@@ -155,6 +163,7 @@ export async function main(argv: string[]): Promise<number> {
           kmod: a.kmod,
           external: !a.inTree,
           maxModuleSize: a.maxModuleSize === undefined ? undefined : parseSize(String(a.maxModuleSize)),
+          readThreads: a.readThreads === undefined ? undefined : threadCount(String(a.readThreads)),
           onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
           shard,
           debugDirs: a.debugDir === undefined ? undefined : ([] as string[]).concat(a.debugDir),

@@ -81,7 +81,7 @@ function deferredFacts(elf: ElfFile, path: string, reopen: () => ElfFile): Modul
 }
 
 /** The Import objects of a module's columns, their references read from the file on first access. */
-function deferredImports(c: ImportColumns, reopen: () => ElfFile): Import[] {
+export function deferredImports(c: ImportColumns, reopen: () => ElfFile): Import[] {
   const imports: Import[] = new Array(c.length);
   const fill = deferReferences(imports, () => {
     const again = reopen();

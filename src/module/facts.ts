@@ -35,51 +35,79 @@ export function assembleFacts(
   imports: ModuleImports,
   exports: ModuleExport[],
 ): ModuleFacts {
+  const h = elf.header;
+  const parts: FactsParts = {
+    path,
+    machine: h.machine,
+    elfClass: h.elfClass,
+    elfHeader: { type: h.type, littleEndian: h.littleEndian, shentsize: h.shentsize, flags: h.flags },
+    modinfo,
+    versionsFormat: v.versionsFormat,
+    loaderSections: loaderSections(elf, v.extProblem),
+    exports,
+  };
+  return factsFromParts(parts, new ModuleVersions(v.versions, v.basicVersions), imports);
+}
+
+/**
+ * What a reader takes from the file besides the versions tables and the imports: plain data, which a
+ * reader on a worker thread posts as it is (module/record.ts). The rest of ModuleFacts follows from it.
+ */
+export interface FactsParts {
+  path: string;
+  machine: number;
+  elfClass: 32 | 64;
+  elfHeader: NonNullable<ModuleFacts['elfHeader']>;
+  modinfo: Array<{ key: string; value: string }>;
+  versionsFormat: ModuleFacts['versionsFormat'];
+  loaderSections: LoaderSections;
+  exports: ModuleExport[];
+}
+
+/** ModuleFacts of a reader's parts, its versions tables and its imports (fields in one order, whoever made them). */
+export function factsFromParts(p: FactsParts, tables: ModuleVersions, imports: ModuleImports): ModuleFacts {
+  const { path, modinfo } = p;
   const get = (k: string) => modinfo.filter((e) => e.key === k).map((e) => e.value);
   const nameFromFile = basename(path).replace(/\.(ko|o)(\.(gz|xz|zst))?$/, '');
   const dependsValues = get('depends');
-  const tables = new ModuleVersions(v.versions, v.basicVersions);
   const facts: ModuleFacts = {
     path,
     name: get('name')[0] ?? nameFromFile,
     kind: /\.ko(\.(gz|xz|zst))?$/.test(path) ? 'ko' : 'o',
-    machine: elf.header.machine,
-    elfClass: elf.header.elfClass,
-    elfHeader: { type: elf.header.type, littleEndian: elf.header.littleEndian, shentsize: elf.header.shentsize, flags: elf.header.flags },
+    machine: p.machine,
+    elfClass: p.elfClass,
+    elfHeader: p.elfHeader,
     modinfo,
     licenses: get('license'),
     importNs: get('import_ns'),
     depends: dependsValues.length ? dependsValues[0].split(',').filter((d) => d !== '') : undefined,
     vermagic: get('vermagic')[0],
     intree: get('intree').includes('Y'),
-    // the versions tables are columns (columns.ts); a Map is made of them for whoever reads these
     get versions() {
       return tables.versionsView();
     },
     set versions(m) {
       tables.setVersions(m);
     },
-    versionsFormat: v.versionsFormat,
+    versionsFormat: p.versionsFormat,
     get basicVersions() {
       return tables.basicView();
     },
     set basicVersions(m) {
       tables.setBasic(m);
     },
-    loaderSections: loaderSections(elf, v.extProblem),
-    // set by readModule() for a compressed file; present (undefined) on every module: one object shape
+    loaderSections: p.loaderSections,
     compression: undefined,
     xzCheck: undefined,
     zstdContentSize: undefined,
     signature: undefined,
-    // columns too (columns.ts): Import objects are made of them for whoever reads these
     get imports() {
       return imports.view();
     },
     set imports(list) {
       imports.set(list);
     },
-    exports,
+    exports: p.exports,
   };
   attachVersions(facts, tables);
   attachImports(facts, imports);

@@ -47,3 +47,13 @@ export function nameCount(): number {
 export function shareNames(list: Iterable<string>): void {
   for (const n of list) internId(n);
 }
+
+/** Every name in the table, in id order (what a reader on a worker thread starts its own table with). */
+export function namesSnapshot(): string[] {
+  return names.slice();
+}
+
+/** The names given ids from `from` on, in id order (what a worker's table gained since). */
+export function namesSince(from: number): string[] {
+  return names.slice(from);
+}

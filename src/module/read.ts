@@ -84,7 +84,8 @@ export function registerModuleBytes(path: string, get: () => Buffer): void {
   moduleBytes.set(path, get);
 }
 
-function openFile(path: string): Opened {
+/** `plainOnly`: a compressed file is closed unread (and nothing of it returned). */
+function openFile(path: string, plainOnly = false): Opened {
   const member = moduleBytes.get(path);
   if (member) {
     const bytes = member();
@@ -104,6 +105,10 @@ function openFile(path: string): Opened {
     // the magic bytes and, for a plain ELF file, its header (ElfFile reads it from here): one read
     const head = source.size >= 6 ? source.readHead(64) : Buffer.alloc(0);
     if (!compressionOf(head)) return { source };
+    if (plainOnly) {
+      source.close();
+      return {};
+    }
     const compressed = source.read(0, source.size);
     source.close();
     return { compressed };
@@ -216,6 +221,16 @@ export function readModuleSync(path: string, opts: ReadOptions = {}): ModuleFact
   if (o.bytes) return factsOf(path, ElfFile.fromBuffer(o.bytes, path), opts);
   const packed = decompressSync(o.compressed!, path, opts);
   return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
+}
+
+/**
+ * readModuleSync() of a plain ELF file; undefined for a compressed one, left to readModule() (the run's
+ * byte budget, the decode pool). What a reader on a worker thread reads (read-worker.ts).
+ */
+export function readPlainModuleSync(path: string, opts: ReadOptions = {}): ModuleFacts | undefined {
+  const o = openFile(path, true);
+  if (!o.source) return undefined;
+  return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead }), opts);
 }
 
 export function moduleFactsFromBuffer(buf: Buffer, path: string, opts: ReadOptions = {}): ModuleFacts {
