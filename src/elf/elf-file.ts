@@ -166,6 +166,12 @@ export interface OpenOptions {
    * in one read (a tree of 4,000 modules counts its reads). Default 0: a vmlinux keeps debug info there.
    */
   tableLead?: number;
+  /**
+   * When the file ends at most this many bytes after the section header table, read them with it and
+   * serve later reads there from them: a signed module's appended signature (CMS, struct
+   * module_signature, marker: ~0.7-2 KB after the table) then costs no read of its own. Default 0.
+   */
+  tableTrail?: number;
 }
 
 export class ElfFile {
@@ -185,7 +191,7 @@ export class ElfFile {
     const { header, fields } = ElfFile.readHeader(src);
     this.header = header;
     this.fields = fields;
-    this.sections = this.readSections(opts.tableLead ?? 0);
+    this.sections = this.readSections(opts.tableLead ?? 0, opts.tableTrail ?? 0);
     for (const s of this.sections) if (!this.byName.has(s.name)) this.byName.set(s.name, s);
   }
 
@@ -297,7 +303,7 @@ export class ElfFile {
     return { header, fields: f };
   }
 
-  private readSections(tableLead: number): ElfSection[] {
+  private readSections(tableLead: number, tableTrail: number): ElfSection[] {
     const h = this.header;
     const f = this.fields;
     const want = f.is64 ? 64 : 40;
@@ -330,8 +336,11 @@ export class ElfFile {
 
     // With up to `tableLead` bytes before it (OpenOptions): the names may come with the table.
     const lead = Math.min(h.shoff, tableLead);
-    const block = this.readAt(h.shoff - lead, lead + shnum * h.shentsize, 'section header table');
-    const table = block.subarray(lead);
+    const tableEnd = h.shoff + shnum * h.shentsize;
+    const trail = this.src.size - tableEnd <= tableTrail && this.src.keep ? this.src.size - tableEnd : 0;
+    const block = this.readAt(h.shoff - lead, lead + shnum * h.shentsize + trail, 'section header table');
+    if (trail > 0) this.src.keep!(h.shoff - lead, block);
+    const table = block.subarray(lead, lead + shnum * h.shentsize);
     const out: ElfSection[] = new Array(shnum);
     for (let i = 0; i < shnum; i++) {
       const o = i * h.shentsize;

@@ -23,6 +23,8 @@ export interface ByteSource {
   read(offset: number, length: number): Buffer;
   /** The same bytes copied into `out` (a reusable buffer of at least `length` bytes), where a source can. */
   readInto?(offset: number, length: number, out: Buffer): Buffer;
+  /** Serve later reads inside `bytes` (read at `offset`) from them, where a source reads a file. */
+  keep?(offset: number, bytes: Buffer): void;
   close(): void;
 }
 
@@ -45,6 +47,9 @@ export class FileSource implements ByteSource {
   private fd: number | undefined;
   /** The file's first bytes, when the opener read them already (magic and ELF header: one read, not two). */
   private head: Buffer | undefined;
+  /** A range read already and kept (keep()): the section header table and what follows it to the end. */
+  private keptAt = 0;
+  private kept: Buffer | undefined;
 
   /** `opened`: a descriptor the caller already opened (and its size); the source then owns it. */
   constructor(
@@ -80,9 +85,23 @@ export class FileSource implements ByteSource {
     return head;
   }
 
+  keep(offset: number, bytes: Buffer): void {
+    this.keptAt = offset;
+    this.kept = bytes;
+  }
+
+  /** The kept bytes of [offset, offset + length), if they hold all of it. */
+  private keptRange(offset: number, length: number): Buffer | undefined {
+    const k = this.kept;
+    if (k === undefined || offset < this.keptAt || offset + length > this.keptAt + k.length) return undefined;
+    return k.subarray(offset - this.keptAt, offset - this.keptAt + length);
+  }
+
   read(offset: number, length: number): Buffer {
     const head = this.head;
     if (head !== undefined && offset + length <= head.length) return head.subarray(offset, offset + length);
+    const kept = this.keptRange(offset, length);
+    if (kept !== undefined) return kept;
     return this.readInto(offset, length, Buffer.allocUnsafe(length));
   }
 
@@ -94,6 +113,17 @@ export class FileSource implements ByteSource {
       head.copy(out, 0, offset, offset + length);
       return out.length === length ? out : out.subarray(0, length);
     }
+    const kept = this.keptRange(offset, length);
+    if (kept !== undefined) {
+      kept.copy(out, 0);
+      return out.length === length ? out : out.subarray(0, length);
+    }
+    return this.pread(offset, length, out);
+  }
+
+  /** The one place bytes come from the file (the other reads are served from what was read before). */
+  private pread(offset: number, length: number, out: Buffer): Buffer {
+    if (this.fd === undefined) throw new Error(`${this.name}: read after close`);
     let done = 0;
     while (done < length) {
       let n: number;
@@ -112,5 +142,6 @@ export class FileSource implements ByteSource {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.kept = undefined;
   }
 }

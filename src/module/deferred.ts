@@ -20,9 +20,12 @@ const UNDERSCORE = 95;
 /** Where moduleFactsDeferred() reads a file's fact sections (reused from file to file). */
 const PREFETCH_ARENA = { buf: Buffer.alloc(0) };
 
-/** Sections the facts are read from (relocations aside: they are scanned once, through a scratch buffer). */
-function factSection(s: ElfSection): boolean {
-  if (s.type === SHT_SYMTAB || s.type === SHT_STRTAB || s.type === SHT_SYMTAB_SHNDX) return true;
+/**
+ * Sections the facts are read from (relocations aside: they are scanned once, through a scratch buffer).
+ * String tables only as a symbol table's: .shstrtab was read with the section headers.
+ */
+function factSection(s: ElfSection, symbolNames: ReadonlySet<number>): boolean {
+  if (s.type === SHT_SYMTAB || s.type === SHT_SYMTAB_SHNDX || (s.type === SHT_STRTAB && symbolNames.has(s.index))) return true;
   const n = s.name;
   return n === '.modinfo' || n === '__versions' || n.startsWith('__version_ext_') || n.startsWith('__ksymtab') || n.startsWith('__kcrctab') || n === '__kflagstab' || n === '.export_symbol';
 }
@@ -56,7 +59,13 @@ export function moduleFactsDeferred(elf: ElfFile, path: string, reopen: () => El
   // The fact sections land in one arena reused from file to file (facts hold no Buffer), and the ElfFile
   // forgets them on the way out, so a caller that keeps it open reads its own bytes again, not the next
   // file's.
-  elf.prefetch(elf.sections.filter(factSection), readTuning.mergeGap, PREFETCH_ARENA);
+  const symbolNames = new Set<number>();
+  for (const s of elf.sections) if (s.type === SHT_SYMTAB) symbolNames.add(s.link);
+  elf.prefetch(
+    elf.sections.filter((s) => factSection(s, symbolNames)),
+    readTuning.mergeGap,
+    PREFETCH_ARENA,
+  );
   try {
     return deferredFacts(elf, path, reopen);
   } finally {

@@ -5,7 +5,7 @@
  * every relocation that references them, exports.ts for its own exports) or to deferred.ts (the same facts
  * for trees, the references worked out on first access, the relocations checked by relocation-scan.ts).
  */
-import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { ElfFile } from '../elf/elf-file.js';
 import { FileSource } from '../elf/source.js';
@@ -67,7 +67,9 @@ export interface ReadOptions {
 interface Opened {
   /** Plain file: its source, still open (ElfFile.fromSource takes it over). */
   source?: FileSource;
-  /** Compressed file: the whole compressed bytes. */
+  /** Compressed file: its source, still open, not yet read (wholeOf() reads it once the budget has room). */
+  packed?: FileSource;
+  /** Compressed package member: its bytes. */
   compressed?: Buffer;
   /** A module that is no file of its own (a package's member), plain: its bytes. */
   bytes?: Buffer;
@@ -109,14 +111,33 @@ function openFile(path: string, plainOnly = false): Opened {
       source.close();
       return {};
     }
-    const compressed = source.read(0, source.size);
-    source.close();
-    return { compressed };
+    return { packed: source };
   } catch (e) {
     if (source) source.close();
     else closeSync(fd);
     throw e;
   }
+}
+
+/** A compressed module's whole bytes (its file read now and closed). */
+function wholeOf(o: Opened): Buffer {
+  if (o.compressed) return o.compressed;
+  try {
+    return o.packed!.read(0, o.packed!.size);
+  } finally {
+    o.packed!.close();
+  }
+}
+
+/** Close what openFile() left open (a read that will not happen). */
+function closeOpened(o: Opened): void {
+  o.source?.close();
+  o.packed?.close();
+}
+
+/** The file's bytes from the budget's view: a plain file is read only in part, but may be read whole. */
+function sizeOfOpened(o: Opened): number {
+  return o.source?.size ?? o.packed?.size ?? o.compressed?.length ?? o.bytes?.length ?? 0;
 }
 
 function factsOf(path: string, elf: ElfFile, opts: ReadOptions, packed?: Decompressed): ModuleFacts {
@@ -157,31 +178,31 @@ function hasTrailer(elf: ElfFile): boolean {
 /** Open the module again (synchronously), for deferred references and for its DWARF. */
 export function reopen(path: string, opts: ReadOptions = {}): ElfFile {
   const o = openFile(path);
-  if (o.source) return ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead });
+  if (o.source) return ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead, tableTrail: readTuning.tableTrail });
   if (o.bytes) return ElfFile.fromBuffer(o.bytes, path);
-  return ElfFile.fromBuffer(decompressSync(o.compressed!, path, opts).data, path);
-}
-
-/** The size of a file, or 0 if it cannot be stat'ed (opening it then says why). */
-function sizeOf(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
+  return ElfFile.fromBuffer(decompressSync(wholeOf(o), path, opts).data, path);
 }
 
 /** Read a module file (`.ko`, `.o`, `.ko.gz`, `.ko.xz`, `.ko.zst`) and extract its facts. */
 export async function readModule(path: string, opts: ReadOptions = {}): Promise<ModuleFacts> {
-  // the file's size is held from the budget (a plain file is read only in part, but may be read whole)
+  // the file's size is held from the budget before anything but its first bytes is read (the descriptor
+  // is opened first: its fstat gives the size, where a stat of the path was one more system call per file)
   const lease = new Lease(opts.budget);
   try {
-    if (opts.budget) await lease.waitFor(sizeOf(path));
     const o = openFile(path);
-    if (o.source) return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead }), opts);
+    if (opts.budget) {
+      try {
+        await lease.waitFor(sizeOfOpened(o));
+      } catch (e) {
+        closeOpened(o);
+        throw e;
+      }
+    }
+    if (o.source) return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead, tableTrail: readTuning.tableTrail }), opts);
     if (o.bytes) return factsOf(path, ElfFile.fromBuffer(o.bytes, path), opts);
     const how = { maxModuleSize: opts.maxModuleSize, lease };
-    const packed = await (opts.pool ? opts.pool.decompress(o.compressed!, path, how) : decompress(o.compressed!, path, how));
+    const whole = wholeOf(o);
+    const packed = await (opts.pool ? opts.pool.decompress(whole, path, how) : decompress(whole, path, how));
     try {
       return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
     } finally {
@@ -217,9 +238,9 @@ export async function readModuleBytes(path: string, data: Buffer, opts: ReadOpti
 /** readModule(), synchronously (zstd needs its decoder initialised by an earlier asynchronous read). */
 export function readModuleSync(path: string, opts: ReadOptions = {}): ModuleFacts {
   const o = openFile(path);
-  if (o.source) return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead }), opts);
+  if (o.source) return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead, tableTrail: readTuning.tableTrail }), opts);
   if (o.bytes) return factsOf(path, ElfFile.fromBuffer(o.bytes, path), opts);
-  const packed = decompressSync(o.compressed!, path, opts);
+  const packed = decompressSync(wholeOf(o), path, opts);
   return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
 }
 
@@ -230,7 +251,7 @@ export function readModuleSync(path: string, opts: ReadOptions = {}): ModuleFact
 export function readPlainModuleSync(path: string, opts: ReadOptions = {}): ModuleFacts | undefined {
   const o = openFile(path, true);
   if (!o.source) return undefined;
-  return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead }), opts);
+  return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead, tableTrail: readTuning.tableTrail }), opts);
 }
 
 export function moduleFactsFromBuffer(buf: Buffer, path: string, opts: ReadOptions = {}): ModuleFacts {

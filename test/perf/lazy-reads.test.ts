@@ -150,7 +150,7 @@ describe('a module read for a tree check', () => {
     const separate = ranges.length;
     ranges.length = 0;
     const merged = await readModule(file, { references: 'lazy' });
-    expect(readTuning).toEqual({ mergeGap: 4096, tableLead: 4096 });
+    expect(readTuning).toEqual({ mergeGap: 4096, tableLead: 4096, tableTrail: 8192 });
     // header (from the magic bytes' read), table + .shstrtab, the fact sections, the relocations
     expect(ranges.length).toBeLessThan(separate);
     expect(ranges.length).toBeLessThanOrEqual(7);
@@ -158,6 +158,73 @@ describe('a module read for a tree check', () => {
     for (const s of ['.text', '.init.text', '__mcount_loc']) expect(t.has(s)).toBe(false);
     const plain = (x: typeof merged) => ({ ...x, imports: x.imports.map((i) => ({ name: i.name, weak: i.weak })) });
     expect(plain(merged)).toEqual(plain(apart));
+  });
+});
+
+describe('reads that reach the file', () => {
+  /** FileSource's reads of the file itself (what read() and readInto() do not serve from bytes read before). */
+  const preads = (): string[] => {
+    const out: string[] = [];
+    const proto = FileSource.prototype as unknown as { pread(o: number, l: number, b: Buffer): Buffer };
+    const orig = proto.pread;
+    proto.pread = function (this: FileSource, o: number, l: number, b: Buffer) {
+      out.push(`${o}+${l}`);
+      return orig.call(this, o, l, b);
+    };
+    afterEachRestore.push(() => (proto.pread = orig));
+    return out;
+  };
+  const afterEachRestore: Array<() => void> = [];
+  afterEach(() => afterEachRestore.splice(0).forEach((f) => f()));
+
+  test("a signed module: its signature comes with the section header table's read, not in three reads of its own", async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { makeKey, signFile } = await import('../helpers/sign.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ksymcheck-trail-'));
+    const file = signFile(sample('seed', 'openafs-stripped', 'libafs.ko'), join(dir, 'libafs.ko'), makeKey(dir, 'trail', 'rsa'), 'sha256');
+    const size = readFileSync(file).length;
+    const elf = ElfFile.open(file);
+    const tableEnd = elf.header.shoff + elf.header.shnum * elf.header.shentsize;
+    const tableAt = elf.header.shoff - 4096;
+    elf.close();
+    const saved = { ...readTuning };
+    const seen = preads();
+    readTuning.tableTrail = 0;
+    let without;
+    try {
+      without = await readModule(file, { references: 'lazy', signatureDigests: false });
+    } finally {
+      Object.assign(readTuning, saved);
+    }
+    const apart = seen.splice(0);
+    const withTrail = await readModule(file, { references: 'lazy', signatureDigests: false });
+    const together = seen;
+    expect(withTrail.signature).toEqual(without.signature);
+    expect(withTrail.signature?.cms?.length).toBeGreaterThan(0);
+    // the marker, struct module_signature and the CMS: three reads at the end of the file
+    const [cmsAt, cmsLength] = [without.signature!.cmsOffset, without.signature!.cmsLength];
+    const pastTable = (rs: string[]) => rs.filter((r) => Number(r.split('+')[0]) >= tableEnd);
+    // without the trail: the marker, struct module_signature and the CMS, each read at the end of the file
+    expect(pastTable(apart)).toEqual([`${size - 28}+28`, `${size - 40}+12`, `${cmsAt}+${cmsLength}`]);
+    // with it: nothing read past the table; the table's read, from 4 KB before it, runs to the end of the file
+    expect(pastTable(together)).toEqual([]);
+    expect(together).toContain(`${tableAt}+${size - tableAt}`);
+    expect(together.length).toBeLessThanOrEqual(apart.length - 3);
+  });
+
+  test(".shstrtab is read with the section header table only, not again with the fact sections", async () => {
+    const file = sample('seed', 'openafs-stripped', 'libafs.ko');
+    const elf = ElfFile.open(file);
+    const shstrtab = elf.sections[elf.header.shstrndx];
+    elf.close();
+    const seen = preads();
+    await readModule(file, { references: 'lazy' });
+    const covering = seen.filter((r) => {
+      const [o, l] = r.split('+').map(Number);
+      return o <= shstrtab.offset && shstrtab.offset + shstrtab.size <= o + l;
+    });
+    expect(covering.length).toBe(1);
   });
 });
 
