@@ -19,7 +19,7 @@ import { importColumns } from './module/columns.js';
 import { nameCount, nameOf } from './module/names.js';
 import type { CheckOptions, Finding, RuleContext, Stage } from './rules/types.js';
 import type { ModuleReport, Report } from './report/schema.js';
-import { readModules, SHARE_NAMES_FROM } from './run/modules.js';
+import { readModules } from './run/modules.js';
 import { dependencyOrder } from './run/order.js';
 import { modversionsNote, noDwarfNote, signingNotes, structModuleNote, vermagicNote, versionNote } from './run/notes.js';
 
@@ -151,25 +151,15 @@ export function checkModules(
   const contexts = new Map<ModuleFacts, RuleContext>();
   const found = new Map<ModuleFacts, Partial<Record<Stage, Finding[]>>>();
   const deciding = new Set<ModuleFacts>();
-  // What resolve() answers for a name, one look-up per import: vmlinux's export first, then a module of
-  // this run, then a module export Module.symvers lists — unless the run's export is the importer's own,
-  // then Module.symvers's (a module does not import from itself). Two look-ups per import before.
-  // A few modules: only the run's exports that win are put in front of the kernel's index, whose
-  // exports are made when looked up (a Module.symvers's SymversIndex) — the same answers, for a check that
-  // asks for a few dozen of them.
-  const primary = runExports.size === 0 || modules.length < SHARE_NAMES_FROM ? undefined : new Map<string, Export>();
-  if (primary) {
-    for (const e of kernel.exports.values()) primary.set(e.name, e);
-    for (const [name, r] of runExports) if (primary.get(name)?.owner !== 'vmlinux') primary.set(name, r);
-  }
-  const front = runExports.size === 0 || primary ? undefined : new Map<string, Export>();
+  // What resolve() answers for a name: vmlinux's export first, then a module of this run, then a module
+  // export Module.symvers lists — unless the run's export is the importer's own, then Module.symvers's (a
+  // module does not import from itself). Only the run's exports that win are put in front of the kernel's
+  // index, whose exports are made when looked up (a Module.symvers's SymversIndex); a tree's imports are
+  // looked up by name id (below), each distinct name once.
+  const front = runExports.size === 0 ? undefined : new Map<string, Export>();
   if (front) for (const [name, r] of runExports) if (kernel.exports.get(name)?.owner !== 'vmlinux') front.set(name, r);
   // The export that wins a name, before the importer's own is set aside (below).
-  const winner: (name: string) => Export | undefined = primary
-    ? (name) => primary.get(name)
-    : front
-      ? (name) => front.get(name) ?? kernel.exports.get(name)
-      : (name) => kernel.exports.get(name);
+  const winner: (name: string) => Export | undefined = front ? (name) => front.get(name) ?? kernel.exports.get(name) : (name) => kernel.exports.get(name);
   // The same by name id (the modules' import columns hold ids of the run's name table): each name looked
   // up once per run, its answer kept in an Int32Array indexed by id.
   const winnerById = exportsById(winner);
@@ -178,14 +168,14 @@ export function checkModules(
     if (ctx) return ctx;
     const self = ownerOf(m);
     const resolve =
-      primary || front
+      front
         ? (name: string): Export | undefined => {
             const p = winner(name);
             return p !== undefined && p.owner === self ? kernel.exports.get(name) : p;
           }
         : winner;
     const resolveId =
-      primary || front
+      front
         ? (id: number): Export | undefined => {
             const p = winnerById(id);
             return p !== undefined && p.owner === self ? kernel.exports.get(nameOf(id)) : p;

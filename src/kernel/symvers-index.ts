@@ -187,6 +187,13 @@ export class SymversIndex {
     for (let i = 0; i < this.lines; i++) if (!dup || dup[i] === 0) yield this.#at(i);
   }
 
+  /** values()'s names, without making their exports. */
+  *names(): IterableIterator<string> {
+    const dup = this.#dup;
+    const text = this.#text;
+    for (let i = 0; i < this.lines; i++) if (!dup || dup[i] === 0) yield text.slice(this.#nameStart[i]!, this.#nameStart[i]! + this.#nameLen[i]!);
+  }
+
   /** Every line's export, duplicates included: parseModernLines()'s list. */
   all(): Export[] {
     const out = new Array<Export>(this.lines);

@@ -108,6 +108,8 @@ export interface ExportSource {
   has(name: string): boolean;
   readonly size: number;
   values(): IterableIterator<Export>;
+  /** values()'s names, where the source can give them without making the exports. */
+  names?(): IterableIterator<string>;
 }
 
 /** name → Export. The first definition wins; later duplicates are remembered for the duplicate-export rule. */
@@ -152,6 +154,13 @@ export class ExportIndex {
 
   values(): IterableIterator<Export> {
     return this.base ? this.all(this.base) : this.byName.values();
+  }
+
+  /** values()'s names (a lazily read base's without making its exports). */
+  *names(): IterableIterator<string> {
+    if (this.base?.names) yield* this.base.names();
+    else if (this.base) for (const e of this.base.values()) yield e.name;
+    yield* this.byName.keys();
   }
 
   private *all(base: ExportSource): IterableIterator<Export> {

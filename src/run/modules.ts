@@ -27,12 +27,8 @@ export interface ReadModulesOptions {
   signatureDigests?: boolean;
 }
 
-function* exportNames(kernel: KernelBuild): Iterable<string> {
-  for (const e of kernel.exports.values()) yield e.name;
-}
-
 /** From how many modules on the kernel's export names are worth sharing with the modules' imports. */
-export const SHARE_NAMES_FROM = 64;
+const SHARE_NAMES_FROM = 64;
 
 /**
  * From how many compressed module files (by name) they are decoded on worker threads (decode-pool.ts):
@@ -56,7 +52,7 @@ export async function readModules(
   const files = await expandModulePaths(paths, errors);
   // Seeding the name table with the kernel's 25,000 export names pays for a tree (a package is one), not for one module.
   const packages = files.some((p) => PACKAGE_FILE_NAME.test(p));
-  if (kernel && (files.length >= SHARE_NAMES_FROM || packages)) shareNames(exportNames(kernel));
+  if (kernel && (files.length >= SHARE_NAMES_FROM || packages)) shareNames(kernel.exports.names());
   // Compressed files of a tree are decoded on a pool of worker threads while their facts are read here.
   const limit = pLimit(opts.concurrency ?? 16);
   // signed modules are hashed only when there is a key to verify them with (default: no)
