@@ -94,10 +94,24 @@ function asDefaultCommand(argv: string[]): string[] {
 }
 
 /** Write a report in a format to --output or stdout; the exit status it calls for. */
+/** Characters of a report written to stdout at once. */
+const WRITE_CHUNK = 1 << 20;
+
 async function emit(report: Report, format: FormatName, output: string | undefined, write: (s: string) => void, verbose = false): Promise<number> {
   const rendered = await render(report, format, { color: useColor() && output === undefined, toolVersion: VERSION, informationUri: INFORMATION_URI, verbose });
   if (output !== undefined) writeFileAtomic(output, rendered);
-  else for (const piece of rendered) write(piece);
+  else {
+    // pieces joined up to WRITE_CHUNK: a tree's JSON report is one piece per module, a system call each
+    let pending = '';
+    for (const piece of rendered) {
+      pending += piece;
+      if (pending.length >= WRITE_CHUNK) {
+        write(pending);
+        pending = '';
+      }
+    }
+    if (pending !== '') write(pending);
+  }
   return report.errors.length ? 2 : report.modules.some((m) => m.verdict === 'fail') ? 1 : 0;
 }
 
