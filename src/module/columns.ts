@@ -246,6 +246,11 @@ export function attachImports(facts: object, i: ModuleImports): void {
   importTables.set(facts, i);
 }
 
+/** The imports of facts made by a reader (undefined for facts made by hand). */
+export function importsOf(facts: object): ModuleImports | undefined {
+  return importTables.get(facts);
+}
+
 /**
  * What the rules iterate: a module's imports as columns — the reader's, while nobody made Import objects
  * of them, else made of `facts.imports` as it is now (facts made by hand included).

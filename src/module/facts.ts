@@ -7,12 +7,12 @@ import { basename } from 'node:path';
 import { ElfFormatError } from '../errors.js';
 import { SHF_ALLOC, SHT_NOBITS } from '../elf/constants.js';
 import type { ElfFile, ElfSection } from '../elf/elf-file.js';
-import type { LoaderSections, ModuleExport, ModuleFacts } from './types.js';
+import type { Import, LoaderSections, ModuleExport, ModuleFacts } from './types.js';
 import { readModinfo } from './modinfo.js';
 import { readVersions, type VersionsInfo } from './versions.js';
 import { readImports } from './imports.js';
 import { readModuleExports } from './exports.js';
-import { attachImports, attachVersions, ModuleImports, ModuleVersions } from './columns.js';
+import { attachImports, attachVersions, importsOf, ModuleImports, ModuleVersions, versionsOf } from './columns.js';
 
 export function moduleFacts(elf: ElfFile, path: string): ModuleFacts {
   const modinfo = readModinfo(elf);
@@ -70,7 +70,10 @@ export function factsFromParts(p: FactsParts, tables: ModuleVersions, imports: M
   const get = (k: string) => modinfo.filter((e) => e.key === k).map((e) => e.value);
   const nameFromFile = basename(path).replace(/\.(ko|o)(\.(gz|xz|zst))?$/, '');
   const dependsValues = get('depends');
-  const facts: ModuleFacts = {
+  // Data properties first, the three accessors defined with shared functions, in the fields' order: an
+  // object literal with accessors is made in dictionary mode (1.6 KB a module, no inline caches for the
+  // rules' reads of it), while this keeps one hidden class for every module's facts.
+  const facts = {
     path,
     name: get('name')[0] ?? nameFromFile,
     kind: /\.ko(\.(gz|xz|zst))?$/.test(path) ? 'ko' : 'o',
@@ -83,36 +86,56 @@ export function factsFromParts(p: FactsParts, tables: ModuleVersions, imports: M
     depends: dependsValues.length ? dependsValues[0].split(',').filter((d) => d !== '') : undefined,
     vermagic: get('vermagic')[0],
     intree: get('intree').includes('Y'),
-    get versions() {
-      return tables.versionsView();
-    },
-    set versions(m) {
-      tables.setVersions(m);
-    },
-    versionsFormat: p.versionsFormat,
-    get basicVersions() {
-      return tables.basicView();
-    },
-    set basicVersions(m) {
-      tables.setBasic(m);
-    },
-    loaderSections: p.loaderSections,
-    compression: undefined,
-    xzCheck: undefined,
-    zstdContentSize: undefined,
-    signature: undefined,
-    get imports() {
-      return imports.view();
-    },
-    set imports(list) {
-      imports.set(list);
-    },
-    exports: p.exports,
-  };
+  } as ModuleFacts;
   attachVersions(facts, tables);
   attachImports(facts, imports);
+  Object.defineProperty(facts, 'versions', VERSIONS);
+  facts.versionsFormat = p.versionsFormat;
+  Object.defineProperty(facts, 'basicVersions', BASIC_VERSIONS);
+  facts.loaderSections = p.loaderSections;
+  facts.compression = undefined;
+  facts.xzCheck = undefined;
+  facts.zstdContentSize = undefined;
+  facts.signature = undefined;
+  Object.defineProperty(facts, 'imports', IMPORTS);
+  facts.exports = p.exports;
   return facts;
 }
+
+/**
+ * ModuleFacts' `versions`, `basicVersions` and `imports`: own enumerable accessors (spreads and JSON see
+ * them), the same functions for every module, reading the tables attached to the facts (columns.ts).
+ */
+const VERSIONS: PropertyDescriptor = {
+  get(this: object) {
+    return versionsOf(this)?.versionsView();
+  },
+  set(this: object, m: Map<string, number> | undefined) {
+    versionsOf(this)?.setVersions(m);
+  },
+  enumerable: true,
+  configurable: true,
+};
+const BASIC_VERSIONS: PropertyDescriptor = {
+  get(this: object) {
+    return versionsOf(this)?.basicView();
+  },
+  set(this: object, m: Map<string, number> | undefined) {
+    versionsOf(this)?.setBasic(m);
+  },
+  enumerable: true,
+  configurable: true,
+};
+const IMPORTS: PropertyDescriptor = {
+  get(this: object) {
+    return importsOf(this)?.view() ?? [];
+  },
+  set(this: object, list: Import[]) {
+    importsOf(this)?.set(list);
+  },
+  enumerable: true,
+  configurable: true,
+};
 
 /** An allocated section of that name (what the loader's find_sec()/section_addr() find). */
 function allocSection(elf: ElfFile, name: string): ElfSection | undefined {
