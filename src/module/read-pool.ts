@@ -2,7 +2,7 @@
  * Plain module files read on worker threads (issue #25): each worker runs the tree reader on batches of
  * paths and posts the facts back as records (record.ts) — the columns' buffers transferred, the rest
  * cloned — which this thread makes facts of again, its name ids mapped to this thread's table. The main
- * thread reads batches too (check.ts takes them from the same queue), so a tree's read uses every core.
+ * thread reads batches too (run/modules.ts feeds both from one queue), so a tree's read uses every core.
  *
  * Only for trees, and only when asked (`--read-threads`): a worker costs ~110-150 ms to start (its copy of the
  * readers, loaded from dist/) and its own heap, and on the 2-core machine measured the two threads together

@@ -119,6 +119,11 @@ function openFile(path: string, plainOnly = false): Opened {
   }
 }
 
+/** How a module file's ElfFile reads it (read-tuning.ts; tests change the tuning). */
+function tuned(): { tableLead: number; tableTrail: number } {
+  return { tableLead: readTuning.tableLead, tableTrail: readTuning.tableTrail };
+}
+
 /** A compressed module's whole bytes (its file read now and closed). */
 function wholeOf(o: Opened): Buffer {
   if (o.compressed) return o.compressed;
@@ -178,7 +183,7 @@ function hasTrailer(elf: ElfFile): boolean {
 /** Open the module again (synchronously), for deferred references and for its DWARF. */
 export function reopen(path: string, opts: ReadOptions = {}): ElfFile {
   const o = openFile(path);
-  if (o.source) return ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead, tableTrail: readTuning.tableTrail });
+  if (o.source) return ElfFile.fromSource(o.source, tuned());
   if (o.bytes) return ElfFile.fromBuffer(o.bytes, path);
   return ElfFile.fromBuffer(decompressSync(wholeOf(o), path, opts).data, path);
 }
@@ -198,7 +203,7 @@ export async function readModule(path: string, opts: ReadOptions = {}): Promise<
         throw e;
       }
     }
-    if (o.source) return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead, tableTrail: readTuning.tableTrail }), opts);
+    if (o.source) return factsOf(path, ElfFile.fromSource(o.source, tuned()), opts);
     if (o.bytes) return factsOf(path, ElfFile.fromBuffer(o.bytes, path), opts);
     const how = { maxModuleSize: opts.maxModuleSize, lease };
     const whole = wholeOf(o);
@@ -238,7 +243,7 @@ export async function readModuleBytes(path: string, data: Buffer, opts: ReadOpti
 /** readModule(), synchronously (zstd needs its decoder initialised by an earlier asynchronous read). */
 export function readModuleSync(path: string, opts: ReadOptions = {}): ModuleFacts {
   const o = openFile(path);
-  if (o.source) return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead, tableTrail: readTuning.tableTrail }), opts);
+  if (o.source) return factsOf(path, ElfFile.fromSource(o.source, tuned()), opts);
   if (o.bytes) return factsOf(path, ElfFile.fromBuffer(o.bytes, path), opts);
   const packed = decompressSync(wholeOf(o), path, opts);
   return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
@@ -251,7 +256,7 @@ export function readModuleSync(path: string, opts: ReadOptions = {}): ModuleFact
 export function readPlainModuleSync(path: string, opts: ReadOptions = {}): ModuleFacts | undefined {
   const o = openFile(path, true);
   if (!o.source) return undefined;
-  return factsOf(path, ElfFile.fromSource(o.source, { tableLead: readTuning.tableLead, tableTrail: readTuning.tableTrail }), opts);
+  return factsOf(path, ElfFile.fromSource(o.source, tuned()), opts);
 }
 
 export function moduleFactsFromBuffer(buf: Buffer, path: string, opts: ReadOptions = {}): ModuleFacts {

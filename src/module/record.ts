@@ -92,11 +92,11 @@ export class NameMap {
   /** Rewrite worker ids in place. */
   map(ids: Int32Array): void {
     const shared = this.shared;
-    const own = this.#ids;
+    const learnt = this.#ids;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (id >= shared) {
-        const here = own[id - shared];
+        const here = learnt[id - shared];
         if (here === undefined) throw new Error(`name id ${id} was not sent by the reader`);
         ids[i] = here;
       }
