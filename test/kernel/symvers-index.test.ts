@@ -56,6 +56,11 @@ function agrees(text: string, probes: string[] = []): boolean {
   expect(index.size).toBe(firsts(parsed.exports).length);
   expect(index.anyCrc()).toBe(parsed.exports.some((e) => e.crc));
   expect([...lazy.values()]).toEqual([...eager.values()]);
+  // the names alone, in the same order, from the index and from either ExportIndex
+  const names = [...eager.values()].map((e) => e.name);
+  expect([...index.names()]).toEqual(names);
+  expect([...lazy.names()]).toEqual(names);
+  expect([...eager.names()]).toEqual(names);
   expect(index.all()).toEqual(parsed.exports);
   // a look-up gives the object values() gives
   for (const e of lazy.values()) expect(lazy.get(e.name)).toBe(e);
@@ -109,6 +114,7 @@ describe('SymversIndex', () => {
     index.set(mk('a', 'y'));
     index.set(mk('d', 'z'));
     expect([...index.values()].map((e) => `${e.name}:${e.owner}`)).toEqual(['a:y', 'b:vmlinux', 'c:x', 'd:z']);
+    expect([...index.names()]).toEqual(['a', 'b', 'c', 'd']);
     expect(index.get('a')?.owner).toBe('y');
     expect(index.size).toBe(4);
   });
