@@ -145,8 +145,9 @@ class FunctionLocator {
     const start = this.elf.header.type === ET_REL ? 0n : target.addr;
     const place = offset - start;
     const fn = this.containing(target.index, offset);
-    // the bytes the relocation patches, in the file (a section without file bytes has none)
-    const at = target.type === SHT_NOBITS ? {} : { fileOffset: target.offset + Number(place) };
+    // the bytes the relocation patches, in the file (a section without file bytes has none, nor one whose
+    // header puts its bytes past the end of the file: its sh_offset may be anything up to 2^64)
+    const at = target.type === SHT_NOBITS || target.offset + target.size > this.elf.fileSize ? {} : { fileOffset: target.offset + Number(place) };
     let ref: Reference;
     if (fn && fn.value >= start && (isExec || fn.type === STT_FUNC || fn.size > 0n)) {
       ref = { section: target.name, function: fn.name, offset: Number(offset - fn.value), ...at };

@@ -15,7 +15,8 @@ export interface Reference {
   offset: number;
   /**
    * Where the bytes the relocation patches are in the ELF file (of a compressed module: in the
-   * decompressed image); absent for a section without file bytes (SHT_NOBITS).
+   * decompressed image); absent for a section without file bytes (SHT_NOBITS) or whose header puts them
+   * past the end of the file.
    */
   fileOffset?: number;
   /**

@@ -305,6 +305,26 @@ describe('defects found by fuzzing stay fixed', () => {
     for (const r of facts.imports[0].refs) expect(moduleReportSchema.shape.findings.element.shape.references.element.safeParse(r).success).toBe(true);
   });
 
+  test("a relocation's target section placed past the end of the file: its references have no file offset (was: 2^53 + r_offset in the report, refused by the schema)", () => {
+    // the module-reader fuzz counterexample (seed 1207093500, case 8351): ext-versions.ko with section 3's
+    // (.init.text: __kmalloc, _printk, … are called there) sh_offset set to 2^53 - 1
+    const file = sample('v6', 'modules', 'ext-versions', 'ext-versions.ko');
+    const buf = Buffer.from(readFileSync(file));
+    const elf = ElfFile.fromBuffer(buf, file);
+    const target = elf.sections[3];
+    const reloc = elf.sections.find((s) => s.name === '.rela.init.text')!;
+    expect(target.name).toBe('.init.text');
+    buf.writeBigUInt64LE((1n << 53n) - 1n, target.headerOffset + 0x18);
+    const facts = moduleFactsFromBuffer(buf, 'far.ko');
+    const refs = facts.imports.flatMap((i) => i.refs.filter((r) => r.section === '.init.text'));
+    expect(refs.length).toBeGreaterThan(0);
+    for (const r of refs) expect(r).not.toHaveProperty('fileOffset');
+    for (const r of facts.imports.flatMap((i) => i.refs)) expect(moduleReportSchema.shape.findings.element.shape.references.element.safeParse(r).success).toBe(true);
+    // the other sections' references keep theirs
+    expect(facts.imports.flatMap((i) => i.refs).some((r) => r.fileOffset !== undefined)).toBe(true);
+    expect(reloc.info).toBe(target.index);
+  });
+
   test('.export_symbol: the marker at offset 0 keeps its licence ("GPL" there was read as the empty name)', () => {
     const data = Buffer.concat([Buffer.from('GPL\0NS1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0'), Buffer.from('\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0')]);
     const strtab = Buffer.from('\0__export_symbol_foo\0__export_symbol_bar\0foo\0bar\0');
