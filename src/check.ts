@@ -105,7 +105,6 @@ export function stagesOf(choice: StageChoice = 'both'): Stage[] {
   return choice === 'both' ? ['build', 'load'] : [choice];
 }
 
-
 /** The owner name modpost gives a module's exports: its path without `.ko`/`.o`. */
 export function ownerOf(m: ModuleFacts): string {
   return m.path.replace(/\.(ko|o)(\.(gz|xz|zst))?$/, '');

@@ -93,10 +93,10 @@ function asDefaultCommand(argv: string[]): string[] {
   return rest.some((a) => a === '--help' || a === '-h' || a === 'check') ? argv : rest;
 }
 
-/** Write a report in a format to --output or stdout; the exit status it calls for. */
 /** Characters of a report written to stdout at once. */
 const WRITE_CHUNK = 1 << 20;
 
+/** Write a report in a format to --output or stdout; the exit status it calls for. */
 async function emit(report: Report, format: FormatName, output: string | undefined, write: (s: string) => void, verbose = false): Promise<number> {
   const rendered = await render(report, format, { color: useColor() && output === undefined, toolVersion: VERSION, informationUri: INFORMATION_URI, verbose });
   if (output !== undefined) writeFileAtomic(output, rendered);

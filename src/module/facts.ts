@@ -89,14 +89,17 @@ export function factsFromParts(p: FactsParts, tables: ModuleVersions, imports: M
   } as ModuleFacts;
   attachVersions(facts, tables);
   attachImports(facts, imports);
+  // the versions tables are columns (columns.ts); a Map is made of them for whoever reads these
   Object.defineProperty(facts, 'versions', VERSIONS);
   facts.versionsFormat = p.versionsFormat;
   Object.defineProperty(facts, 'basicVersions', BASIC_VERSIONS);
   facts.loaderSections = p.loaderSections;
+  // set by readModule() for a compressed file; present (undefined) on every module: one object shape
   facts.compression = undefined;
   facts.xzCheck = undefined;
   facts.zstdContentSize = undefined;
   facts.signature = undefined;
+  // columns too (columns.ts): Import objects are made of them for whoever reads these
   Object.defineProperty(facts, 'imports', IMPORTS);
   facts.exports = p.exports;
   return facts;
