@@ -109,26 +109,26 @@ export function factsFromParts(p: FactsParts, tables: ModuleVersions, imports: M
  * ModuleFacts' `versions`, `basicVersions` and `imports`: own enumerable accessors (spreads and JSON see
  * them), the same functions for every module, reading the tables attached to the facts (columns.ts).
  */
-const VERSIONS: PropertyDescriptor = {
+const versionsTable = (view: (t: ModuleVersions) => Map<string, number> | undefined, set: (t: ModuleVersions, m: Map<string, number> | undefined) => void): PropertyDescriptor => ({
   get(this: object) {
-    return versionsOf(this)?.versionsView();
+    const t = versionsOf(this);
+    return t && view(t);
   },
   set(this: object, m: Map<string, number> | undefined) {
-    versionsOf(this)?.setVersions(m);
+    const t = versionsOf(this);
+    if (t) set(t, m);
   },
   enumerable: true,
   configurable: true,
-};
-const BASIC_VERSIONS: PropertyDescriptor = {
-  get(this: object) {
-    return versionsOf(this)?.basicView();
-  },
-  set(this: object, m: Map<string, number> | undefined) {
-    versionsOf(this)?.setBasic(m);
-  },
-  enumerable: true,
-  configurable: true,
-};
+});
+const VERSIONS = versionsTable(
+  (t) => t.versionsView(),
+  (t, m) => t.setVersions(m),
+);
+const BASIC_VERSIONS = versionsTable(
+  (t) => t.basicView(),
+  (t, m) => t.setBasic(m),
+);
 const IMPORTS: PropertyDescriptor = {
   get(this: object) {
     return importsOf(this)?.view() ?? [];
