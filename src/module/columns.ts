@@ -78,6 +78,13 @@ export class VersionColumns implements VersionLookup {
   }
 }
 
+/** A column twice as long, its entries copied (the builders grow their columns this way). */
+function doubled<T extends Int32Array | Uint32Array | Uint8Array>(a: T): T {
+  const b = new (a.constructor as new (length: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
 /** Builds the columns of one table: names pushed in order (interned, given ids), CRCs beside them. */
 export class VersionColumnsBuilder {
   #ids = new Int32Array(64);
@@ -85,12 +92,8 @@ export class VersionColumnsBuilder {
   #n = 0;
   push(id: number, crc: number): void {
     if (this.#n === this.#ids.length) {
-      const ids = new Int32Array(this.#n * 2);
-      ids.set(this.#ids);
-      this.#ids = ids;
-      const crcs = new Uint32Array(this.#n * 2);
-      crcs.set(this.#crcs);
-      this.#crcs = crcs;
+      this.#ids = doubled(this.#ids);
+      this.#crcs = doubled(this.#crcs);
     }
     this.#ids[this.#n] = id;
     this.#crcs[this.#n] = crc;
@@ -196,12 +199,8 @@ export class ImportColumnsBuilder {
   #n = 0;
   push(id: number, flags: number): void {
     if (this.#n === this.#ids.length) {
-      const ids = new Int32Array(this.#n * 2);
-      ids.set(this.#ids);
-      this.#ids = ids;
-      const fl = new Uint8Array(this.#n * 2);
-      fl.set(this.#flags);
-      this.#flags = fl;
+      this.#ids = doubled(this.#ids);
+      this.#flags = doubled(this.#flags);
     }
     this.#ids[this.#n] = id;
     this.#flags[this.#n] = flags;
