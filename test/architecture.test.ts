@@ -12,7 +12,7 @@ const SRC = join(ROOT, 'src');
 
 /** Bottom to top. A folder is `name/`, a top-level file `name.ts`. */
 const FLOORS: readonly (readonly string[])[] = [
-  ['errors.ts', 'zod.ts'],
+  ['errors.ts', 'zod.ts', 'builtins.ts'],
   ['codec/'],
   ['elf/'],
   ['dwarf/', 'package/', 'signing/'],

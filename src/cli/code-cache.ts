@@ -17,12 +17,19 @@
  * KSYMCHECK_CODE_CACHE=0 turns it off (neither read nor written). `NODE_DEBUG=ksymcheck` says on stderr
  * what happened to the cache.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-import { debuglog } from 'node:util';
-import { Script } from 'node:vm';
+import { createRequire } from 'node:module';
+
+// Built-ins through require(), not `import` (so in start.ts): an ES module's import of a built-in makes
+// its ESM facade, which reads every export, and node:fs's lazy `ReadStream` and `promises` then load
+// Node's streams. Those facades were 19 M of a one-module check's ~0.93 G instructions.
+const require = createRequire(import.meta.url);
+const { createHash } = require('node:crypto') as typeof import('node:crypto');
+const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
+const { homedir } = require('node:os') as typeof import('node:os');
+const { isAbsolute, join } = require('node:path') as typeof import('node:path');
+const { debuglog } = require('node:util') as typeof import('node:util');
+const { Script } = require('node:vm') as typeof import('node:vm');
+type Script = import('node:vm').Script;
 
 const debug = debuglog('ksymcheck');
 

@@ -3,11 +3,14 @@
  * The `ksymcheck` command (dist/cli/main.js): runs the command line's program, dist/cli/program.cjs (the
  * esbuild bundle of src/cli/main.ts, scripts/bundle-cli.mjs), through V8's code cache (./code-cache.ts).
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import * as errors from '../errors.js';
 import { runProgram } from './code-cache.js';
+
+// built-ins through require(), as in code-cache.ts (no ESM facades)
+const require = createRequire(import.meta.url);
+const { readFileSync } = require('node:fs') as typeof import('node:fs');
+const { fileURLToPath } = require('node:url') as typeof import('node:url');
 
 const url = new URL('./program.cjs', import.meta.url);
 const file = fileURLToPath(url);

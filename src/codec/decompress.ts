@@ -31,8 +31,8 @@
  * recorded sizes checked before and after, and the errors' wording. xz-embedded's WebAssembly, which the
  * xz path drives, is apart in xz-embedded.ts.
  */
-import { createGunzip, gunzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
+import { zlib } from '../builtins.js';
 import { InputError } from '../errors.js';
 import { Lease } from './budget.js';
 import { xzSteps, XZ_OUT_OF_MEMORY } from './xz-embedded.js';
@@ -390,7 +390,7 @@ function preflight(path: string, kind: Compression, input: Buffer, limit: number
 /** gzip through zlib's stream: chunk by chunk into `out`, stopped at the limit. */
 function gunzipInto(input: Buffer, out: Output): Promise<void> {
   return new Promise((resolve, reject) => {
-    const z = createGunzip({ chunkSize: 256 << 10 });
+    const z = zlib().createGunzip({ chunkSize: 256 << 10 });
     z.on('data', (chunk: Buffer) => {
       try {
         out.push(chunk, true);
@@ -518,7 +518,7 @@ export function decompressSync(input: Buffer, path: string, opts: Pick<Decompres
   try {
     if (kind === 'gzip') {
       try {
-        out.push(gunzipSync(input, { maxOutputLength: limit }), true);
+        out.push(zlib().gunzipSync(input, { maxOutputLength: limit }), true);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PastLimit();
         throw e;

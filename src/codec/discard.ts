@@ -8,13 +8,14 @@
  *
  * Only for a buffer nothing else views: every view of it reads as empty afterwards.
  */
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { workerThreads } from '../builtins.js';
 
 let sink: MessagePort | undefined;
 
 export function discard(buffer: ArrayBuffer): void {
   if (!sink) {
-    const { port1, port2 } = new MessageChannel();
+    const { port1, port2 } = new (workerThreads().MessageChannel)();
     port2.close(); // port1 is closed with it: what is posted on it is dropped
     port1.unref();
     sink = port1;

@@ -48,8 +48,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAscii, isUtf8 } from 'node:buffer';
-import { gunzipSync } from 'node:zlib';
 import { zod } from '../zod.js';
+import { zlib } from '../builtins.js';
 import { InputError, ParseError } from '../errors.js';
 import { EXPORT_TYPES, type Export, type ExportType } from './types.js';
 import { describeFsError } from './locate.js';
@@ -392,7 +392,7 @@ export function symversText(buf: Buffer, name: string): string {
   const magic = buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
   if (magic || name.endsWith('.gz')) {
     try {
-      buf = gunzipSync(buf, { maxOutputLength: MAX_GUNZIP });
+      buf = zlib().gunzipSync(buf, { maxOutputLength: MAX_GUNZIP });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       throw new InputError(name, `corrupt gzip data: ${why}`);

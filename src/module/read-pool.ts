@@ -10,7 +10,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../builtins.js';
 import { namesSnapshot } from './names.js';
 import { reopen } from './read.js';
 import { fromRecord, NameMap } from './record.js';
@@ -50,7 +51,7 @@ export class ReaderPool {
     const names = namesSnapshot();
     const setup: ReaderSetup = { names, maxModuleSize: opts.maxModuleSize, signatureDigests: opts.signatureDigests };
     for (let i = 0; i < size; i++) {
-      const r: Reader = { worker: new Worker(workerFile(), { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } }), names: new NameMap(names.length), waiting: new Map() };
+      const r: Reader = { worker: new (workerThreads().Worker)(workerFile(), { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } }), names: new NameMap(names.length), waiting: new Map() };
       r.worker.on('message', (a: ReadAnswer) => {
         const w = r.waiting.get(a.id);
         r.waiting.delete(a.id);

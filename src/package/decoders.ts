@@ -2,7 +2,7 @@
  * The decoders a package's data member or payload is streamed through (xz, zstd with its frame checksums,
  * gzip with its trailer, or none), each telling when what it produced is verified.
  */
-import { createGunzip } from 'node:zlib';
+import { zlib } from '../builtins.js';
 import { XzStreamDecoder } from '../codec/xz-embedded.js';
 import { XzBlockWalker } from '../codec/xz-blocks.js';
 import { ZstdStreamDecoder } from '../codec/zstd-stream.js';
@@ -95,7 +95,7 @@ export function decoderFor(name: string, sink: (chunk: Uint8Array) => void, chec
   }
   if (name.endsWith('.gz')) {
     checks.unverified(true);
-    const z = createGunzip({ chunkSize: 256 << 10 });
+    const z = zlib().createGunzip({ chunkSize: 256 << 10 });
     let failed: Error | undefined;
     z.on('data', (c: Buffer) => sink(c));
     z.on('error', (e) => (failed = e));

@@ -6,7 +6,8 @@
  * RPM payloads are read whole (readRpm): `kmod-*.rpm` packages are small, and rpm's xz payloads carry
  * SHA-256 checks that are verified over the whole payload.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { fsPromises } from '../builtins.js';
 import { createTarDecoder } from 'modern-tar';
 import { InputError } from '../errors.js';
 import { formatSize } from '../codec/decompress.js';
@@ -48,7 +49,7 @@ const DATA_MEMBER = /^data\.tar(?:\.(xz|zst|gz))?$/;
 export async function packageKind(file: string): Promise<'deb' | 'rpm' | undefined> {
   let fh: FileHandle | undefined;
   try {
-    fh = await open(file, 'r');
+    fh = await fsPromises().open(file, 'r');
     const head = Buffer.alloc(21);
     const { bytesRead } = await fh.read(head, 0, 21, 0);
     const h = head.subarray(0, bytesRead);
@@ -73,7 +74,7 @@ export async function streamPackageFiles(file: string, want: (path: string) => b
   if (kind !== 'deb') throw new InputError(file, 'not a Debian package (.deb) nor an RPM package (.rpm): no ar or RPM lead magic', { offset: 0 });
   let fh: FileHandle;
   try {
-    fh = await open(file, 'r');
+    fh = await fsPromises().open(file, 'r');
   } catch (e) {
     throw new InputError(file, (e as Error).message);
   }
@@ -268,7 +269,7 @@ async function streamTar(
           stop();
           break;
         }
-        const out = await open(spillTo, 'w');
+        const out = await fsPromises().open(spillTo, 'w');
         let written = 0;
         try {
           for await (const c of entry.body) {

@@ -1,0 +1,15 @@
+/**
+ * Node's built-in modules that a check of plain `.ko` files does not use, loaded on first use: gzip
+ * (`node:zlib`), streamed packages (`node:fs/promises`), reader threads and freed transfers
+ * (`node:worker_threads`).
+ * Node compiles a built-in the first time it is required, and the command line's bundle required
+ * these three at start-up: 31 M of a one-module check's ~0.93 G instructions, with the bin's own
+ * imports of built-ins (docs/performance.md, "Start-up, one module: built-ins on first use").
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export const zlib = (): typeof import('node:zlib') => require('node:zlib');
+export const fsPromises = (): typeof import('node:fs/promises') => require('node:fs/promises');
+export const workerThreads = (): typeof import('node:worker_threads') => require('node:worker_threads');
