@@ -12,7 +12,7 @@
  * The library (dist/index.js and the rest) stays tsc's output. The compressed-module decoders are
  * loaded at run time from node_modules (native binary / WebAssembly), not bundled.
  */
-import { build } from 'esbuild';
+import { build, transformSync } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,16 @@ for (const p of dynamicPaths) text = text.split(`import(${JSON.stringify(p)})`).
 for (const [what, re] of [['import(', /(?<![\w$.])import\(/], ['import.meta', /(?<![\w$.])import\.meta\b/]]) {
   const m = re.exec(text);
   if (m) throw new Error(`bundle-cli: dist/cli/program.cjs still holds ${what} at ${m.index}: ${JSON.stringify(text.slice(m.index - 80, m.index + 80))}`);
+}
+// Pure ASCII, which the bin reads as latin1: a one-byte string made without UTF-8 decoding (one non-ASCII
+// character made the whole 676 kB text a two-byte string, decoded from UTF-8 at every start). esbuild
+// escapes non-ASCII characters in literals and names (charset 'ascii', its default), so those left are in
+// comments; they are written as \u{…} there, and the text minified before and after must be the same.
+const ascii = text.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
+if (ascii !== text) {
+  const min = (t) => transformSync(`(function (${PARAMS}) {\n${t}})`, { minify: true, charset: 'ascii', logLevel: 'silent' }).code;
+  if (min(ascii) !== min(text)) throw new Error('bundle-cli: dist/cli/program.cjs has non-ASCII characters outside comments');
+  text = ascii;
 }
 writeFileSync(join(root, 'dist/cli/program.cjs'), `(function (${PARAMS}) {\n"use strict";\n${text}})\n`);
 await build({ ...common, format: 'esm', plugins: [lazyImports('external')], entryPoints: [join(root, 'src/cli/start.ts')], outfile: join(root, 'dist/cli/main.js') });

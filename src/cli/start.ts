@@ -14,7 +14,9 @@ const { fileURLToPath } = require('node:url') as typeof import('node:url');
 
 const url = new URL('./program.cjs', import.meta.url);
 const file = fileURLToPath(url);
-runProgram(readFileSync(file, 'utf8'), file, {
+// latin1: the program is pure ASCII (scripts/bundle-cli.mjs), and a latin1 read makes a one-byte string
+// without decoding
+runProgram(readFileSync(file, 'latin1'), file, {
   errors,
   url: url.href,
   require: createRequire(url),

@@ -152,6 +152,12 @@ test('runRank: a report (exit 0 or 1) of a command that is not help, version, co
   expect(runRank([], 2)).toBe(0);
 });
 
+test('the built program is pure ASCII: the bin reads it as latin1 (scripts/bundle-cli.mjs escapes what is left in comments)', () => {
+  const text = readFileSync(join(CLI, '..', 'program.cjs'));
+  expect(text.findIndex((b) => b > 0x7f)).toBe(-1);
+  expect(text.length).toBeGreaterThan(100_000);
+});
+
 describe('the CLI through its code cache', () => {
   const KO = sample('seed', 'openafs', 'libafs.ko');
   const RC5 = join(SEED, 'kernels', '4.18-rc5');
