@@ -3,8 +3,8 @@
  * (`node:zlib`), streamed packages (`node:fs/promises`), reader threads and freed transfers
  * (`node:worker_threads`).
  * Node compiles a built-in the first time it is required, and the command line's bundle required
- * these three at start-up: 31 M of a one-module check's ~0.93 G instructions, with the bin's own
- * imports of built-ins (docs/performance.md, "Start-up, one module: built-ins on first use").
+ * these three at start-up: 12 M of a one-module check's ~0.93 G instructions (docs/performance.md,
+ * "Start-up, one module: built-ins on first use, and an ASCII program").
  */
 import { createRequire } from 'node:module';
 
