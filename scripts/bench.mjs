@@ -13,7 +13,9 @@
  *                   (`modpost -m -e -i Module.symvers -T <list>`) over the same files, given as the
  *                   `<mod>.o` names it wants (symbolic links in a shadow tree, with the `<mod>.mod` and
  *                   `.<mod>.o.cmd` files kbuild leaves: the object list, and `#SYMVER` lines with the CRCs
- *                   of Module.symvers, so that it does exactly what it does in a kernel build);
+ *                   of Module.symvers, so that it does exactly what it does in a kernel build); and
+ *                   scripts/read-floor.mjs, Node reading the bytes the tree reader reads and decoding
+ *                   nothing (what ksymcheck spends above it is its own work);
  *   one module      an out-of-tree module built by the real kbuild (the real-kernel suite's
  *                   abi-new-symbol sample), process start included: ksymcheck vs modpost on its `.o`, with
  *                   the code cache the warm-up runs wrote (as a user's second run) and without it
@@ -272,12 +274,14 @@ function measure(group, name, argv, { cwd, shell, runs, warmup } = {}) {
 const load = loadavg()[0];
 log(`load average ${load.toFixed(2)} on ${cpus().length} cores${load > 0.5 ? ' — other processes are running: the figures will be slower than on an idle machine' : ''}`);
 
-let full, fullThreads, readelf, modpost, oneKs, oneMp, oneNoCache, oneNode, vm, bomb;
+let full, fullThreads, readelf, readFloor, modpost, oneKs, oneMp, oneNoCache, oneNode, vm, bomb;
 if (wanted('full tree')) {
   full = measure('full tree', 'ksymcheck check', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, MODULES]);
   // the same with reader threads (--read-threads, default 0): whether they pay depends on the machine
   fullThreads = measure('full tree', `ksymcheck check --read-threads ${Math.max(1, cpus().length - 1)}`, ['node', CLI, 'check', '-q', '--read-threads', String(Math.max(1, cpus().length - 1)), '--format', 'json', '-k', HEADERS, MODULES]);
   readelf = measure('full tree', 'readelf -sW', ['xargs', '-a', LIST, 'readelf', '-sW']);
+  // Node reading what the tree reader reads, decoding nothing: what is above it is ksymcheck's own work
+  readFloor = measure('full tree', 'Node reading what ksymcheck reads (scripts/read-floor.mjs)', ['node', join(ROOT, 'scripts', 'read-floor.mjs'), LIST]);
   measure('full tree', 'nm -u', ['xargs', '-a', LIST, 'nm', '-u']);
   modpost = measure('full tree', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(SHADOW, 'Module.symvers'), '-T', 'modules.list'], { cwd: SHADOW });
 }
@@ -392,6 +396,7 @@ for (const r of rows) lines.push(`| ${r.group}: ${r.name} | \`${r.command.replac
 lines.push('');
 const ratio = (a, b) => (a / b).toFixed(2);
 if (full) lines.push(`full tree: ksymcheck / readelf -sW = ${ratio(full.median, readelf.median)}× (target ≤ 1.0), ksymcheck / modpost = ${ratio(full.median, modpost.median)}× (target ≤ 0.33), peak RSS ${mb(full.peakRss)} (target ≤ 250 MB)`);
+if (readFloor) lines.push(`full tree: Node reading what ksymcheck reads, decoding nothing (scripts/read-floor.mjs) = ${ratio(readFloor.median, readelf.median)}× readelf -sW; ksymcheck = ${ratio(full.median, readFloor.median)}× that floor`);
 if (fullThreads) lines.push(`full tree with reader threads: ${ratio(fullThreads.median, readelf.median)}× readelf -sW, ${ratio(fullThreads.median, full.median)}× the run without (${ms(fullThreads.median)} against ${ms(full.median)}), peak RSS ${mb(fullThreads.peakRss)}`);
 if (failLoad) {
   lines.push(`failing tree / passing tree (load stage): ${ratio(failLoad.median, cleanLoad.median)}× (target ≤ 1.2); peak RSS ${mb(failLoad.peakRss)} vs ${mb(cleanLoad.peakRss)} (target ≤ the passing tree's and ≤ 250 MB)`);
