@@ -19,7 +19,7 @@
  *   one module      an out-of-tree module built by the real kbuild (the real-kernel suite's
  *                   abi-new-symbol sample), process start included: ksymcheck vs modpost on its `.o`, with
  *                   the code cache the warm-up runs wrote (as a user's second run) and without it
- *                   (KSYMCHECK_CODE_CACHE=0), and `node -e 0` for scale;
+ *                   (KSYMCHECK_CODE_CACHE=0), and `node -e 0` and `ksymcheck --version` for scale;
  *   load stage      `--stage load` of the same tree against its own headers (passes) and against the oldest
  *                   headers (fails: every module refused at module_layout), beside kmod's
  *                   `depmod -n -e -E Module.symvers` on the same tree and symvers; the failing tree's full
@@ -274,7 +274,7 @@ function measure(group, name, argv, { cwd, shell, runs, warmup } = {}) {
 const load = loadavg()[0];
 log(`load average ${load.toFixed(2)} on ${cpus().length} cores${load > 0.5 ? ' — other processes are running: the figures will be slower than on an idle machine' : ''}`);
 
-let full, fullThreads, readelf, readFloor, modpost, oneKs, oneMp, oneNoCache, oneNode, vm, bomb;
+let full, fullThreads, readelf, readFloor, modpost, oneKs, oneMp, oneNoCache, oneNode, oneVersion, vm, bomb;
 if (wanted('full tree')) {
   full = measure('full tree', 'ksymcheck check', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, MODULES]);
   // the same with reader threads (--read-threads, default 0): whether they pay depends on the machine
@@ -356,6 +356,8 @@ if (wanted('one module')) {
   writeFileSync(join(ONE, 'modpost.list'), 'abi_new_symbol.o\n');
   oneMp = measure('one module', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(ONE, 'Module.symvers.bench'), '-T', 'modpost.list'], { cwd: ONE, runs: Math.max(RUNS, 20), warmup: 3 });
   oneNode = measure('one module', 'node -e 0 (Node.js start-up alone)', ['node', '-e', '0'], { runs: Math.max(RUNS, 20), warmup: 3 });
+  // the program's own start without a kernel or a module (its code cache written by the warm-up runs)
+  oneVersion = measure('one module', 'ksymcheck --version (the program started, nothing read)', ['node', CLI, '--version'], { runs: Math.max(RUNS, 20), warmup: 3 });
 }
 if (wanted('bomb tree')) {
   const { good, bombs } = await bombTree();
@@ -416,7 +418,7 @@ if (xzTree) lines.push(`6.12 .ko.xz tree: ksymcheck / xz -dc on every core = ${r
 if (oneKs) {
   lines.push(
     `one module: ksymcheck / modpost = ${ratio(oneKs.median, oneMp.median)}× (target ≤ 2.5, goal 2.0; ${ms(oneKs.median)} against ${ms(oneMp.median)}), ` +
-      `node -e 0 ${ms(oneNode.median)} = ${ratio(oneNode.median, oneMp.median)}× modpost; without the code cache ${ms(oneNoCache.median)} = ${ratio(oneNoCache.median, oneMp.median)}×`,
+      `node -e 0 ${ms(oneNode.median)} = ${ratio(oneNode.median, oneMp.median)}× modpost, ksymcheck --version ${ms(oneVersion.median)} = ${ratio(oneVersion.median, oneMp.median)}×; without the code cache ${ms(oneNoCache.median)} = ${ratio(oneNoCache.median, oneMp.median)}×`,
   );
 }
 if (bomb) {
