@@ -19,19 +19,21 @@ const FACT_NAME = /^(\.modinfo|__versions|__version_ext_.*|__ksymtab.*|__kcrctab
 
 const files = readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean);
 let buf = Buffer.allocUnsafe(1 << 20);
+/** `len` bytes at `at` into the reused buffer: the bytes read (fewer at the end of the file). */
 const read = (fd, len, at) => {
   if (len > buf.length) buf = Buffer.allocUnsafe(len);
   reads++;
-  bytes += readSync(fd, buf, 0, len, at);
-  return buf;
+  const n = readSync(fd, buf, 0, len, at);
+  bytes += n;
+  return buf.subarray(0, n);
 };
 let reads = 0, bytes = 0;
 for (const file of files) {
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
-    const h = Buffer.from(read(fd, 64, 0).subarray(0, 64));
-    if (h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2 || h[5] !== 1) continue;
+    const h = Buffer.from(read(fd, 64, 0));
+    if (h.length < 64 || h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2 || h[5] !== 1) continue;
     const shoff = Number(h.readBigUInt64LE(0x28)), shnum = h.readUInt16LE(0x3c), shstrndx = h.readUInt16LE(0x3e);
     const end = shoff + shnum * 64;
     const table = Buffer.from(read(fd, size - end <= TRAIL ? size - shoff : shnum * 64, shoff).subarray(0, shnum * 64));
