@@ -122,9 +122,9 @@ export function ownerBasename(owner: string): string {
   return (i >= 0 ? owner.slice(i + 1) : owner).replace(MODULE_SUFFIX, '');
 }
 
+/** Is the owner vmlinux (by basename)? Through ownerKey()'s memo: a tree asks for every import's owner. */
 export function isVmlinux(owner: string): boolean {
-  const b = ownerBasename(owner);
-  return b === 'vmlinux';
+  return owner === 'vmlinux' || ownerKey(owner) === 'vmlinux'; // 'vmlinux' has no '-' to fold
 }
 
 /**

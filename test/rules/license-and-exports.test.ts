@@ -120,6 +120,14 @@ describe('duplicate-export at load (verify_exported_symbols)', () => {
     expect(load(stranger, '6.1.0', [base]).filter((f) => f.rule === 'duplicate-export')).toEqual([]);
   });
 
+  test('two modules it depends on both export it: the first in the loader\'s dependency order owns it', () => {
+    const one = mod({ name: 'one', path: '/m/one.ko', exports: [{ name: 'shared_fn' }, { name: 'one_fn' }] });
+    const two = mod({ name: 'two', path: '/m/two.ko', exports: [{ name: 'shared_fn' }, { name: 'two_fn' }] });
+    const user = (imports: string[]) => mod({ name: 'user', imports, exports: [{ name: 'shared_fn' }] });
+    expect(load(user(['one_fn', 'two_fn']), '6.1.0', [one, two]).map((f) => f.message)).toEqual(['user: exports duplicate symbol shared_fn (owned by one)']);
+    expect(load(user(['two_fn', 'one_fn']), '6.1.0', [one, two]).map((f) => f.message)).toEqual(['user: exports duplicate symbol shared_fn (owned by two)']);
+  });
+
   test('an in-tree module of Module.symvers owns it only when this module imports from it (loaded first)', () => {
     const dup = { name: 'nvdimm_bus_register', type: 'EXPORT_SYMBOL_GPL' as const };
     expect(load(mod({ exports: [dup] })).filter((f) => f.rule === 'duplicate-export')).toEqual([]);
