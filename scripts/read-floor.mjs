@@ -10,12 +10,12 @@
  * its header. Prints the files, reads and bytes to stderr.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { SHF_ALLOC, SHT_RELA, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX } from '../dist/elf/constants.js';
+import { isFactSectionName } from '../dist/module/deferred.js';
 import { NO_IMPORT_REFERENCES } from '../dist/module/imports.js';
+import { readTuning } from '../dist/module/read-tuning.js';
 
-const SHT_SYMTAB = 2, SHT_STRTAB = 3, SHT_RELA = 4, SHT_SYMTAB_SHNDX = 18;
-const SHF_ALLOC = 2;
-const TRAIL = 8192, GAP = 4096;
-const FACT_NAME = /^(\.modinfo|__versions|__version_ext_.*|__ksymtab.*|__kcrctab.*|__kflagstab|\.export_symbol)$/;
+const { tableTrail: TRAIL, mergeGap: GAP } = readTuning;
 
 const files = readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean);
 let buf = Buffer.allocUnsafe(1 << 20);
@@ -37,7 +37,7 @@ for (const file of files) {
     const shoff = Number(h.readBigUInt64LE(0x28)), shnum = h.readUInt16LE(0x3c), shstrndx = h.readUInt16LE(0x3e);
     const end = shoff + shnum * 64;
     const table = Buffer.from(read(fd, size - end <= TRAIL ? size - shoff : shnum * 64, shoff).subarray(0, shnum * 64));
-    const sec = (i) => ({ type: table.readUInt32LE(i * 64 + 4), flags: Number(table.readBigUInt64LE(i * 64 + 8)), offset: Number(table.readBigUInt64LE(i * 64 + 0x18)), size: Number(table.readBigUInt64LE(i * 64 + 0x20)), link: table.readUInt32LE(i * 64 + 0x28), info: table.readUInt32LE(i * 64 + 0x2c), name: table.readUInt32LE(i * 64) });
+    const sec = (i) => ({ type: table.readUInt32LE(i * 64 + 4), flags: table.readBigUInt64LE(i * 64 + 8), offset: Number(table.readBigUInt64LE(i * 64 + 0x18)), size: Number(table.readBigUInt64LE(i * 64 + 0x20)), link: table.readUInt32LE(i * 64 + 0x28), info: table.readUInt32LE(i * 64 + 0x2c), name: table.readUInt32LE(i * 64) });
     const s = Array.from({ length: shnum }, (_, i) => sec(i));
     const names = Buffer.from(read(fd, s[shstrndx].size, s[shstrndx].offset).subarray(0, s[shstrndx].size));
     const nameOf = (x) => names.toString('latin1', x.name, names.indexOf(0, x.name));
@@ -46,9 +46,9 @@ for (const file of files) {
       if (x.type === SHT_SYMTAB || x.type === SHT_SYMTAB_SHNDX || (x.type === SHT_STRTAB && strtabs.has(i))) return true;
       if (x.type === SHT_RELA) {
         const t = s[x.info];
-        return x.info !== 0 && t !== undefined && (t.flags & SHF_ALLOC) !== 0 && !NO_IMPORT_REFERENCES.has(nameOf(t));
+        return x.info !== 0 && t !== undefined && (t.flags & SHF_ALLOC) !== 0n && !NO_IMPORT_REFERENCES.has(nameOf(t));
       }
-      return FACT_NAME.test(nameOf(x));
+      return isFactSectionName(nameOf(x));
     }).filter((x) => x.size > 0).sort((a, b) => a.offset - b.offset);
     for (let i = 0; i < wanted.length; ) {
       const start = wanted[i].offset;

@@ -26,7 +26,11 @@ const PREFETCH_ARENA = { buf: Buffer.alloc(0) };
  */
 function factSection(s: ElfSection, symbolNames: ReadonlySet<number>): boolean {
   if (s.type === SHT_SYMTAB || s.type === SHT_SYMTAB_SHNDX || (s.type === SHT_STRTAB && symbolNames.has(s.index))) return true;
-  const n = s.name;
+  return isFactSectionName(s.name);
+}
+
+/** The named sections the facts are read from: .modinfo, the versions tables, the export tables. */
+export function isFactSectionName(n: string): boolean {
   return n === '.modinfo' || n === '__versions' || n.startsWith('__version_ext_') || n.startsWith('__ksymtab') || n.startsWith('__kcrctab') || n === '__kflagstab' || n === '.export_symbol';
 }
 
