@@ -283,9 +283,30 @@ function measure(group, name, argv, { cwd, shell, runs, warmup } = {}) {
   log(`${group}: ${name}`);
   const cmd = argv.map((x) => (/^[\w./=@:+-]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`)).join(' ');
   const t = hyperfine(`${group}-${name}`.replace(/[^\w.-]+/g, '_'), cwd ? `cd '${cwd}' && ${cmd}` : cmd, { shell: shell || Boolean(cwd), runs, warmup });
-  const row = { group, name, command: cmd, ...t, ...peakRss(argv, cwd) };
+  const row = { group, name, command: cmd, argv, cwd, ...t, ...peakRss(argv, cwd) };
   rows.push(row);
   return row;
+}
+
+/**
+ * Two measured commands run in turns, `rounds` times (which goes first alternating): the median and range of
+ * the ratio of their wall times within a round. The medians above are taken minutes apart, and this
+ * machine's speed drifts by 20 % and more in that time; a ratio within a round drifts less.
+ */
+function interleave(a, b, rounds) {
+  const wall = (r) => {
+    const t0 = process.hrtime.bigint();
+    spawnSync(r.argv[0], r.argv.slice(1), { cwd: r.cwd, stdio: 'ignore', maxBuffer: 1 << 28 });
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  log(`interleaved: ${a.name} / ${b.name}, ${rounds} rounds`);
+  const ratios = [];
+  for (let i = 0; i < rounds; i++) {
+    const [x, y] = i % 2 === 0 ? [wall(a), wall(b)] : [wall(b), wall(a)].reverse();
+    ratios.push(x / y);
+  }
+  ratios.sort((p, q) => p - q);
+  return { rounds, median: ratios[Math.floor(rounds / 2)], min: ratios[0], max: ratios[rounds - 1] };
 }
 
 const load = loadavg()[0];
@@ -293,6 +314,9 @@ const FAULT = faultCost();
 log(`a minor page fault costs ${(FAULT * 1e6).toFixed(2)} us here`);
 log(`load average ${load.toFixed(2)} on ${cpus().length} cores${load > 0.5 ? ' — other processes are running: the figures will be slower than on an idle machine' : ''}`);
 
+// rounds of the interleaved ratios (odd: the median is one round's)
+const ROUNDS = (n) => n + (n % 2 === 0 ? 1 : 0);
+const inter = {};
 let full, fullThreads, readelf, readFloor, modpost, oneKs, oneMp, oneNoCache, oneNode, oneVersion, vm, bomb;
 if (wanted('full tree')) {
   full = measure('full tree', 'ksymcheck check', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, MODULES]);
@@ -303,6 +327,7 @@ if (wanted('full tree')) {
   readFloor = measure('full tree', 'Node reading what ksymcheck reads (scripts/read-floor.mjs)', ['node', join(ROOT, 'scripts', 'read-floor.mjs'), LIST]);
   measure('full tree', 'nm -u', ['xargs', '-a', LIST, 'nm', '-u']);
   modpost = measure('full tree', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(SHADOW, 'Module.symvers'), '-T', 'modules.list'], { cwd: SHADOW });
+  inter.tree = interleave(full, readelf, ROUNDS(Math.max(RUNS, 5)));
 }
 let cleanLoad, depmodClean, failLoad, depmodFail, failFull, matrix4, xzTree, xzFloor;
 // The load stage alone, on the passing tree and on the failing one (the same image on the oldest
@@ -315,6 +340,8 @@ if (wanted('load stage')) {
   depmodClean = measure('load stage', 'depmod -e -E (passing tree)', ['sh', '-c', `depmod -n -b '${BASE}' -e -E '${join(HEADERS, 'Module.symvers')}' ${RELEASE} >/dev/null 2>&1`]);
   failLoad = measure('load stage', `ksymcheck --stage load (failing tree: ${ABI} on ${env.OLD_ABI})`, ['node', CLI, 'check', '-q', '--stage', 'load', '--format', 'json', '-k', OLD, MODULES]);
   depmodFail = measure('load stage', `depmod -e -E (failing tree: ${ABI} on ${env.OLD_ABI})`, ['sh', '-c', `depmod -n -b '${BASE}' -e -E '${join(OLD, 'Module.symvers')}' ${RELEASE} >/dev/null 2>&1`]);
+  inter.loadPassing = interleave(cleanLoad, depmodClean, ROUNDS(Math.max(RUNS, 5)));
+  inter.loadFailing = interleave(failLoad, depmodFail, ROUNDS(Math.max(RUNS, 5)));
   failFull = measure('load stage', `ksymcheck check, both stages (failing tree: ${ABI} on ${env.OLD_ABI})`, ['node', CLI, 'check', '-q', '--format', 'json', '-k', OLD, MODULES]);
 }
 // The matrix: the same tree against four kernel builds (the suite's oldest and newest headers, the CRC
@@ -348,6 +375,7 @@ if (wanted('xz tree') && existsSync(TRIXIE_ENV)) {
   writeFileSync(xzList, xzs.join('\n') + '\n');
   xzTree = measure('6.12 .ko.xz tree', `ksymcheck check (${xzs.length} .ko.xz)`, ['node', CLI, 'check', '-q', '--format', 'json', '-k', t.TRIXIE_HEADERS, t.TRIXIE_MODULES]);
   xzFloor = measure('6.12 .ko.xz tree', `xz -dc, ${cpus().length} processes`, ['sh', '-c', `xargs -a '${xzList}' -P ${cpus().length} -n 64 xz -dc >/dev/null`]);
+  inter.xz = interleave(xzTree, xzFloor, ROUNDS(Math.min(RUNS, 3)));
 }
 // Image packages given as modules (streamed, never unpacked): the newest ABI's linux-image .deb beside the
 // same check of its unpacked tree plus the unpacking itself (`dpkg-deb --fsys-tarfile | tar -x`); and
@@ -377,6 +405,7 @@ if (wanted('one module')) {
   oneNode = measure('one module', 'node -e 0 (Node.js start-up alone)', ['node', '-e', '0'], { runs: Math.max(RUNS, 20), warmup: 3 });
   // the program's own start without a kernel or a module (its code cache written by the warm-up runs)
   oneVersion = measure('one module', 'ksymcheck --version (the program started, nothing read)', ['node', CLI, '--version'], { runs: Math.max(RUNS, 20), warmup: 3 });
+  inter.oneModule = interleave(oneKs, oneMp, ROUNDS(Math.max(RUNS, 20)));
 }
 if (wanted('bomb tree')) {
   const { good, bombs } = await bombTree();
@@ -417,11 +446,13 @@ lines.push('|---|---|---:|---:|---:|');
 for (const r of rows) lines.push(`| ${r.group}: ${r.name} | \`${r.command.replace(ROOT + '/', '').replace(CACHE + '/', '$CACHE/')}\` | ${ms(r.median)} | ${mb(r.peakRss)} | ${r.minorFaults} (${ms(r.minorFaults * FAULT)}) |`);
 lines.push('');
 const ratio = (a, b) => (a / b).toFixed(2);
+const turns = (i) => `in ${i.rounds} interleaved rounds ${i.median.toFixed(2)}× (${i.min.toFixed(2)}–${i.max.toFixed(2)})`;
 if (full) lines.push(`full tree: ksymcheck / readelf -sW = ${ratio(full.median, readelf.median)}× (target ≤ 1.0), ksymcheck / modpost = ${ratio(full.median, modpost.median)}× (target ≤ 0.33), peak RSS ${mb(full.peakRss)} (target ≤ 250 MB)`);
 // the ratio with each side's faults times their cost taken out of its wall time: an estimate (a fault in a
 // GC helper thread overlaps the main thread) of how much of a ratio is this machine's price of fresh memory
 const noFaults = (a, b) => ratio(a.median - a.minorFaults * FAULT, b.median - b.minorFaults * FAULT);
 if (full) lines.push(`full tree, page faults taken out of both: ksymcheck / readelf -sW = ${noFaults(full, readelf)}× (${full.minorFaults} against ${readelf.minorFaults} faults)`);
+if (inter.tree) lines.push(`full tree: ksymcheck / readelf -sW ${turns(inter.tree)}`);
 if (readFloor) lines.push(`full tree: Node reading what ksymcheck reads, decoding nothing (scripts/read-floor.mjs) = ${ratio(readFloor.median, readelf.median)}× readelf -sW; ksymcheck = ${ratio(full.median, readFloor.median)}× that floor`);
 if (fullThreads) lines.push(`full tree with reader threads: ${ratio(fullThreads.median, readelf.median)}× readelf -sW, ${ratio(fullThreads.median, full.median)}× the run without (${ms(fullThreads.median)} against ${ms(full.median)}), peak RSS ${mb(fullThreads.peakRss)}`);
 if (failLoad) {
@@ -429,6 +460,7 @@ if (failLoad) {
   if (full) lines.push(`failing tree / passing tree (both stages): ${ratio(failFull.median, full.median)}×, peak RSS ${mb(failFull.peakRss)} vs ${mb(full.peakRss)}`);
   lines.push(`load stage / depmod -e -E: passing tree ${ratio(cleanLoad.median, depmodClean.median)}×, failing tree ${ratio(failLoad.median, depmodFail.median)}× (target ≤ 1.0)`);
   lines.push(`load stage / depmod -e -E, page faults taken out of both: passing tree ${noFaults(cleanLoad, depmodClean)}×, failing tree ${noFaults(failLoad, depmodFail)}× (${cleanLoad.minorFaults} and ${failLoad.minorFaults} against ${depmodClean.minorFaults} and ${depmodFail.minorFaults} faults)`);
+  lines.push(`load stage / depmod -e -E: passing tree ${turns(inter.loadPassing)}, failing tree ${turns(inter.loadFailing)}`);
 }
 if (debRead) lines.push(`headers .deb / unpacked directory (exports): ${ratio(debRead.median, dirRead.median)}× (target ≤ 1.5)`);
 if (imageDeb) {
@@ -440,12 +472,14 @@ if (imageDeb) {
 if (trixieDeb) lines.push(`Debian 13 image .deb as modules / its unpacked tree: ${ratio(trixieDeb.median, trixieDir.median)}×, peak RSS ${mb(trixieDeb.peakRss)} vs ${mb(trixieDir.peakRss)} (target ≤ 250 MB)`);
 if (matrix4 && full) lines.push(`matrix of ${fourKernels.length} kernels / one check: ${ratio(matrix4.median, full.median)}× (target ≤ 1.5)`);
 if (xzTree) lines.push(`6.12 .ko.xz tree: ksymcheck / xz -dc on every core = ${ratio(xzTree.median, xzFloor.median)}× (target ≤ 1.2), peak RSS ${mb(xzTree.peakRss)} (target ≤ 250 MB)`);
+if (inter.xz) lines.push(`6.12 .ko.xz tree: ksymcheck / xz -dc on every core ${turns(inter.xz)}`);
 if (oneKs) {
   lines.push(
     `one module: ksymcheck / modpost = ${ratio(oneKs.median, oneMp.median)}× (target ≤ 2.5, goal 2.0; ${ms(oneKs.median)} against ${ms(oneMp.median)}), ` +
       `node -e 0 ${ms(oneNode.median)} = ${ratio(oneNode.median, oneMp.median)}× modpost, ksymcheck --version ${ms(oneVersion.median)} = ${ratio(oneVersion.median, oneMp.median)}×; without the code cache ${ms(oneNoCache.median)} = ${ratio(oneNoCache.median, oneMp.median)}×`,
   );
   lines.push(`one module, page faults taken out of both: ksymcheck / modpost = ${noFaults(oneKs, oneMp)}× (${oneKs.minorFaults} against ${oneMp.minorFaults} faults; node -e 0 ${oneNode.minorFaults})`);
+  lines.push(`one module: ksymcheck / modpost ${turns(inter.oneModule)}`);
 }
 if (bomb) {
   lines.push(
@@ -469,5 +503,5 @@ const exitCodes = rows.filter((r) => r.exitCodes.some((c) => c !== 0)).map((r) =
 if (exitCodes.length) lines.push(`note: ${exitCodes.join('; ')}`);
 const text = lines.join('\n') + '\n';
 process.stdout.write(text);
-writeFileSync(join(OUT, 'results.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, loadAverage: load, modules: kos.length, treeBytes, rows, frames }, null, 2) + '\n');
+writeFileSync(join(OUT, 'results.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, loadAverage: load, faultCost: FAULT, modules: kos.length, treeBytes, rows, interleaved: inter, frames }, null, 2) + '\n');
 writeFileSync(join(OUT, 'results.md'), text);
