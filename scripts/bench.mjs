@@ -267,13 +267,15 @@ function peakRss(argv, cwd) {
 
 /**
  * What one minor page fault costs here, in seconds: the median of 3 new Node processes each touching 64 MB
- * of fresh memory one 4 KB page at a time (measured 11 us on the 2-vCPU VM of issue #25, where a fault is
- * mostly the host backing the page; bare metal is nearer 0.1-0.5 us).
+ * of fresh memory one 4 KB page at a time. A virtual machine may charge far more for a fault than bare
+ * metal (docs/performance.md, "What this machine charges"). 0 when the probe saw too few faults to tell
+ * (memory that was not fresh).
  */
 function faultCost() {
   const probe = `const b = new Uint8Array(64 << 20); const f0 = process.resourceUsage().minorPageFault; const t0 = process.hrtime.bigint();
 for (let i = 0; i < b.length; i += 4096) b[i] = 1;
-const t = Number(process.hrtime.bigint() - t0) / 1e9; console.log(t / (process.resourceUsage().minorPageFault - f0));`;
+const t = Number(process.hrtime.bigint() - t0) / 1e9; const f = process.resourceUsage().minorPageFault - f0;
+console.log(f < 4096 ? 0 : t / f);`;
   const runs = [0, 1, 2].map(() => Number(sh('node', ['-e', probe]).trim())).sort((a, b) => a - b);
   return runs[1];
 }
@@ -290,13 +292,13 @@ function measure(group, name, argv, { cwd, shell, runs, warmup } = {}) {
 
 /**
  * Two measured commands run in turns, `rounds` times (which goes first alternating): the median and range of
- * the ratio of their wall times within a round. The medians above are taken minutes apart, and this
- * machine's speed drifts by 20 % and more in that time; a ratio within a round drifts less.
+ * the ratio of their wall times within a round. The medians of the table are taken minutes apart, and a
+ * shared machine's speed can drift a lot in that time; a ratio within a round drifts less.
  */
 function interleave(a, b, rounds) {
   const wall = (r) => {
     const t0 = process.hrtime.bigint();
-    spawnSync(r.argv[0], r.argv.slice(1), { cwd: r.cwd, stdio: 'ignore', maxBuffer: 1 << 28 });
+    spawnSync(r.argv[0], r.argv.slice(1), { cwd: r.cwd, stdio: 'ignore' });
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
   log(`interleaved: ${a.name} / ${b.name}, ${rounds} rounds`);
