@@ -55,3 +55,23 @@ export class DwarfFormatError extends ElfFormatError {
     this.name = 'DwarfFormatError';
   }
 }
+
+/**
+ * `instanceof` across copies of this module. The command's bin (dist/cli/main.cjs) is CommonJS, so that Node
+ * starts it without its ES module loader, and carries its own copy of these classes for the program; the
+ * modules the program imports at run time (formatters, `merge`, key readers) and the library's users load
+ * dist/errors.js. Each class marks its instances with a brand registered by name (`Symbol.for`, one registry
+ * per process), and its `instanceof` asks for that brand, so an error thrown by either copy is an
+ * InputError to both.
+ */
+function brand(cls: abstract new (...args: never[]) => unknown, name: string): void {
+  const key = Symbol.for(`ksymcheck.errors.${name}`);
+  Object.defineProperty(cls.prototype, key, { value: true });
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    value: (x: unknown): boolean => typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[key] === true,
+  });
+}
+brand(InputError, 'InputError');
+brand(ElfFormatError, 'ElfFormatError');
+brand(ParseError, 'ParseError');
+brand(DwarfFormatError, 'DwarfFormatError');
