@@ -65,7 +65,7 @@ const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 3 : 7;
 const onlyArg = args.indexOf('--only');
 const ONLY = onlyArg >= 0 ? args[onlyArg + 1] : undefined;
 const wanted = (group) => ONLY === undefined || ONLY === group.replace(/ /g, '-');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const CLI = join(ROOT, 'dist', 'cli', 'main.cjs');
 
 const log = (s) => process.stderr.write(`[bench] ${s}\n`);
 const sh = (cmd, a, opts = {}) => execFileSync(cmd, a, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });

@@ -6,7 +6,7 @@
  *                             function expression (a CommonJS bundle wrapped in `(function (require, module,
  *                             exports, errors, importMetaUrl, importModule) { … })`), compiled by the bin
  *                             through vm.Script with V8's code cache (src/cli/code-cache.ts)
- *   dist/cli/main.js          the bin: src/cli/start.ts bundled (reads program.cjs, compiles it with the
+ *   dist/cli/main.cjs         the bin: src/cli/start.ts bundled as CommonJS (reads program.cjs, compiles it with the
  *                             cache, runs it)
  *   dist/report/*.js etc.     tsc's output, which the program imports at run time where it imports dynamically
  * The library (dist/index.js and the rest) stays tsc's output. The compressed-module decoders are
@@ -108,5 +108,17 @@ if (ascii !== text) {
   text = ascii;
 }
 writeFileSync(join(root, 'dist/cli/program.cjs'), `(function (${PARAMS}) {\n"use strict";\n${text}})\n`);
-await build({ ...common, format: 'esm', plugins: [lazyImports('external')], entryPoints: [join(root, 'src/cli/start.ts')], outfile: join(root, 'dist/cli/main.js') });
-rmSync(join(root, 'dist/cli/main.js.map'), { force: true }); // tsc's map of the unbundled file
+// The bin, CommonJS: Node starts a CommonJS entry without its ES module loader (9 ms of a one-module run).
+// It carries its own copy of src/errors.ts, which the program gets; the modules imported at run time load
+// dist/errors.js, and the two copies' classes recognise each other's instances (src/errors.ts, brand()).
+await build({
+  ...common,
+  format: 'cjs',
+  define: { 'import.meta.url': '__ksymcheckBinUrl' },
+  banner: { js: '"use strict";\nconst __ksymcheckBinUrl = require("node:url").pathToFileURL(__filename).href;' },
+  entryPoints: [join(root, 'src/cli/start.ts')],
+  outfile: join(root, 'dist/cli/main.cjs'),
+});
+// `node dist/cli/main.js` as before (tsc's output of src/cli/main.ts, the program unbundled, replaced)
+writeFileSync(join(root, 'dist/cli/main.js'), `#!/usr/bin/env node\n// The command through its ES module loader: dist/cli/main.cjs is the bin.\nimport { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./main.cjs');\n`);
+for (const f of ['main.js.map', 'main.d.ts', 'main.d.ts.map']) rmSync(join(root, 'dist/cli', f), { force: true }); // tsc's, of the unbundled file

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `ksymcheck` command (dist/cli/main.js): runs the command line's program, dist/cli/program.cjs (the
- * esbuild bundle of src/cli/main.ts, scripts/bundle-cli.mjs), through V8's code cache (./code-cache.ts).
+ * The `ksymcheck` command (dist/cli/main.cjs, CommonJS): runs the command line's program,
+ * dist/cli/program.cjs (the esbuild bundle of src/cli/main.ts, scripts/bundle-cli.mjs), through V8's code
+ * cache (./code-cache.ts).
  */
 import { createRequire } from 'node:module';
 import * as errors from '../errors.js';

@@ -38,4 +38,4 @@ export function run(cmd: string, args: string[]): string {
 }
 
 /** The CLI, as a user runs it (tsx-free: the compiled dist/ when present, else ts via node's loader is not used). */
-export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+export const CLI = join(ROOT, 'dist', 'cli', 'main.cjs');

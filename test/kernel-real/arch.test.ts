@@ -41,7 +41,7 @@ const ARCHES = targets.filter((t) => !t.name.startsWith('amd64-'));
  * docs/real-kernel-suite.md); KSYMCHECK_ARCH_FLAVOURS=0 leaves them out unless named in KSYMCHECK_ARCH.
  */
 const FLAVOURS = targets.filter((t) => t.name.startsWith('amd64-') && (process.env.KSYMCHECK_ARCH_FLAVOURS !== '0' || process.env.KSYMCHECK_ARCH !== undefined));
-const CLI = join(REPO, 'dist', 'cli', 'main.js');
+const CLI = join(REPO, 'dist', 'cli', 'main.cjs');
 const C = { ...process.env, LC_ALL: 'C' };
 
 /** The module members of an image .deb (dpkg-deb's own listing). */

@@ -72,7 +72,7 @@ describe('DKMS: v4l2loopback-dkms built by dkms for Debian 6.1', () => {
     writeFileSync(kc, readFileSync(kc, 'utf8') + '\n#include <linux/kallsyms.h>\nstatic unsigned long __used v4l2loopback_lookup(const char *name) { return kallsyms_lookup_name(name); }\n');
     const bin = join(tmp, 'bin', 'ksymcheck');
     mkdirSync(join(tmp, 'bin'));
-    writeFileSync(bin, `#!/bin/sh\nexec '${process.execPath}' '${join(REPO, 'dist', 'cli', 'main.js')}' "$@"\n`, { mode: 0o755 });
+    writeFileSync(bin, `#!/bin/sh\nexec '${process.execPath}' '${join(REPO, 'dist', 'cli', 'main.cjs')}' "$@"\n`, { mode: 0o755 });
     const kconf = join(kallsyms, 'dkms.conf');
     writeFileSync(
       kconf,
@@ -144,7 +144,7 @@ describe('DKMS: v4l2loopback-dkms built by dkms for Debian 6.1', () => {
     ]);
     const text = formatDkmsText(r, { color: false });
     expect(text.trimEnd().split('\n').pop()).toBe(`3 DKMS build(s) in ${tree} checked: 2 fail, 1 pass; 0 not checked`);
-    const cli = join(REPO, 'dist', 'cli', 'main.js');
+    const cli = join(REPO, 'dist', 'cli', 'main.cjs');
     if (existsSync(cli)) {
       const p = spawnSync(process.execPath, [cli, 'dkms', '--dkms-tree', tree, '-k', release], { encoding: 'utf8' });
       expect([p.status, p.stderr]).toEqual([1, '']);

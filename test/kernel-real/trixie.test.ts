@@ -19,7 +19,7 @@ const env = Object.fromEntries(
     .split('\n')
     .map((l) => l.split('=') as [string, string]),
 );
-const CLI = join(REPO, 'dist', 'cli', 'main.js');
+const CLI = join(REPO, 'dist', 'cli', 'main.cjs');
 
 
 describe(`Debian 13's ${env.TRIXIE_RELEASE}`, () => {
