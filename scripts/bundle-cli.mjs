@@ -6,8 +6,8 @@
  *                             function expression (a CommonJS bundle wrapped in `(function (require, module,
  *                             exports, errors, importMetaUrl, importModule) { … })`), compiled by the bin
  *                             through vm.Script with V8's code cache (src/cli/code-cache.ts)
- *   dist/cli/main.cjs         the bin: src/cli/start.ts bundled as CommonJS (reads program.cjs, compiles it with the
- *                             cache, runs it)
+ *   dist/cli/main.cjs         the bin: src/cli/start.ts bundled as CommonJS (reads program.cjs, compiles it
+ *                             with the cache, runs it); dist/cli/main.js, an ES module, requires it
  *   dist/report/*.js etc.     tsc's output, which the program imports at run time where it imports dynamically
  * The library (dist/index.js and the rest) stays tsc's output. The compressed-module decoders are
  * loaded at run time from node_modules (native binary / WebAssembly), not bundled.
@@ -57,18 +57,19 @@ const lazyHelpText = {
  * tried: the code shared with the formatters became chunks that main.js imports statically, one ES
  * module each, and a one-module run got slower.) In the program such an `import("../report/x.js")`
  * becomes a call of the bin's `importModule` (a dynamic import in a vm.Script compiled from a code cache
- * has no host to load it in Node 20). src/errors.ts is the bin's, passed in, from every importer: the CLI
- * tells input errors from internal ones with `instanceof InputError`, so the program and the modules it
- * loads at run time share one class.
+ * has no host to load it in Node 20). src/errors.ts is the bin's copy, passed in, from every importer; the
+ * modules loaded at run time have dist/errors.js, whose classes recognise the bin's instances and the
+ * other way round (src/errors.ts, brand()): the CLI tells input errors from internal ones with
+ * `instanceof InputError`.
  */
 const dynamicPaths = new Set();
-const lazyImports = (errorsAs) => ({
+const lazyImports = () => ({
   name: 'lazy-imports',
   setup(b) {
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
       if (!args.importer.startsWith(join(root, 'src') + sep)) return undefined;
       const target = join(args.resolveDir, args.path); // …/src/report/sarif.js
-      if (target === join(root, 'src', 'errors.js')) return errorsAs === 'external' ? { path: '../errors.js', external: true } : { path: 'errors', namespace: 'injected' };
+      if (target === join(root, 'src', 'errors.js')) return { path: 'errors', namespace: 'injected' };
       if (args.kind !== 'dynamic-import') return undefined;
       const fromDist = relative(join(root, 'dist', 'cli'), join(root, 'dist', relative(join(root, 'src'), target)));
       const path = fromDist.split(sep).join('/').replace(/^(?!\.)/, './');
@@ -85,7 +86,7 @@ const program = await build({
   ...common,
   format: 'cjs',
   write: false,
-  plugins: [lazyHelpText, lazyImports('injected')],
+  plugins: [lazyHelpText, lazyImports()],
   define: { 'import.meta.url': '__ksymcheckImportMetaUrl' },
   entryPoints: [join(root, 'src/cli/main.ts')],
   outfile: join(root, 'dist/cli/program.cjs'),
@@ -108,9 +109,10 @@ if (ascii !== text) {
   text = ascii;
 }
 writeFileSync(join(root, 'dist/cli/program.cjs'), `(function (${PARAMS}) {\n"use strict";\n${text}})\n`);
-// The bin, CommonJS: Node starts a CommonJS entry without its ES module loader (9 ms of a one-module run).
-// It carries its own copy of src/errors.ts, which the program gets; the modules imported at run time load
-// dist/errors.js, and the two copies' classes recognise each other's instances (src/errors.ts, brand()).
+// The bin, CommonJS: Node starts a CommonJS entry without its ES module loader (docs/performance.md,
+// "Built: a CommonJS bin"). It carries its own copy of src/errors.ts, which the program gets; the modules
+// imported at run time load dist/errors.js, and the two copies' classes recognise each other's instances
+// (src/errors.ts, brand()).
 await build({
   ...common,
   format: 'cjs',

@@ -67,8 +67,13 @@ export class DwarfFormatError extends ElfFormatError {
 function brand(cls: abstract new (...args: never[]) => unknown, name: string): void {
   const key = Symbol.for(`ksymcheck.errors.${name}`);
   Object.defineProperty(cls.prototype, key, { value: true });
+  const ordinary = Function.prototype[Symbol.hasInstance];
   Object.defineProperty(cls, Symbol.hasInstance, {
-    value: (x: unknown): boolean => typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[key] === true,
+    value(this: unknown, x: unknown): boolean {
+      // a subclass declared elsewhere inherits this method: it is asked the ordinary way
+      if (this !== cls) return ordinary.call(this, x);
+      return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[key] === true;
+    },
   });
 }
 brand(InputError, 'InputError');

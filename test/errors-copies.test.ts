@@ -22,6 +22,9 @@ for (const n of names) for (const [from, m] of [['a', a], ['b', b]]) {
   out.rows[from + ':' + n] = names.filter((k) => e instanceof a[k] && e instanceof b[k]).join(',') + '|' + names.filter((k) => e instanceof a[k] || e instanceof b[k]).join(',');
 }
 out.plain = names.filter((k) => new Error('x') instanceof a[k] || null instanceof b[k] || ({}) instanceof a[k]);
+class Sub extends a.ParseError {}
+const sub = new Sub('f', 1, 'r');
+out.sub = [sub instanceof Sub, sub instanceof b.ParseError, sub instanceof b.InputError, new a.ParseError('f', 1, 'r') instanceof Sub, new b.InputError('f', 'r') instanceof Sub];
 console.log(JSON.stringify(out));`;
 
 test('an error made by either copy is an instance of the same classes of both copies, and of no other', () => {
@@ -38,6 +41,8 @@ test('an error made by either copy is an instance of the same classes of both co
     expect(out.rows[`${from}:DwarfFormatError`]).toBe(both('InputError,ElfFormatError,DwarfFormatError'));
   }
   expect(out.plain).toEqual([]);
+  // a subclass declared elsewhere: its instances are ParseErrors of both copies; other errors are not Subs
+  expect(out.sub).toEqual([true, true, true, false, false]);
 });
 
 describe('the command: an input error thrown by a module it imports at run time is an input error (exit 2), not an internal one', () => {
