@@ -153,8 +153,8 @@ function loadedBefore(ctx: RuleContext): Set<ModuleFacts> {
 }
 
 /**
- * The first of `deps` (in their order) that exports each name: one pass over their exports, where a scan
- * of every dependency's exports for each of the module's exports cost a tree ~10 ms.
+ * The first of `deps` (in their order) that exports each name: one pass over their exports, instead of a
+ * scan of every dependency's exports for each of the module's exports.
  */
 function firstExporters(deps: Set<ModuleFacts>): Map<string, ModuleFacts> {
   const out = new Map<string, ModuleFacts>();
