@@ -18,6 +18,7 @@
  * what happened to the cache.
  */
 import { createRequire } from 'node:module';
+import { userCacheDir } from './cache-dir.js';
 
 // Built-ins through require(), not `import` (so in start.ts): an ES module's import of a built-in makes
 // its ESM facade, which reads every export, and node:fs's lazy `ReadStream` and `promises` then load
@@ -25,8 +26,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const { createHash } = require('node:crypto') as typeof import('node:crypto');
 const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
-const { homedir } = require('node:os') as typeof import('node:os');
-const { isAbsolute, join } = require('node:path') as typeof import('node:path');
+const { join } = require('node:path') as typeof import('node:path');
 const { debuglog } = require('node:util') as typeof import('node:util');
 const { Script } = require('node:vm') as typeof import('node:vm');
 type Script = import('node:vm').Script;
@@ -50,19 +50,6 @@ const HEADER = DIGEST_AT + 32;
 const MAX_DATA = 64 << 20;
 /** Caches of other builds (other ksymcheck versions) kept beside the current one, per Node version. */
 const KEEP_OTHERS = 3;
-
-/** `${XDG_CACHE_HOME:-~/.cache}/ksymcheck` (an XDG_CACHE_HOME that is not absolute is ignored, as the spec says); undefined without a home. */
-export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const xdg = env.XDG_CACHE_HOME;
-  if (xdg && isAbsolute(xdg)) return join(xdg, 'ksymcheck');
-  let home: string;
-  try {
-    home = env.HOME || homedir();
-  } catch {
-    return undefined;
-  }
-  return home && isAbsolute(home) ? join(home, '.cache', 'ksymcheck') : undefined;
-}
 
 /** The cache file's name for this program text in this Node process: `cli-<node version>-<arch>-<hash>.v8cache`. */
 export function codeCacheName(source: string): string {
@@ -220,7 +207,7 @@ export interface ProgramHost {
  */
 export function runProgram(source: string, file: string, host: ProgramHost, env: NodeJS.ProcessEnv = process.env): CompiledProgram {
   const off = env.KSYMCHECK_CODE_CACHE === '0';
-  const compiled = compileWithCache(source, file, off ? undefined : codeCacheDir(env));
+  const compiled = compileWithCache(source, file, off ? undefined : userCacheDir(env));
   if (off) debug('code cache off (KSYMCHECK_CODE_CACHE=0)');
   const program = compiled.script.runInThisContext() as (require: NodeJS.Require, module: { exports: unknown }, exports: unknown, errors: unknown, url: string, importModule: ProgramHost['importModule']) => void;
   if (compiled.file !== undefined) {

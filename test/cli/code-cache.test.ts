@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { codeCacheDir, codeCacheName, compileWithCache, runRank } from '../../src/cli/code-cache.js';
+import { userCacheDir } from '../../src/cli/cache-dir.js';
+import { codeCacheName, compileWithCache, runRank } from '../../src/cli/code-cache.js';
 import { CLI, sample, SEED } from '../helpers/fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ksymcheck-code-cache-'));
@@ -137,10 +138,10 @@ describe('compileWithCache', () => {
   });
 });
 
-test('codeCacheDir: XDG_CACHE_HOME when absolute, else ~/.cache', () => {
-  expect(codeCacheDir({ XDG_CACHE_HOME: '/var/x', HOME: '/home/u' })).toBe('/var/x/ksymcheck');
-  expect(codeCacheDir({ XDG_CACHE_HOME: 'relative', HOME: '/home/u' })).toBe('/home/u/.cache/ksymcheck');
-  expect(codeCacheDir({ HOME: '/home/u' })).toBe('/home/u/.cache/ksymcheck');
+test('userCacheDir: XDG_CACHE_HOME when absolute, else ~/.cache', () => {
+  expect(userCacheDir({ XDG_CACHE_HOME: '/var/x', HOME: '/home/u' })).toBe('/var/x/ksymcheck');
+  expect(userCacheDir({ XDG_CACHE_HOME: 'relative', HOME: '/home/u' })).toBe('/home/u/.cache/ksymcheck');
+  expect(userCacheDir({ HOME: '/home/u' })).toBe('/home/u/.cache/ksymcheck');
 });
 
 test('runRank: a report (exit 0 or 1) of a command that is not help, version, completion or explain', () => {
