@@ -37,6 +37,8 @@ export interface CheckRequest {
   modules: string[];
   extraSymbols?: string[];
   kernelVersion?: string;
+  /** A directory where the kernel's Module.symvers index is kept between runs (LoadKernelOptions.symversCache). */
+  symversCache?: string;
   stage?: StageChoice;
   modpostWarn?: boolean;
   /** The build ran with W=1 (modpost -W): warnings printed only then (CheckOptions.extraWarn). */
@@ -311,7 +313,7 @@ function runOwners(ctx: RuleContext): ModuleFacts[] {
 /** Read the kernel and the modules, check them, and return the report (the JSON contract). */
 export async function check(req: CheckRequest): Promise<Report> {
   const kernelPath = req.kernel ?? runningKernel();
-  const kernel = await loadKernel(kernelPath, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols });
+  const kernel = await loadKernel(kernelPath, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols, symversCache: req.symversCache });
   const notes: string[] = [];
   const stages = stagesOf(req.stage);
   for (const note of [versionNote(kernel), modversionsNote(kernel), structModuleNote(kernel, stages), vermagicNote(kernel, stages)]) if (note) notes.push(note);

@@ -1,6 +1,6 @@
 /**
  * The user's cache directory for ksymcheck: where the command line keeps what a run may reuse (V8's code
- * cache of the program, ./code-cache.ts).
+ * cache of the program, ./code-cache.ts; a kernel's Module.symvers index, src/kernel/symvers-cache.ts).
  */
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -16,4 +16,9 @@ export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
     return undefined;
   }
   return home && isAbsolute(home) ? join(home, '.cache', 'ksymcheck') : undefined;
+}
+
+/** Where `check` keeps Module.symvers indexes: the user's cache directory; none with KSYMCHECK_SYMVERS_CACHE=0. */
+export function symversCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.KSYMCHECK_SYMVERS_CACHE === '0' ? undefined : userCacheDir(env);
 }

@@ -21,6 +21,7 @@ import { dkmsVerdict, formatDkmsText } from '../dkms/text.js';
 import { checkDkms } from '../dkms/check.js';
 import { diffCommand, matrixCommand, type CommandResult } from './compare.js';
 import { formatRuleInfo, formatRuleList, isRuleId } from './explain.js';
+import { symversCacheDir } from './cache-dir.js';
 import { closablePipe } from './output.js';
 import { progressDisplay } from './progress.js';
 import { writeFileAtomic } from './write-atomic.js';
@@ -170,6 +171,7 @@ export async function main(argv: string[]): Promise<number> {
           modules,
           extraSymbols: a.extraSymbols as string[],
           kernelVersion: a.kernelVersion,
+          symversCache: symversCacheDir(),
           stage: a.stage as StageChoice,
           modpostWarn: a.modpostWarn,
           extraWarn: a.extraWarn,

@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import { locateKernel, type KernelInputs } from './locate.js';
 import { readSymversFile, type SymversFile } from './symvers.js';
 import { indexSymversBytes, readSymversIndexed, SymversIndex } from './symvers-index.js';
+import { CachedSymvers, readSymversCached } from './symvers-cache.js';
 import { deriveVermagic, vermagicUnknownReason } from './vermagic.js';
 import { archFromConfig, archFromElf, type KernelArch } from './arch.js';
 import { parseKernelVersion } from './version.js';
@@ -19,14 +20,25 @@ export interface LoadKernelOptions {
   kernelVersion?: string;
   /** `--extra-symbols`: other modules' Module.symvers files (KBUILD_EXTRA_SYMBOLS). */
   extraSymbols?: string[];
+  /**
+   * A directory where a Module.symvers's index is kept between runs (symvers-cache.ts: the command line
+   * gives the user's cache directory); undefined: the file is read whole every time.
+   */
+  symversCache?: string;
 }
 
 export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Promise<KernelBuild> {
   const inputs = await locateKernel(path);
   // Module.symvers first: in the modern layout an index whose exports are made when looked up
-  // (SymversIndex), else its parsed lines added as before.
-  const symvers = inputs.symvers ? readSymversIndexed(inputs.symvers) : inputs.symversData ? indexSymversBytes(inputs.symversData.data, inputs.symversData.name) : undefined;
-  const index = symvers instanceof SymversIndex ? symvers : undefined;
+  // (SymversIndex, or its cache's CachedSymvers), else its parsed lines added as before.
+  const symvers = inputs.symvers
+    ? opts.symversCache !== undefined
+      ? readSymversCached(inputs.symvers, opts.symversCache)
+      : readSymversIndexed(inputs.symvers)
+    : inputs.symversData
+      ? indexSymversBytes(inputs.symversData.data, inputs.symversData.name)
+      : undefined;
+  const index = symvers instanceof SymversIndex || symvers instanceof CachedSymvers ? symvers : undefined;
   const exports = new ExportIndex(index);
   let release = inputs.release;
   let versionSource: VersionSource = inputs.release ? (inputs.releaseSource ?? 'include/config/kernel.release') : 'none';

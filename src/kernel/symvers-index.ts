@@ -12,14 +12,36 @@ import { checkText, parseLines, symversText, type SymversFile } from './symvers.
 import type { Export, ExportType } from './types.js';
 
 /** MODERN_LINE without its captures: a line checked, nothing made of it (SymversIndex). */
-const MODERN_LINE_CHECK =
+export const MODERN_LINE_CHECK =
   /(?:0[xX])?[0-9a-fA-F]{1,8}\t[^\s\x00-\x1f\x7f\uFFFD]+\t[^\x00-\x1f\x7f\uFFFD]+\t(?:EXPORT_SYMBOL_GPL_FUTURE|EXPORT_SYMBOL_GPL|EXPORT_SYMBOL|EXPORT_UNUSED_SYMBOL_GPL|EXPORT_UNUSED_SYMBOL)\t[^\s\x00-\x1f\x7f\uFFFD]*\r?(?:\n|$)/y;
 
 /** FNV-1a of the UTF-16 code units text[start, end). */
-function hashRange(text: string, start: number, end: number): number {
+export function hashRange(text: string, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/**
+ * The export of the line of `text` that starts at `start` and whose symbol name is [nameStart, nameEnd): a
+ * line MODERN_LINE_CHECK took, its fields as parseModernLines() makes them; `line` its 1-based number.
+ */
+export function exportOfLine(text: string, start: number, nameStart: number, nameEnd: number, file: string, line: number): Export {
+  const typeStart = text.indexOf('\t', nameEnd + 1) + 1;
+  const nsStart = text.indexOf('\t', typeStart) + 1;
+  let end = text.indexOf('\n', nsStart);
+  if (end === -1) end = text.length;
+  if (text.charCodeAt(end - 1) === 13 /* \r */) end--;
+  const c1 = text.charCodeAt(start + 1);
+  const crcStart = c1 === 120 /* x */ || c1 === 88 /* X */ ? start + 2 : start;
+  return {
+    name: text.slice(nameStart, nameEnd),
+    type: text.slice(typeStart, nsStart - 1) as ExportType,
+    namespace: text.slice(nsStart, end),
+    crc: parseInt(text.slice(crcStart, nameStart - 1), 16),
+    owner: text.slice(nameEnd + 1, typeStart - 1),
+    origin: { file, line },
+  };
 }
 
 /**
@@ -144,25 +166,8 @@ export class SymversIndex {
   #at(i: number): Export {
     let e = this.#made[i];
     if (e) return e;
-    const text = this.#text;
-    const start = this.#lineStart[i]!;
     const nameStart = this.#nameStart[i]!;
-    const nameEnd = nameStart + this.#nameLen[i]!;
-    const typeStart = text.indexOf('\t', nameEnd + 1) + 1;
-    const nsStart = text.indexOf('\t', typeStart) + 1;
-    let end = text.indexOf('\n', nsStart);
-    if (end === -1) end = text.length;
-    if (text.charCodeAt(end - 1) === 13 /* \r */) end--;
-    const c1 = text.charCodeAt(start + 1);
-    const crcStart = c1 === 120 /* x */ || c1 === 88 /* X */ ? start + 2 : start;
-    e = {
-      name: text.slice(nameStart, nameEnd),
-      type: text.slice(typeStart, nsStart - 1) as ExportType,
-      namespace: text.slice(nsStart, end),
-      crc: parseInt(text.slice(crcStart, nameStart - 1), 16),
-      owner: text.slice(nameEnd + 1, typeStart - 1),
-      origin: { file: this.#file, line: i + 1 },
-    };
+    e = exportOfLine(this.#text, this.#lineStart[i]!, nameStart, nameStart + this.#nameLen[i]!, this.#file, i + 1);
     this.#made[i] = e;
     return e;
   }
@@ -198,6 +203,18 @@ export class SymversIndex {
   all(): Export[] {
     const out = new Array<Export>(this.lines);
     for (let i = 0; i < this.lines; i++) out[i] = this.#at(i);
+    return out;
+  }
+
+  /** Where each line starts in the text (its CRC field): the on-disk index's line table (symvers-cache.ts). */
+  lineStarts(): Int32Array {
+    return this.#lineStart;
+  }
+
+  /** Each line's symbol-name hash (hashRange()), duplicates included: the on-disk index's keys (symvers-cache.ts). */
+  nameHashes(): Uint32Array {
+    const out = new Uint32Array(this.lines);
+    for (let i = 0; i < this.lines; i++) out[i] = hashRange(this.#text, this.#nameStart[i]!, this.#nameStart[i]! + this.#nameLen[i]!);
     return out;
   }
 
