@@ -21,8 +21,9 @@
  *                   nothing (what ksymcheck spends above it is its own work);
  *   one module      an out-of-tree module built by the real kbuild (the real-kernel suite's
  *                   abi-new-symbol sample), process start included: ksymcheck vs modpost on its `.o`, with
- *                   the code cache the warm-up runs wrote (as a user's second run) and without it
- *                   (KSYMCHECK_CODE_CACHE=0), and `node -e 0` and `ksymcheck --version` for scale;
+ *                   the code cache and the Module.symvers index the warm-up runs wrote (as a user's second
+ *                   run), without the one (KSYMCHECK_CODE_CACHE=0) and without the other
+ *                   (KSYMCHECK_SYMVERS_CACHE=0), and `node -e 0` and `ksymcheck --version` for scale;
  *   load stage      `--stage load` of the same tree against its own headers (passes) and against the oldest
  *                   headers (fails: every module refused at module_layout), beside kmod's
  *                   `depmod -n -e -E Module.symvers` on the same tree and symvers; the failing tree's full
@@ -319,7 +320,7 @@ log(`load average ${load.toFixed(2)} on ${cpus().length} cores${load > 0.5 ? ' �
 // rounds of the interleaved ratios (odd: the median is one round's)
 const ROUNDS = (n) => n + (n % 2 === 0 ? 1 : 0);
 const inter = {};
-let full, fullThreads, readelf, readFloor, modpost, oneKs, oneMp, oneNoCache, oneNode, oneVersion, vm, bomb;
+let full, fullThreads, readelf, readFloor, modpost, oneKs, oneMp, oneNoCache, oneNoIndex, oneNode, oneVersion, vm, bomb;
 if (wanted('full tree')) {
   full = measure('full tree', 'ksymcheck check', ['node', CLI, 'check', '-q', '--format', 'json', '-k', HEADERS, MODULES]);
   // the same with reader threads (--read-threads, default 0): whether they pay depends on the machine
@@ -401,6 +402,7 @@ if (wanted('one module')) {
   // the warm-up runs write the code cache (src/cli/code-cache.ts) that the measured runs use, as a user's second run does
   oneKs = measure('one module', 'ksymcheck check (headers dir)', ['node', CLI, 'check', '-k', HEADERS, join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
   oneNoCache = measure('one module', 'ksymcheck check (headers dir), KSYMCHECK_CODE_CACHE=0', ['env', 'KSYMCHECK_CODE_CACHE=0', 'node', CLI, 'check', '-k', HEADERS, join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
+  oneNoIndex = measure('one module', 'ksymcheck check (headers dir), KSYMCHECK_SYMVERS_CACHE=0', ['env', 'KSYMCHECK_SYMVERS_CACHE=0', 'node', CLI, 'check', '-k', HEADERS, join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
   measure('one module', 'ksymcheck check (Module.symvers)', ['node', CLI, 'check', '-k', join(HEADERS, 'Module.symvers'), join(ONE, 'abi_new_symbol.ko')], { runs: Math.max(RUNS, 20), warmup: 3 });
   writeFileSync(join(ONE, 'modpost.list'), 'abi_new_symbol.o\n');
   oneMp = measure('one module', 'modpost', [MODPOST, '-m', '-e', '-i', join(HEADERS, 'Module.symvers'), '-o', join(ONE, 'Module.symvers.bench'), '-T', 'modpost.list'], { cwd: ONE, runs: Math.max(RUNS, 20), warmup: 3 });
@@ -478,7 +480,7 @@ if (inter.xz) lines.push(`6.12 .ko.xz tree: ksymcheck / xz -dc on every core ${t
 if (oneKs) {
   lines.push(
     `one module: ksymcheck / modpost = ${ratio(oneKs.median, oneMp.median)}× (target ≤ 2.5, goal 2.0; ${ms(oneKs.median)} against ${ms(oneMp.median)}), ` +
-      `node -e 0 ${ms(oneNode.median)} = ${ratio(oneNode.median, oneMp.median)}× modpost, ksymcheck --version ${ms(oneVersion.median)} = ${ratio(oneVersion.median, oneMp.median)}×; without the code cache ${ms(oneNoCache.median)} = ${ratio(oneNoCache.median, oneMp.median)}×`,
+      `node -e 0 ${ms(oneNode.median)} = ${ratio(oneNode.median, oneMp.median)}× modpost, ksymcheck --version ${ms(oneVersion.median)} = ${ratio(oneVersion.median, oneMp.median)}×; without the code cache ${ms(oneNoCache.median)} = ${ratio(oneNoCache.median, oneMp.median)}×, without the Module.symvers index ${ms(oneNoIndex.median)} = ${ratio(oneNoIndex.median, oneMp.median)}×`,
   );
   lines.push(`one module, page faults taken out of both: ksymcheck / modpost = ${noFaults(oneKs, oneMp)}× (${oneKs.minorFaults} against ${oneMp.minorFaults} faults; node -e 0 ${oneNode.minorFaults})`);
   lines.push(`one module: ksymcheck / modpost ${turns(inter.oneModule)}`);
