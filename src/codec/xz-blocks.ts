@@ -13,7 +13,7 @@
  * Anything it cannot follow (a header that does not parse, an unknown filter, sizes that disagree, the
  * index reached) ends the walk: `stopped` says why, and no more blocks are added. The walk never throws.
  */
-import { crc32 } from './xz-sha256.js';
+import { crc32 } from './crc32.js';
 
 const MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 /** Size of the check field for each check type (the spec's table, section 3.4). */

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from '../../src/codec/xz-sha256.js';
+import { crc32 } from '../../src/codec/crc32.js';
 import { parseBlockHeader, XzBlockWalker, type XzBlock } from '../../src/codec/xz-blocks.js';
 import { stageModules } from '../helpers/damaged.js';
 import { decoderFor } from '../../src/package/decoders.js';
