@@ -5,11 +5,14 @@
  * parsing and compiling 600 kB of JavaScript again (docs/performance.md, "Start-up").
  *
  * The cache is never trusted:
- * - its file name is a SHA-256 of the program's text, Node's version, the architecture and the V8 flags
- *   the process was started with: another build of ksymcheck or another Node never finds it;
- * - the file carries a SHA-256 of its V8 data, checked before V8 sees a byte (V8's release builds check
+ * - its file name holds a CRC-32 of the program's text, Node's version, the architecture and the V8 flags
+ *   the process was started with, and the text's length: another build of ksymcheck or another Node never
+ *   finds it (V8 checks the length and its flags again);
+ * - the file carries a CRC-32 of its V8 data, checked before V8 sees a byte (V8's release builds check
  *   only a header: a damaged payload would crash or misbehave), and must be a regular file owned by the
- *   user and writable by nobody else;
+ *   user and writable by nobody else. CRC-32, as Node's own compile cache keys and checks its files
+ *   (src/compile_cache.cc): it finds damage, and a hand that can write the user's files needs no cache to
+ *   change what the command runs (src/codec/crc32.ts says what node:crypto would cost);
  * - what V8 itself rejects (`cachedDataRejected`) is compiled from the text as without a cache;
  * - a cache that is absent, damaged or rejected is written again when the run ends (a temporary file
  *   renamed over it, so a concurrent run reads the old file or the new one); a directory that cannot be
@@ -18,13 +21,13 @@
  * what happened to the cache.
  */
 import { createRequire } from 'node:module';
+import { crc32Of } from '../codec/crc32.js';
 import { userCacheDir } from './cache-dir.js';
 
 // Built-ins through require(), not `import` (so in start.ts): an ES module's import of a built-in makes
 // its ESM facade, which reads every export, and node:fs's lazy `ReadStream` and `promises` then load
 // Node's streams. Those facades were 19 M of a one-module check's ~0.93 G instructions.
 const require = createRequire(import.meta.url);
-const { createHash } = require('node:crypto') as typeof import('node:crypto');
 const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
 const { join } = require('node:path') as typeof import('node:path');
 const { debuglog } = require('node:util') as typeof import('node:util');
@@ -43,21 +46,19 @@ export type CacheStatus = 'used' | 'absent' | 'corrupt' | 'rejected' | 'off';
  */
 export type CacheRank = 0 | 1;
 
-const MAGIC = Buffer.from('ksymcheck code cache 1\n', 'latin1'); // 23 bytes
+const MAGIC = Buffer.from('ksymcheck code cache 2\n', 'latin1'); // 23 bytes
 const RANK_AT = MAGIC.length;
 const DIGEST_AT = RANK_AT + 1;
-const HEADER = DIGEST_AT + 32;
+const HEADER = DIGEST_AT + 4; // the CRC-32, little-endian
 const MAX_DATA = 64 << 20;
 /** Caches of other builds (other ksymcheck versions) kept beside the current one, per Node version. */
 const KEEP_OTHERS = 3;
 
-/** The cache file's name for this program text in this Node process: `cli-<node version>-<arch>-<hash>.v8cache`. */
+/** The cache file's name for this program text in this Node process: `cli-<node version>-<arch>-<CRC-32>-<length>.v8cache`. */
 export function codeCacheName(source: string): string {
-  const h = createHash('sha256');
   // what V8 keys its check on besides the text: its version (Node's) and its flags
-  h.update(`${process.version}\0${process.arch}\0${process.execArgv.join('\0')}\0${process.env.NODE_OPTIONS ?? ''}\0`);
-  h.update(source);
-  return `${cachePrefix()}${h.digest('hex').slice(0, 32)}.v8cache`;
+  const crc = crc32Of(source, crc32Of(`${process.version}\0${process.arch}\0${process.execArgv.join('\0')}\0${process.env.NODE_OPTIONS ?? ''}\0`));
+  return `${cachePrefix()}${crc.toString(16).padStart(8, '0')}-${source.length.toString(16)}.v8cache`;
 }
 
 const cachePrefix = () => `cli-${process.version}-${process.arch}-`;
@@ -87,7 +88,7 @@ function readCache(file: string): { data: Buffer; rank: CacheRank } | { status: 
     const rank = buf[RANK_AT];
     if (rank !== 0 && rank !== 1) return { status: 'corrupt', why: `rank ${rank}` };
     const data = buf.subarray(HEADER);
-    if (!createHash('sha256').update(data).digest().equals(buf.subarray(DIGEST_AT, HEADER))) return { status: 'corrupt', why: 'checksum mismatch' };
+    if (crc32Of(data) !== buf.readUInt32LE(DIGEST_AT)) return { status: 'corrupt', why: 'checksum mismatch' };
     return { data, rank };
   } catch (e) {
     return { status: 'corrupt', why: (e as Error).message };
@@ -105,7 +106,7 @@ function writeCache(dir: string, name: string, data: Buffer, rank: CacheRank): b
     const header = Buffer.alloc(HEADER);
     MAGIC.copy(header);
     header[RANK_AT] = rank;
-    createHash('sha256').update(data).digest().copy(header, DIGEST_AT);
+    header.writeUInt32LE(crc32Of(data), DIGEST_AT);
     writeFileSync(tmp, Buffer.concat([header, data]), { mode: 0o600, flag: 'wx' });
     renameSync(tmp, file);
   } catch (e) {

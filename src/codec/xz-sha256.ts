@@ -6,8 +6,8 @@
  * hands back the checks; `verifySha256()` then compares them with the decoded blocks. Container layout:
  * the .xz file format, sections 2 (stream header, footer), 3 (blocks) and 4 (index).
  */
-import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
+import { crypto } from '../builtins.js';
 import { crc32 } from './crc32.js';
 
 const MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
@@ -138,7 +138,7 @@ export class Sha256Verifier {
   private block = 0;
   private at = 0;
   private inBlock = 0;
-  private hash = createHash('sha256');
+  private hash = crypto().createHash('sha256');
 
   /** `verified`: called after each block whose check matched. */
   constructor(
@@ -173,7 +173,7 @@ export class Sha256Verifier {
     this.at += b.size;
     this.inBlock = 0;
     this.block++;
-    this.hash = createHash('sha256');
+    this.hash = crypto().createHash('sha256');
     this.verified();
   }
 }

@@ -14,8 +14,8 @@
  * Why an answer from the cache is the file's answer:
  * - the cache is used only while the file's identity is the one recorded: writing a file gives it a new
  *   change time, which no system call sets back; replacing it gives a new inode;
- * - the cache file's content must match the SHA-256 it carries, and it must be a regular file owned by the
- *   user and writable by nobody else (as the code cache, src/cli/code-cache.ts);
+ * - the cache file's content must match the CRC-32 it carries, and it must be a regular file owned by the
+ *   user and writable by nobody else (as the code cache, src/cli/code-cache.ts, which says why a CRC);
  * - every line a look-up consults is read from the file itself (through the descriptor whose identity was
  *   checked), must pass the check the whole-file read gives a line, and its name must hash to what the
  *   cache says; a line that fails turns the index into the whole-file read (SymversIndex) from then on,
@@ -26,10 +26,10 @@
  * read, as without a cache, and the cache is written again. `NODE_DEBUG=ksymcheck` says what happened.
  */
 import { isAscii } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { debuglog } from 'node:util';
+import { crc32Of } from '../codec/crc32.js';
 import { InputError } from '../errors.js';
 import { describeFsError } from './locate.js';
 import type { SymversFile } from './symvers.js';
@@ -54,7 +54,7 @@ const MAX_LINE_READS = 4096;
 
 const MAGIC = Buffer.from('ksymcheck symvers index 1\n\0\0\0\0\0\0', 'latin1'); // 32 bytes
 const DIGEST_AT = MAGIC.length;
-const BODY_AT = DIGEST_AT + 32;
+const BODY_AT = DIGEST_AT + 4; // the CRC-32, little-endian
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The exports of a Module.symvers read lazily: an index over its text, or over its cache. */
@@ -68,7 +68,7 @@ function identity(abs: string, st: BigIntStats): string {
 
 /** The cache file's name for the Module.symvers at absolute path `abs`. */
 export function cacheFileName(abs: string): string {
-  return `symvers-${createHash('sha256').update(abs).digest('hex').slice(0, 32)}.idx`;
+  return `symvers-${crc32Of(abs).toString(16).padStart(8, '0')}.idx`;
 }
 
 /** A cache file's content, decoded and checked against itself (not yet against the Module.symvers). */
@@ -85,7 +85,7 @@ export interface IndexLayout {
   anyCrc: boolean;
 }
 
-/** A cache file's bytes: MAGIC, SHA-256 of the body, then the body (key length, key, counts, arrays; 4-byte aligned). */
+/** A cache file's bytes: MAGIC, the body's CRC-32, then the body (key length, key, counts, arrays; 4-byte aligned). */
 export function encodeIndex(l: IndexLayout): Buffer {
   const key = Buffer.from(l.key, 'utf8');
   const keyPad = (key.length + 3) & ~3;
@@ -100,14 +100,16 @@ export function encodeIndex(l: IndexLayout): Buffer {
   u32.set(l.lineStart, 3);
   u32.set(l.hash, 4 + lines);
   u32.set(l.line, 4 + 2 * lines);
-  return Buffer.concat([MAGIC, createHash('sha256').update(body).digest(), body]);
+  const digest = Buffer.alloc(4);
+  digest.writeUInt32LE(crc32Of(body));
+  return Buffer.concat([MAGIC, digest, body]);
 }
 
 /** A cache file's bytes (in an ArrayBuffer of their own, offset 0) decoded, or why they are not a cache. */
 export function decodeIndex(buf: Buffer): IndexLayout | string {
   if (buf.length < BODY_AT + 16 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return 'no ksymcheck symvers index header';
   const body = buf.subarray(BODY_AT);
-  if (!createHash('sha256').update(body).digest().equals(buf.subarray(DIGEST_AT, BODY_AT))) return 'checksum mismatch';
+  if (crc32Of(body) !== buf.readUInt32LE(DIGEST_AT)) return 'checksum mismatch';
   const keyLen = body.readUInt32LE(0);
   const keyPad = (keyLen + 3) & ~3;
   if (4 + keyPad + 12 > body.length) return 'key cut short';

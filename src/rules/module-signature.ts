@@ -23,7 +23,7 @@
  *     kernel") (taint E).
  *   Every other error is fatal even without enforcement: -EBADMSG, -EKEYREJECTED.
  */
-import { constants, publicDecrypt } from 'node:crypto';
+import { crypto } from '../builtins.js';
 import type { EcdsaVerify, TrustedKey } from '../signing/keys.js';
 import type { ModuleFacts } from '../module/types.js';
 import type { Finding, Rule, RuleContext, SigningOptions } from './types.js';
@@ -105,7 +105,7 @@ export function verifyDigest(key: TrustedKey, hash: string, digest: string, sig:
     if (!key.key) return { ok: false, reason: 'the RSA key could not be read' };
     let info: Buffer;
     try {
-      info = publicDecrypt({ key: key.key, padding: constants.RSA_PKCS1_PADDING }, s);
+      info = crypto().publicDecrypt({ key: key.key, padding: crypto().constants.RSA_PKCS1_PADDING }, s);
     } catch {
       return { ok: false, reason: 'the RSA signature does not decrypt to a PKCS#1 v1.5 block with this key' };
     }

@@ -17,7 +17,7 @@
  * while it is at hand); the CMS is decoded afterwards, by cms.ts with @peculiar/asn1-cms, loaded
  * only when some module of a run is signed (readModules()).
  */
-import { createHash } from 'node:crypto';
+import { crypto } from '../builtins.js';
 
 export const MODULE_SIG_MARKER = '~Module signature appended~\n';
 const MARKER = Buffer.from(MODULE_SIG_MARKER, 'latin1');
@@ -118,7 +118,7 @@ export function readSignature(size: number, read: (offset: number, length: numbe
   const cms = Buffer.from(read(signedLength, sigLen)); // a copy: the reader's buffers are reused
   const hashes = Object.entries(DIGEST_OIDS)
     .filter(([, oid]) => withDigests && cms.includes(Buffer.from(oid, 'hex')))
-    .map(([name]) => [name, createHash(name)] as const);
+    .map(([name]) => [name, crypto().createHash(name)] as const);
   const CHUNK = 8 << 20;
   for (let at = 0; at < signedLength && hashes.length > 0; at += CHUNK) {
     const piece = read(at, Math.min(CHUNK, signedLength - at));
