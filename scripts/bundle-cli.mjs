@@ -31,22 +31,54 @@ const common = {
  * build three Intl.Segmenters and a dozen Unicode-property regular expressions (RGI_Emoji alone ~20 ms)
  * when the bundle loads — ~30 ms of every run, used only to lay out help text. Here those two imports of
  * the shim become stand-ins that require() the real module on first call: esbuild then wraps the real
- * one (and what it imports) in a lazily run initialiser. No dependency's source is edited; if yargs stops
- * importing them this way, the plugin matches nothing and the bundle is as before.
+ * one (and what it imports) in a lazily run initialiser. The shim also imports Node's `assert` for
+ * strictEqual and notStrictEqual, which yargs calls on every run to check itself, and Node compiles
+ * `assert` (with its error classes) when first required; their stand-ins pass when Object.is() says the
+ * assertion holds — the test Node's two functions make — and otherwise call Node's, which throws its
+ * AssertionError. And the shim takes the application's directory (`mainFilename`) from where it sits
+ * under node_modules: bundled it finds none and takes the working directory, so yargs' default version
+ * (every run, before ours replaces it) searched for a package.json from there up to / — reading each
+ * directory on the way, and failing that assertion when none was there. yargs/index.mjs gets the shim
+ * with `mainFilename` set to the program's package, where the search finds ksymcheck's own package.json
+ * at once (~4 ms of a one-module run). No dependency's source is edited; if yargs stops importing them
+ * this way, the plugin matches nothing and the bundle is as before.
  */
+const SHIM = /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/;
 const lazyHelpText = {
   name: 'lazy-help-text',
   setup(b) {
     b.onResolve({ filter: /^(cliui|string-width)$/ }, async (args) => {
-      if (args.pluginData?.real || !/[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/.test(args.importer)) return undefined;
+      if (args.pluginData?.real || !SHIM.test(args.importer)) return undefined;
       const real = await b.resolve(args.path, { importer: args.importer, kind: args.kind, resolveDir: args.resolveDir, pluginData: { real: true } });
       if (real.errors.length > 0) return { errors: real.errors };
       return { path: args.path, namespace: 'lazy', pluginData: { real: real.path } };
     });
+    b.onResolve({ filter: /^assert$/ }, (args) => (SHIM.test(args.importer) ? { path: 'assert', namespace: 'lazy-assert' } : undefined));
+    b.onResolve({ filter: /platform-shims\/esm\.mjs$/ }, async (args) => {
+      if (args.pluginData?.real || !/[\\/]yargs[\\/]index\.mjs$/.test(args.importer)) return undefined;
+      const real = await b.resolve(args.path, { importer: args.importer, kind: args.kind, resolveDir: args.resolveDir, pluginData: { real: true } });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: args.path, namespace: 'yargs-shim', pluginData: { real: real.path } };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'yargs-shim' }, (args) => ({
+      contents:
+        `import shim from ${JSON.stringify(args.pluginData.real)};\n` +
+        "import { fileURLToPath } from 'node:url';\n" +
+        // the package of dist/cli/program.cjs
+        "export default { ...shim, mainFilename: fileURLToPath(new URL('../../', import.meta.url)) };\n",
+      loader: 'js',
+      resolveDir: root,
+    }));
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
       contents: `export default function lazy(...a) { return require(${JSON.stringify(args.pluginData.real)}).default(...a); }\n`,
       loader: 'js',
       resolveDir: root,
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({
+      contents:
+        'export function strictEqual(actual, expected, ...rest) { if (!Object.is(actual, expected)) require(\'assert\').strictEqual(actual, expected, ...rest); }\n' +
+        'export function notStrictEqual(actual, expected, ...rest) { if (Object.is(actual, expected)) require(\'assert\').notStrictEqual(actual, expected, ...rest); }\n',
+      loader: 'js',
     }));
   },
 };
