@@ -15,9 +15,9 @@ const { fileURLToPath } = require('node:url') as typeof import('node:url');
 
 const url = new URL('./program.cjs', import.meta.url);
 const file = fileURLToPath(url);
-// latin1: the program is pure ASCII (scripts/bundle-cli.mjs), and a latin1 read makes a one-byte string
-// without decoding
-runProgram(readFileSync(file, 'latin1'), file, {
+// its bytes: the code cache's name is a CRC-32 of them; its text is their latin1 decoding, a one-byte
+// string made without decoding (the program is pure ASCII, scripts/bundle-cli.mjs)
+runProgram(readFileSync(file), file, {
   errors,
   url: url.href,
   require: createRequire(url),

@@ -132,6 +132,20 @@ describe('compileWithCache', () => {
     expect(readdirSync(dir).sort()).toEqual([...names.slice(3), codeCacheName(program(20))].sort());
   });
 
+  test('the program as its bytes (what the bin reads): the same name, the same cache, the same result', () => {
+    const dir = tmp();
+    const src = program(12);
+    expect(codeCacheName(Buffer.from(src, 'latin1'))).toBe(codeCacheName(src));
+    const first = compileWithCache(Buffer.from(src, 'latin1'), '/x/p.cjs', dir);
+    expect(first.status).toBe('absent');
+    expect(runScript(first)).toBe(value(12));
+    first.save(1);
+    expect(compileWithCache(src, '/x/p.cjs', dir).status).toBe('used');
+    const again = compileWithCache(Buffer.from(src, 'latin1'), '/x/p.cjs', dir);
+    expect(again.status).toBe('used');
+    expect(runScript(again)).toBe(value(12));
+  });
+
   test('the cache name changes with the program text', () => {
     expect(codeCacheName('(function () {})')).not.toBe(codeCacheName('(function () { })'));
     expect(codeCacheName('(function () {})')).toMatch(new RegExp(`^cli-${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{8}-[0-9a-f]+\\.v8cache$`));
