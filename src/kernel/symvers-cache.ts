@@ -52,7 +52,7 @@ const MAX_LINE = 64 * 1024;
  */
 const MAX_LINE_READS = 4096;
 
-const MAGIC = Buffer.from('ksymcheck symvers index 1\n\0\0\0\0\0\0', 'latin1'); // 32 bytes
+const MAGIC = Buffer.from('ksymcheck symvers index 2\n\0\0\0\0\0\0', 'latin1'); // 32 bytes (format 1 carried a SHA-256)
 const DIGEST_AT = MAGIC.length;
 const BODY_AT = DIGEST_AT + 4; // the CRC-32, little-endian
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -111,6 +111,7 @@ export function decodeIndex(buf: Buffer): IndexLayout | string {
   const body = buf.subarray(BODY_AT);
   if (crc32Of(body) !== buf.readUInt32LE(DIGEST_AT)) return 'checksum mismatch';
   const keyLen = body.readUInt32LE(0);
+  if (keyLen > body.length) return 'key cut short';
   const keyPad = (keyLen + 3) & ~3;
   if (4 + keyPad + 12 > body.length) return 'key cut short';
   const at = BODY_AT + 4 + keyPad;
@@ -244,10 +245,14 @@ export class CachedSymvers implements ExportSource {
     const len = this.#layout.lineStart[i + 1]! - start;
     if (len > MAX_LINE) return undefined;
     const buf = Buffer.allocUnsafe(len);
-    for (let at = 0; at < len; ) {
-      const n = readSync(this.#fd!, buf, at, len - at, start + at);
-      if (n === 0) return undefined;
-      at += n;
+    try {
+      for (let at = 0; at < len; ) {
+        const n = readSync(this.#fd!, buf, at, len - at, start + at);
+        if (n === 0) return undefined;
+        at += n;
+      }
+    } catch {
+      return undefined; // the whole read says what the file system says
     }
     if (!isAscii(buf)) return undefined;
     const text = buf.toString('latin1');
