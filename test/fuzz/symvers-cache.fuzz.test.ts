@@ -2,6 +2,7 @@
  * Fuzzing the Module.symvers index kept between runs (src/kernel/symvers-cache.ts) over a good file:
  * - damaged cache bytes (flipped, overwritten, cut, lengthened; the checksum left as it was) are never
  *   used: the whole-file read's answers, and the cache written again;
+ * - damaged bytes whose checksum is made right again (key length, counts, sizes) are refused or read safely;
  * - cache contents whose checksum is right but whose arrays are not the file's (entries, line starts,
  *   counts changed, then encoded with a right checksum: what only a hand that can write the user's files
  *   makes) never throw, never hang, and every export a look-up gives is the export of a line of the file
@@ -12,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
+import { crc32Of } from '../../src/codec/crc32.js';
 import { CachedSymvers, cacheFileName, decodeIndex, encodeIndex, readSymversCached, type IndexLayout } from '../../src/kernel/symvers-cache.js';
 import { readSymversIndexed, SymversIndex } from '../../src/kernel/symvers-index.js';
 import { parseSymvers } from '../../src/kernel/symvers.js';
@@ -89,6 +91,23 @@ function edited(es: Edit[]): Buffer {
   return encodeIndex(c);
 }
 
+/** The damaged bytes with the CRC-32 of their body made right again: what decodeIndex() itself must refuse or read safely. */
+function rechecked(bytes: Buffer): Buffer {
+  if (bytes.length < 36) return bytes;
+  const b = Buffer.from(bytes);
+  b.writeUInt32LE(crc32Of(b.subarray(36)), 32);
+  return b;
+}
+
+/** Every probe's answer is the whole read's, or (through the cache) the export of a line of the file with that name. */
+function answersAreLines(got: CachedSymvers, probes: string[], what: string): void {
+  for (const n of probes) {
+    const e = got.get(n);
+    if (e === undefined) continue;
+    if (!(LINES.get(n) ?? []).some((line) => JSON.stringify(line) === JSON.stringify(e))) throw new Defect(`${n}: ${JSON.stringify(e)} is no line of the file (${what})`);
+  }
+}
+
 describe('fuzz: the Module.symvers index kept between runs', () => {
   const runs = runsFor(300, 1);
   test(
@@ -134,11 +153,36 @@ describe('fuzz: the Module.symvers index kept between runs', () => {
               return;
             }
             if (!(got instanceof CachedSymvers)) throw new Defect('neither the whole read nor the cache');
-            for (const n of probes) {
-              const e = got.get(n);
-              if (e === undefined) continue;
-              if (!(LINES.get(n) ?? []).some((line) => JSON.stringify(line) === JSON.stringify(e))) throw new Defect(`${n}: ${JSON.stringify(e)} is no line of the file (${JSON.stringify(es)})`);
+            answersAreLines(got, probes, JSON.stringify(es));
+            stats.accepted(got.cached ? 'answered through the cache' : 'read whole after a line failed');
+          });
+        }),
+        runs,
+      );
+      stats.print();
+      writeFileSync(CACHE_FILE, GOOD);
+    },
+    timeoutFor(runs, 20),
+  );
+
+  test(
+    'symvers-cache-rechecked: damaged bytes under a right checksum (key length, counts, sizes): refused or read safely',
+    () => {
+      const stats = new Stats('symvers-cache-rechecked');
+      assertProperty(
+        'symvers-cache-rechecked',
+        fc.property(fc.array(damage, { minLength: 1, maxLength: 4 }), (ds) => {
+          const bytes = rechecked(damaged(ds));
+          writeFileSync(CACHE_FILE, bytes);
+          stats.time(() => JSON.stringify(ds), () => {
+            const got = readSymversCached(FILE, CACHE);
+            if (got instanceof SymversIndex) {
+              const why = decodeIndex(Buffer.from(new Uint8Array(bytes).buffer.slice(0)));
+              stats.rejected('decodeIndex', typeof why === 'string' ? why : 'for another state of the file');
+              return;
             }
+            if (!(got instanceof CachedSymvers)) throw new Defect('neither the whole read nor the cache');
+            answersAreLines(got, PROBES, JSON.stringify(ds));
             stats.accepted(got.cached ? 'answered through the cache' : 'read whole after a line failed');
           });
         }),
