@@ -5,8 +5,8 @@
  * parsing and compiling 600 kB of JavaScript again (docs/performance.md, "Start-up").
  *
  * The cache is never trusted:
- * - its file name holds a CRC-32 of the program's text, Node's version, the architecture and the V8 flags
- *   the process was started with, and the text's length: another build of ksymcheck or another Node never
+ * - its file name holds a CRC-32 of the program (its bytes as read), Node's version, the architecture and
+ *   the V8 flags the process was started with, and the program's length: another build of ksymcheck or another Node never
  *   finds it (V8 checks the length and its flags again);
  * - the file carries a CRC-32 of its V8 data, checked before V8 sees a byte (V8's release builds check
  *   only a header: a damaged payload would crash or misbehave), and must be a regular file owned by the
