@@ -21,15 +21,15 @@ export interface MatrixRequest extends Options {
   modules: string[];
 }
 
-async function loadKernels(paths: string[], extraSymbols: string[] | undefined): Promise<KernelBuild[]> {
+async function loadKernels(paths: string[], extraSymbols: string[] | undefined, symversCache: string | undefined): Promise<KernelBuild[]> {
   const out: KernelBuild[] = [];
-  for (const p of [...new Set(paths)]) out.push(await loadKernel(p, { extraSymbols }));
+  for (const p of [...new Set(paths)]) out.push(await loadKernel(p, { extraSymbols, symversCache }));
   return out;
 }
 
 /** Read every module once and check it against each kernel: one cell per (module, kernel, stage). */
 export async function matrix(req: MatrixRequest): Promise<MatrixReport> {
-  const kernels = await loadKernels(req.kernels, req.extraSymbols);
+  const kernels = await loadKernels(req.kernels, req.extraSymbols, req.symversCache);
   const { modules, errors } = await readModules(req.modules, kernels[0], req);
   const stages = stagesOf(req.stage);
   const cells: MatrixReport['cells'] = [];
@@ -79,6 +79,7 @@ function errorsByKey(r: ModuleReport): Map<string, FindingJson> {
 
 /** What changed from one kernel build to the other, and, with modules, which of them that breaks or fixes. */
 export async function diff(req: DiffRequest): Promise<DiffReport> {
+  // every export of both is compared: each Module.symvers is read whole, so no index (req.symversCache) is used
   const [from, to] = [await loadKernel(req.from, { extraSymbols: req.extraSymbols }), await loadKernel(req.to, { extraSymbols: req.extraSymbols })];
   const changes = diffExports(from.exports, to.exports);
   const breaks: DiffBreak[] = [];

@@ -18,7 +18,7 @@ export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
   return home && isAbsolute(home) ? join(home, '.cache', 'ksymcheck') : undefined;
 }
 
-/** Where `check` keeps Module.symvers indexes: the user's cache directory; none with KSYMCHECK_SYMVERS_CACHE=0. */
+/** Where `check`, `matrix` and `dkms` keep Module.symvers indexes: the user's cache directory; none with KSYMCHECK_SYMVERS_CACHE=0. */
 export function symversCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.KSYMCHECK_SYMVERS_CACHE === '0' ? undefined : userCacheDir(env);
 }

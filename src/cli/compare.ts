@@ -10,6 +10,7 @@ import { diff, matrix } from '../compare.js';
 import { InputError } from '../errors.js';
 import { formatDiffText, formatMatrixText } from '../report/compare-text.js';
 import { formatJsonChunks } from '../report/json.js';
+import { symversCacheDir } from './cache-dir.js';
 import { progressDisplay } from './progress.js';
 import { writeFileAtomic } from './write-atomic.js';
 
@@ -106,6 +107,7 @@ function checkRequestOf(a: Record<string, unknown>) {
     missingCrc: a.missingCrc as 'warn' | 'error',
     external: !a.inTree,
     onProgress: a.quiet ? undefined : progressDisplay(process.stderr),
+    symversCache: symversCacheDir(),
   };
 }
 

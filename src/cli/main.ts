@@ -244,7 +244,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
           .option('verbose', { alias: 'v', type: 'boolean', default: false }),
       async (a) => {
-        const r = await checkDkms({ which: a.which, release: a.k, tree: a.dkmsTree, stage: a.stage as StageChoice, missingCrc: a.missingCrc });
+        const r = await checkDkms({ which: a.which, release: a.k, tree: a.dkmsTree, stage: a.stage as StageChoice, missingCrc: a.missingCrc, symversCache: symversCacheDir() });
         if (r.builds.length === 0) throw new UsageError(`no DKMS build in ${a.dkmsTree}${a.which ? ` for ${a.which}` : ''}${a.k ? ` for kernel ${a.k}` : ''}`);
         if (a.format === 'json') out(JSON.stringify(r, null, 2) + '\n');
         else out(formatDkmsText(r, { color: useColor(), verbose: a.verbose }));

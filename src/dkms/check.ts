@@ -12,6 +12,8 @@ export interface DkmsRequest {
   missingCrc?: 'warn' | 'error';
   /** Where kernel trees are looked for (/lib/modules/<release>/build, /usr/src/linux-headers-<release>). */
   root?: string;
+  /** A directory where each kernel's Module.symvers index is kept between runs (CheckRequest.symversCache). */
+  symversCache?: string;
 }
 
 export function dkmsFilter(which: string | undefined, release: string | undefined): DkmsFilter {
@@ -41,7 +43,7 @@ export async function checkDkms(req: DkmsRequest): Promise<DkmsReport> {
     }
     // a failed build stopped at build time: what modpost says is the question (a .o is never loaded)
     const stage = b.state === 'failed' ? 'build' : (req.stage ?? 'both');
-    const report = await check({ kernel, modules: b.files, stage, missingCrc: req.missingCrc ?? 'warn' });
+    const report = await check({ kernel, modules: b.files, stage, missingCrc: req.missingCrc ?? 'warn', symversCache: req.symversCache });
     builds.push({ ...base, report, error: null });
   }
   return { schemaVersion: 1, tree, builds };

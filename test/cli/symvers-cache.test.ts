@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CLI, sample } from '../helpers/fixtures.js';
 
 let root: string;
@@ -23,8 +23,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const KO = (name: string) => sample('v6', 'modules', name, `${name}.ko`);
 
-function check(env: Record<string, string>) {
-  const p = spawnSync(process.execPath, [CLI, 'check', '--format', 'json', '--kernel', kernel, KO('ns-missing'), KO('ns-imported'), KO('dup-export')], {
+function check(env: Record<string, string>, command: string[] = ['check', '--format', 'json', '--kernel', kernel]) {
+  const p = spawnSync(process.execPath, [CLI, ...command, KO('ns-missing'), KO('ns-imported'), KO('dup-export')], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', KSYMCHECK_CODE_CACHE: '0', NODE_DEBUG: 'ksymcheck', ...env },
   });
@@ -50,6 +50,31 @@ test('the same report without an index, when it is written, and when it is used'
   expect(written.debug).toEqual(['symvers index not used', 'symvers index written']);
   expect(readdirSync(join(xdg, 'ksymcheck')).filter((f) => f.endsWith('.idx'))).toHaveLength(1);
   const used = check({ XDG_CACHE_HOME: xdg });
+  expect(used.debug[0]).toBe('symvers index used');
+  for (const r of [written, used]) {
+    expect(r.status).toBe(off.status);
+    expect(r.stdout).toBe(off.stdout);
+    expect(r.stderr).toBe(off.stderr);
+  }
+});
+
+test('matrix: the same report without an index, when it is written, and when it is used', () => {
+  const xdg = join(root, 'xdg-matrix');
+  const matrix = ['matrix', '--format', 'json', '--kernel', kernel, '--kernel', sample('v6', 'kernels', '6.16')];
+  const off = check({ XDG_CACHE_HOME: xdg, KSYMCHECK_SYMVERS_CACHE: '0' }, matrix);
+  expect(off.debug).toEqual([]);
+  expect(off.status).toBe(1);
+  const cells = (JSON.parse(off.stdout) as { cells: Array<{ module: string; kernel: string; verdict: string }> }).cells;
+  // a cell per module, kernel and stage
+  expect([...new Set(cells.filter((c) => c.verdict === 'fail').map((c) => `${basename(c.module)} on ${c.kernel === kernel ? '6.1' : '6.16'}`))].sort()).toEqual([
+    'dup-export.ko on 6.1',
+    'dup-export.ko on 6.16',
+    'ns-missing.ko on 6.1',
+    'ns-missing.ko on 6.16',
+  ]);
+  const written = check({ XDG_CACHE_HOME: xdg }, matrix);
+  expect(written.debug).toEqual(['symvers index not used', 'symvers index written']); // the 6.16 sample's is under 64 KiB
+  const used = check({ XDG_CACHE_HOME: xdg }, matrix);
   expect(used.debug[0]).toBe('symvers index used');
   for (const r of [written, used]) {
     expect(r.status).toBe(off.status);
