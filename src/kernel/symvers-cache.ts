@@ -13,7 +13,8 @@
  *
  * Why an answer from the cache is the file's answer:
  * - the cache is used only while the file's identity is the one recorded: writing a file gives it a new
- *   change time, which no system call sets back; replacing it gives a new inode;
+ *   change time, which no system call sets back; replacing it gives a new inode (a file whose change time
+ *   is too recent for that to hold on a file system with coarse times is not indexed: changeMayGoUnseen());
  * - the cache file's content must match the CRC-32 it carries, and it must be a regular file owned by the
  *   user and writable by nobody else (as the code cache, src/cli/code-cache.ts, which says why a CRC);
  * - every line a look-up consults is read from the file itself (through the descriptor whose identity was
@@ -59,6 +60,20 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The exports of a Module.symvers read lazily: an index over its text, or over its cache. */
 export type LazySymvers = SymversIndex | CachedSymvers;
+
+/** How recent a change time must be, on a file system with coarse times, for the file not to be indexed. */
+const RACY_MS = 2000;
+
+/**
+ * Whether the file could still be written without its change time changing: its times are whole
+ * milliseconds or coarser (a file system that keeps seconds, as FAT or HFS+ do; a nanosecond time is a
+ * multiple of a million once in a million) and its change time is within RACY_MS of `nowMs`. Such a file
+ * is read whole and not indexed — as git does not trust an index entry whose time is the index's own
+ * ("racy git") — since a second write in the same tick would leave the identity the index records.
+ */
+export function changeMayGoUnseen(st: Pick<BigIntStats, 'ctimeNs'>, nowMs: number): boolean {
+  return st.ctimeNs % 1_000_000n === 0n && Number(st.ctimeNs / 1_000_000n) > nowMs - RACY_MS;
+}
 
 /** What a cache file records of the Module.symvers it indexes; a cache whose key differs is not used. */
 function identity(abs: string, st: BigIntStats): string {
@@ -409,7 +424,8 @@ export function readSymversCached(path: string, dir: string): LazySymvers | Symv
     const index = indexSymversBytes(buf, path);
     const gzip = buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
     if (index instanceof SymversIndex && !gzip && buf.length === Number(st.size) && index.lines < MAX_LINES && isAscii(buf)) {
-      writeCacheFile(dir, name, layoutOf(index, key, buf.length));
+      if (changeMayGoUnseen(st, Date.now())) debug('symvers index not written: %s changed within the last %d ms on a file system with coarse times', path, RACY_MS);
+      else writeCacheFile(dir, name, layoutOf(index, key, buf.length));
     }
     return index;
   } finally {

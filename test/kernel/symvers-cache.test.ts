@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadKernel } from '../../src/kernel/load.js';
-import { CachedSymvers, cacheFileName, decodeIndex, encodeIndex, MIN_BYTES, readSymversCached, type IndexLayout } from '../../src/kernel/symvers-cache.js';
+import { CachedSymvers, cacheFileName, changeMayGoUnseen, decodeIndex, encodeIndex, MIN_BYTES, readSymversCached, type IndexLayout } from '../../src/kernel/symvers-cache.js';
 import { hashRange, readSymversIndexed, SymversIndex } from '../../src/kernel/symvers-index.js';
 import { ExportIndex, type ExportSource } from '../../src/kernel/types.js';
 import { CLASH, CLASH_ABSENT, symversText } from '../helpers/symvers-gen.js';
@@ -266,4 +266,15 @@ describe('readSymversCached', () => {
     }
     expect(readdirSync(cache)).toHaveLength(1);
   });
+});
+
+test('changeMayGoUnseen: a change time of whole milliseconds within 2 s of now (a coarse file system, racy); a nanosecond one never', () => {
+  const now = 1_765_000_000_000; // ms
+  const ns = (ms: number, extra = 0n) => ({ ctimeNs: BigInt(ms) * 1_000_000n + extra });
+  expect(changeMayGoUnseen(ns(now), now)).toBe(true);
+  expect(changeMayGoUnseen(ns(now - 1000), now)).toBe(true);
+  expect(changeMayGoUnseen(ns(now - 2000), now)).toBe(false);
+  expect(changeMayGoUnseen(ns(now - 5000), now)).toBe(false);
+  expect(changeMayGoUnseen(ns(now, 123_456n), now)).toBe(false);
+  expect(changeMayGoUnseen(ns(now - 1000, 1n), now)).toBe(false);
 });
