@@ -1,9 +1,11 @@
 /**
  * A check of a plain `.ko` does not load Node's crypto, worker_threads or fs/promises (src/builtins.ts),
  * nor assert (yargs' platform shim imports it; scripts/bundle-cli.mjs): Node compiles a built-in when it is
- * first required, and the command line's start-up paid for these in every run. Read from `process.moduleLoadList` in the command's own process, at exit; a SARIF report
- * loads crypto (its fingerprints), so the probe sees a built-in the program does load. (zlib is no longer
- * among them: the caches' CRC-32 loads it, ~1 ms where crypto's SHA-256 cost ~6, src/codec/crc32.ts.)
+ * first required, and the command line's start-up paid for these in every run. Read from
+ * `process.moduleLoadList` in the command's own process, at exit; a SARIF report loads crypto (its
+ * fingerprints), so the probe sees a built-in the program does load. (zlib is no longer among them: the
+ * caches' CRC-32 loads it, ~1 ms where crypto's SHA-256 cost ~6, src/codec/crc32.ts.) The same probe lists
+ * the directories the run read, to see where yargs looks for a package.json.
  */
 import assert from 'node:assert';
 import { spawnSync } from 'node:child_process';
