@@ -17,12 +17,13 @@
  *   is too recent for that to hold on a file system with coarse times is not indexed: changeMayGoUnseen());
  * - the cache file's content must match the CRC-32 it carries, and it must be a regular file owned by the
  *   user and writable by nobody else (as the code cache, src/cli/code-cache.ts, which says why a CRC);
- * - every line a look-up consults is read from the file itself (through the descriptor whose identity was
- *   checked), must pass the check the whole-file read gives a line, and its name must hash to what the
- *   cache says; a line that fails turns the index into the whole-file read (SymversIndex) from then on,
- *   with that read's answers and errors;
+ * - every line a look-up consults is read from the file itself (through a descriptor whose identity is
+ *   checked again when it is opened), must pass the check the whole-file read gives a line, and its name
+ *   must hash to what the cache says; a line that fails, or a file whose identity has changed since, turns
+ *   the index into the whole-file read (SymversIndex) from then on, with that read's answers and errors;
  * - a name whose hash the cache does not hold is answered from the cache alone: the two checks before
- *   are what stand behind that answer.
+ *   are what stand behind that answer, which is the file's as it was when the index was opened (as a
+ *   whole read at that moment would answer).
  * Anything else — no cache, a damaged one, one for another file or another state of it — is the whole-file
  * read, as without a cache, and the cache is written again. `NODE_DEBUG=ksymcheck` says what happened.
  */
@@ -178,8 +179,10 @@ function layoutOf(index: SymversIndex, key: string, fileSize: number): IndexLayo
  * (see the header). `values()` and the rest that want every export read the whole file (SymversIndex).
  */
 export class CachedSymvers implements ExportSource {
+  /** The file open for the look-ups of this turn of the event loop (closed at the next: see #open()). */
   #fd: number | undefined;
   readonly #file: string;
+  readonly #abs: string;
   readonly #layout: IndexLayout;
   readonly #asked = new Map<string, Export | null>();
   #whole: (ExportSource & { anyCrc(): boolean }) | undefined;
@@ -189,14 +192,13 @@ export class CachedSymvers implements ExportSource {
   /** Lines (an export each, duplicates included). */
   readonly lines: number;
 
-  /** `fd`: the file, open, whose identity matched the layout's key; the index closes it. */
-  constructor(fd: number, file: string, layout: IndexLayout) {
-    this.#fd = fd;
+  /** `file` as given (errors and origins name it), `abs` its absolute path, `layout` its index, whose key matched it. */
+  constructor(file: string, abs: string, layout: IndexLayout) {
     this.#file = file;
+    this.#abs = abs;
     this.#layout = layout;
     this.size = layout.distinct;
     this.lines = layout.hash.length;
-    closeWhenCollected.register(this, fd, this);
   }
 
   /** Whether look-ups still go through the cache (false once a line did not match it). */
@@ -253,16 +255,49 @@ export class CachedSymvers implements ExportSource {
     return null;
   }
 
+  /**
+   * The file, open, when its identity is still the one the index recorded; undefined when it is not (or
+   * cannot be opened). The descriptor serves the look-ups of this turn of the event loop — a check makes
+   * its look-ups in bursts — and is closed at the next, so that an index kept by a long-lived process (a
+   * library user loading many kernels) holds no descriptor between bursts.
+   */
+  #open(): number | undefined {
+    if (this.#fd !== undefined) return this.#fd;
+    let fd: number;
+    try {
+      fd = openSync(this.#abs, 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      if (identity(this.#abs, fstatSync(fd, { bigint: true })) !== this.#layout.key) {
+        closeSync(fd);
+        return undefined;
+      }
+    } catch {
+      closeSync(fd);
+      return undefined;
+    }
+    this.#fd = fd;
+    setImmediate(() => {
+      this.#fd = undefined;
+      closeSync(fd);
+    }).unref();
+    return fd;
+  }
+
   /** Line i's export read from the file, or undefined when the line is not what the cache says it is. */
   #readLine(i: number, h: number): Export | undefined {
     this.#lineReads++;
     const start = this.#layout.lineStart[i]!;
     const len = this.#layout.lineStart[i + 1]! - start;
     if (len > MAX_LINE) return undefined;
+    const fd = this.#open();
+    if (fd === undefined) return undefined;
     const buf = Buffer.allocUnsafe(len);
     try {
       for (let at = 0; at < len; ) {
-        const n = readSync(this.#fd!, buf, at, len - at, start + at);
+        const n = readSync(fd, buf, at, len - at, start + at);
         if (n === 0) return undefined;
         at += n;
       }
@@ -280,33 +315,20 @@ export class CachedSymvers implements ExportSource {
     return exportOfLine(text, 0, nameStart, nameEnd, this.#file, i + 1);
   }
 
-  /** The whole-file read, from the descriptor (from then on every answer is its); `why` for NODE_DEBUG. */
+  /** The whole-file read, as readSymversIndexed() reads it (from then on every answer is its); `why` for NODE_DEBUG. */
   #wholeRead(why: string): ExportSource & { anyCrc(): boolean } {
     if (this.#whole) return this.#whole;
-    const fd = this.#fd!;
     let buf: Buffer;
     try {
-      buf = readFileSync(fd);
+      buf = readFileSync(this.#file);
     } catch (e) {
       throw new InputError(this.#file, describeFsError(e));
-    } finally {
-      this.#fd = undefined;
-      closeWhenCollected.unregister(this);
-      closeSync(fd);
     }
     debug('symvers index: %s read whole: %s', this.#file, why);
     this.#whole = wholeSource(indexSymversBytes(buf, this.#file));
     return this.#whole;
   }
 }
-
-const closeWhenCollected = new FinalizationRegistry<number>((fd) => {
-  try {
-    closeSync(fd);
-  } catch {
-    // already closed
-  }
-});
 
 /** What indexSymversBytes() gave, as a source of exports: a SymversIndex, or a file's lines added first-wins. */
 function wholeSource(got: SymversIndex | SymversFile): ExportSource & { anyCrc(): boolean } {
@@ -402,7 +424,6 @@ export function readSymversCached(path: string, dir: string): LazySymvers | Symv
   } catch (e) {
     throw new InputError(path, describeFsError(e));
   }
-  let kept = false;
   try {
     st = fstatSync(fd, { bigint: true });
     const abs = resolve(path);
@@ -411,8 +432,7 @@ export function readSymversCached(path: string, dir: string): LazySymvers | Symv
     const got = readCacheFile(join(dir, name), key);
     if (typeof got !== 'string') {
       debug('symvers index used: %s for %s', join(dir, name), path);
-      kept = true;
-      return new CachedSymvers(fd, path, got);
+      return new CachedSymvers(path, abs, got);
     }
     debug('symvers index not used: %s: %s', join(dir, name), got);
     let buf: Buffer;
@@ -429,6 +449,6 @@ export function readSymversCached(path: string, dir: string): LazySymvers | Symv
     }
     return index;
   } finally {
-    if (!kept) closeSync(fd);
+    closeSync(fd);
   }
 }

@@ -4,7 +4,7 @@
  * of the file, one whose checksum is right but whose entries are not — every look-up gives the whole-file
  * read's export, every list the same list, every error the same error.
  */
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -183,6 +183,50 @@ describe('readSymversCached', () => {
       expect(answers(c as CachedSymvers, names)).toEqual(want);
       writeFileSync(cacheFile, encodeIndex(layout)); // the good one back for the next
     }
+  });
+
+  test('a file written after the index was opened (the same size): the next look-up that reads a line reads it whole', () => {
+    const { file, cache, text } = setup();
+    readSymversCached(file, cache);
+    const c = readSymversCached(file, cache) as CachedSymvers;
+    expect(c).toBeInstanceOf(CachedSymvers);
+    const before = statSync(file);
+    writeFileSync(file, text.replace('\tsym_700\t', '\tsym_7x0\t'));
+    utimesSync(file, before.atime, before.mtime);
+    // sym_701's line is read: the file is no longer what was indexed, so it is read whole
+    expect(c.get('sym_701')).toMatchObject({ name: 'sym_701', origin: { line: 703 } });
+    expect(c.cached).toBe(false);
+    expect(c.get('sym_7x0')).toMatchObject({ name: 'sym_7x0', origin: { line: 702 } });
+    expect(c.get('sym_700')).toBeUndefined();
+  });
+
+  test('no descriptor stays open once the turn of the event loop with the look-ups has passed (300 indexes)', async () => {
+    const { file, cache } = setup();
+    readSymversCached(file, cache);
+    // this process's descriptors open on the file
+    const open = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false; // closed meanwhile (the directory's own descriptor)
+      }
+    }).length;
+    const before = open();
+    expect(before).toBe(0);
+    const kept: CachedSymvers[] = [];
+    for (let i = 0; i < 300; i++) {
+      const c = readSymversCached(file, cache) as CachedSymvers;
+      expect(c.get(`sym_${i}`)).toMatchObject({ name: `sym_${i}` });
+      kept.push(c);
+    }
+    expect(open()).toBe(300); // each holds its file for this turn
+    await new Promise((r) => setImmediate(r));
+    expect(open()).toBe(before);
+    // and the next burst opens them again
+    expect(kept.map((c, i) => c.get(`sym_${i + 300}`)?.name)).toEqual(kept.map((_, i) => `sym_${i + 300}`));
+    expect(kept.every((c) => c.cached)).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(open()).toBe(before);
   });
 
   test('a run that asks for more than 4,096 lines one by one reads the whole file then, with the same answers', () => {
