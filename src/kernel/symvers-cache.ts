@@ -174,13 +174,54 @@ function layoutOf(index: SymversIndex, key: string, fileSize: number): IndexLayo
   return { key, lineStart, hash, line, distinct: index.size, anyCrc: index.anyCrc() };
 }
 
+/** The one Module.symvers file the indexes hold open (see indexedFile()). */
+let held: { abs: string; key: string; fd: number } | undefined;
+
+/**
+ * The file at `abs`, open, when its identity is still `key` (an index's); undefined when it is not, or
+ * cannot be opened. One descriptor at most is held for all indexes: it serves the look-ups of one turn
+ * of the event loop (a check makes them in bursts) and is closed at the next, or when another index's
+ * file is asked for, so that a process keeping many indexes (a library user loading many kernels, the
+ * fuzz suite making thousands in one synchronous loop) holds no more.
+ */
+function indexedFile(abs: string, key: string): number | undefined {
+  if (held?.abs === abs && held.key === key) return held.fd;
+  releaseHeld();
+  let fd: number;
+  try {
+    fd = openSync(abs, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    if (identity(abs, fstatSync(fd, { bigint: true })) !== key) {
+      closeSync(fd);
+      return undefined;
+    }
+  } catch {
+    closeSync(fd);
+    return undefined;
+  }
+  const h = { abs, key, fd };
+  held = h;
+  setImmediate(() => {
+    if (held === h) releaseHeld();
+  }).unref();
+  return fd;
+}
+
+function releaseHeld(): void {
+  if (held === undefined) return;
+  const { fd } = held;
+  held = undefined;
+  closeSync(fd);
+}
+
 /**
  * The exports of a Module.symvers through its cache: a look-up reads the lines its name's hash points at
  * (see the header). `values()` and the rest that want every export read the whole file (SymversIndex).
  */
 export class CachedSymvers implements ExportSource {
-  /** The file open for the look-ups of this turn of the event loop (closed at the next: see #open()). */
-  #fd: number | undefined;
   readonly #file: string;
   readonly #abs: string;
   readonly #layout: IndexLayout;
@@ -255,44 +296,13 @@ export class CachedSymvers implements ExportSource {
     return null;
   }
 
-  /**
-   * The file, open, when its identity is still the one the index recorded; undefined when it is not (or
-   * cannot be opened). The descriptor serves the look-ups of this turn of the event loop — a check makes
-   * its look-ups in bursts — and is closed at the next, so that an index kept by a long-lived process (a
-   * library user loading many kernels) holds no descriptor between bursts.
-   */
-  #open(): number | undefined {
-    if (this.#fd !== undefined) return this.#fd;
-    let fd: number;
-    try {
-      fd = openSync(this.#abs, 'r');
-    } catch {
-      return undefined;
-    }
-    try {
-      if (identity(this.#abs, fstatSync(fd, { bigint: true })) !== this.#layout.key) {
-        closeSync(fd);
-        return undefined;
-      }
-    } catch {
-      closeSync(fd);
-      return undefined;
-    }
-    this.#fd = fd;
-    setImmediate(() => {
-      this.#fd = undefined;
-      closeSync(fd);
-    }).unref();
-    return fd;
-  }
-
   /** Line i's export read from the file, or undefined when the line is not what the cache says it is. */
   #readLine(i: number, h: number): Export | undefined {
     this.#lineReads++;
     const start = this.#layout.lineStart[i]!;
     const len = this.#layout.lineStart[i + 1]! - start;
     if (len > MAX_LINE) return undefined;
-    const fd = this.#open();
+    const fd = indexedFile(this.#abs, this.#layout.key);
     if (fd === undefined) return undefined;
     const buf = Buffer.allocUnsafe(len);
     try {

@@ -200,7 +200,7 @@ describe('readSymversCached', () => {
     expect(c.get('sym_700')).toBeUndefined();
   });
 
-  test('no descriptor stays open once the turn of the event loop with the look-ups has passed (300 indexes)', async () => {
+  test('300 indexes with look-ups in one turn hold one descriptor on the file, and none once the turn has passed', async () => {
     const { file, cache } = setup();
     readSymversCached(file, cache);
     // this process's descriptors open on the file
@@ -219,14 +219,33 @@ describe('readSymversCached', () => {
       expect(c.get(`sym_${i}`)).toMatchObject({ name: `sym_${i}` });
       kept.push(c);
     }
-    expect(open()).toBe(300); // each holds its file for this turn
+    expect(open()).toBe(1); // one, for this turn, whichever index asked
     await new Promise((r) => setImmediate(r));
     expect(open()).toBe(before);
     // and the next burst opens them again
     expect(kept.map((c, i) => c.get(`sym_${i + 300}`)?.name)).toEqual(kept.map((_, i) => `sym_${i + 300}`));
     expect(kept.every((c) => c.cached)).toBe(true);
+    expect(open()).toBe(1);
     await new Promise((r) => setImmediate(r));
     expect(open()).toBe(before);
+    // two files asked for in turns: still one descriptor at a time
+    const other = setup();
+    readSymversCached(other.file, other.cache);
+    const o = readSymversCached(other.file, other.cache) as CachedSymvers;
+    expect(o).toBeInstanceOf(CachedSymvers);
+    for (let i = 0; i < 20; i++) {
+      expect(kept[i]!.get(`sym_${i + 1000}`)?.name).toBe(`sym_${i + 1000}`);
+      expect(o.get(`sym_${i + 1000}`)?.name).toBe(`sym_${i + 1000}`);
+    }
+    expect(readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        const t = readlinkSync(`/proc/self/fd/${fd}`);
+        return t === file || t === other.file;
+      } catch {
+        return false;
+      }
+    })).toHaveLength(1);
+    expect(kept[0]!.cached && o.cached).toBe(true);
   });
 
   test('a run that asks for more than 4,096 lines one by one reads the whole file then, with the same answers', () => {
