@@ -30,6 +30,7 @@ import {
   SHT_SYMTAB_SHNDX,
 } from './constants.js';
 import { BufferSource, FileSource, type ByteSource } from './source.js';
+import { ByteMap } from '../codec/byte-map.js';
 
 export interface ElfHeader {
   elfClass: 32 | 64;
@@ -95,6 +96,16 @@ export interface ElfRelocation {
   type: number;
   /** RELA: explicit; REL: the implicit addend read from the place for word-sized types, else 0n. */
   addend: bigint;
+}
+
+/**
+ * Section names met so far, by their bytes: a tree's 180,000 sections have a few hundred names, and the
+ * section objects of files read one after another share their strings.
+ */
+const SECTION_NAMES = new ByteMap<string>(1 << 20);
+
+function latin1(buf: Buffer, start: number, end: number): string {
+  return buf.toString('latin1', start, end);
 }
 
 /** The buffer selectSymbols() reads symbol tables through (one at a time: it does not re-enter). */
@@ -393,9 +404,21 @@ export class ElfFile {
       const from = h.shoff - lead;
       const inBlock = strtab.type !== SHT_NOBITS && strtab.offset >= from && strtab.offset + strtab.size <= from + block.length;
       const names = inBlock ? block.subarray(strtab.offset - from, strtab.offset - from + strtab.size) : this.dataOf(strtab);
-      for (const s of out) s.name = this.cString(names, s.nameOffset, strtab, `name of section ${s.index}`);
+      for (const s of out) s.name = this.sectionName(names, s.nameOffset, strtab, s.index);
     }
     return out;
+  }
+
+  /**
+   * cString() of a section's name: a short one (the rule) through SECTION_NAMES, one string per distinct
+   * name across every file read.
+   */
+  private sectionName(data: Buffer, offset: number, table: ElfSection, index: number): string {
+    if (offset > 0 && offset < data.length) {
+      const stop = Math.min(data.length, offset + SHORT_SCAN + 1);
+      for (let i = offset; i < stop; i++) if (data[i] === 0) return SECTION_NAMES.get(data, offset, i, latin1);
+    }
+    return this.cString(data, offset, table, `name of section ${index}`);
   }
 
   /** A NUL-terminated string at `offset` in a string table's data (offset 0 is the empty name, as in ELF). */
@@ -627,10 +650,12 @@ export class ElfFile {
    * validates them (SHN_XINDEX entries, name offsets, NUL termination), so a file fails with the same
    * error either way, but without a string and two BigInts per symbol: a module reader needs the names
    * of its undefined symbols and of a few labels, not of its 200 static functions.
-   * `keep(index, st_info, st_shndx, names, st_name)` sees st_shndx with SHN_XINDEX resolved and the
-   * string table's bytes; `count` is the table's symbol count (index 0 included), 0 without a .symtab.
+   * `keep(index, st_info, st_shndx, names, st_name, section)` sees st_shndx with SHN_XINDEX resolved,
+   * the string table's bytes (the name at st_name is NUL-terminated there: checked before keep() is
+   * asked) and the symbol's `section` as ElfSymbol has it; `count` is the table's symbol count (index 0
+   * included), 0 without a .symtab.
    */
-  selectSymbols(keep: (index: number, info: number, shndx: number, names: Buffer, nameOffset: number) => boolean): { symbols: ElfSymbol[]; count: number } {
+  selectSymbols(keep: (index: number, info: number, shndx: number, names: Buffer, nameOffset: number, section: number | undefined) => boolean): { symbols: ElfSymbol[]; count: number } {
     const symtab = this.sections.find((s) => s.type === SHT_SYMTAB);
     if (!symtab) return { symbols: [], count: 0 };
     const f = this.fields;
@@ -674,7 +699,7 @@ export class ElfFile {
         // out of range, or a table without a final NUL: the full check (it fails where readSymbols fails)
         this.cString(names, nameOff, strtab, `name of symbol ${i}`);
       }
-      if (!keep(i, info, shndx, names, nameOff)) continue;
+      if (!keep(i, info, shndx, names, nameOff, section)) continue;
       out.push({
         index: i,
         name: this.cString(names, nameOff, strtab, `name of symbol ${i}`),

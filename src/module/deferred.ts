@@ -5,7 +5,7 @@ import { ElfFormatError } from '../errors.js';
 import { SHN_UNDEF, SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX, STB_GLOBAL, STB_WEAK } from '../elf/constants.js';
 import type { ElfFile, ElfSection } from '../elf/elf-file.js';
 import type { Import, ModuleFacts, Reference } from './types.js';
-import { internId } from './names.js';
+import { internBytes } from './names.js';
 import { IMPORT_WEAK, ImportColumns, ImportColumnsBuilder, ModuleImports } from './columns.js';
 import { readModinfo } from './modinfo.js';
 import { readVersions } from './versions.js';
@@ -34,12 +34,24 @@ export function isFactSectionName(n: string): boolean {
   return n === '.modinfo' || n === '__versions' || n.startsWith('__version_ext_') || n.startsWith('__ksymtab') || n.startsWith('__kcrctab') || n === '__kflagstab' || n === '.export_symbol';
 }
 
-/** Symbols a module's facts need: index 0, undefined GLOBAL/WEAK ones (imports), `__`-prefixed labels (exports). */
-function factSymbol(index: number, info: number, shndx: number, names: Buffer, nameOffset: number): boolean {
+/** The import columns factSymbol() adds to while deferredFacts() runs selectSymbols() (one file at a time). */
+let importsInto: ImportColumnsBuilder | undefined;
+
+/**
+ * Symbols a module's facts need as objects: index 0, `__`-prefixed labels (exports). An import (an
+ * undefined GLOBAL or WEAK symbol with a name) goes to `importsInto` as its name's id, read from the
+ * string table's bytes (internBytes), with no symbol object and no string made for it.
+ */
+function factSymbol(index: number, info: number, shndx: number, names: Buffer, nameOffset: number, section: number | undefined): boolean {
   if (index === 0) return true;
   if (nameOffset === 0 || names[nameOffset] === 0) return false;
   const bind = info >> 4;
-  if (shndx === SHN_UNDEF && (bind === STB_GLOBAL || bind === STB_WEAK)) return true;
+  if (shndx === SHN_UNDEF && section === undefined && (bind === STB_GLOBAL || bind === STB_WEAK)) {
+    let end = nameOffset + 1;
+    while (names[end] !== 0) end++; // selectSymbols() checked that a NUL ends the name
+    importsInto!.push(internBytes(names, nameOffset, end), bind === STB_WEAK ? IMPORT_WEAK : 0);
+    return false;
+  }
   if (names[nameOffset] !== UNDERSCORE || names[nameOffset + 1] !== UNDERSCORE) return false;
   for (let j = 0; j < LABEL_PREFIXES.length; j++) {
     const p = LABEL_PREFIXES[j];
@@ -79,15 +91,17 @@ export function moduleFactsDeferred(elf: ElfFile, path: string, reopen: () => El
 
 function deferredFacts(elf: ElfFile, path: string, reopen: () => ElfFile): ModuleFacts {
   const modinfo = readModinfo(elf);
-  const { symbols, count } = elf.selectSymbols(factSymbol);
+  const columns = new ImportColumnsBuilder();
+  importsInto = columns;
+  let selected: ReturnType<ElfFile['selectSymbols']>;
+  try {
+    selected = elf.selectSymbols(factSymbol);
+  } finally {
+    importsInto = undefined;
+  }
+  const { symbols, count } = selected;
   if (count === 0) throw new ElfFormatError(path, elf.header.shoff, 'no symbol table: a module always has .symtab');
   const versionInfo = readVersions(elf);
-  const columns = new ImportColumnsBuilder();
-  for (const s of symbols) {
-    if (s.index === 0 || s.section !== undefined || s.shndx !== SHN_UNDEF || s.name === '') continue;
-    if (s.bind !== STB_GLOBAL && s.bind !== STB_WEAK) continue;
-    columns.push(internId(s.name), s.bind === STB_WEAK ? IMPORT_WEAK : 0);
-  }
   if (columns.length > 0) checkImportRelocations(elf, count);
   const exports = readModuleExports(elf, symbols);
   return assembleFacts(elf, path, modinfo, versionInfo, new ModuleImports(columns.done(), (c) => deferredImports(c, reopen)), exports);

@@ -1,4 +1,6 @@
 /** Symbol and .modinfo key names shared across a run (one string per distinct name). */
+import { ByteMap } from '../codec/byte-map.js';
+
 /**
  * One string per distinct symbol name and .modinfo key across a run: a tree's 4,000 modules import and
  * version the same few thousand kernel symbols, and a freshly decoded copy that dies young costs nothing,
@@ -7,6 +9,8 @@
  */
 const ids = new Map<string, number>();
 const names: string[] = [];
+/** The same ids by the names' bytes (their latin1 decoding): readers look names up without decoding them. */
+const byBytes = new ByteMap<number>(16 << 20);
 
 export function intern(s: string): string {
   const hit = ids.get(s);
@@ -25,6 +29,18 @@ export function internId(s: string): number {
   ids.set(s, names.length);
   names.push(s);
   return names.length - 1;
+}
+
+/**
+ * internId() of buf[start, end) decoded as latin1, as a reader decodes a string table's name, without
+ * the decoding when the same bytes were met before.
+ */
+export function internBytes(buf: Buffer, start: number, end: number): number {
+  return byBytes.get(buf, start, end, decodeAndIntern);
+}
+
+function decodeAndIntern(buf: Buffer, start: number, end: number): number {
+  return internId(buf.toString('latin1', start, end));
 }
 
 /** The id of a name met before, or -1. */

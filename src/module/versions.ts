@@ -1,7 +1,7 @@
 /** A module's symbol versions: `__versions`, and the extended modversions tables of 6.14+. */
 import { ElfFormatError } from '../errors.js';
 import type { ElfFile } from '../elf/elf-file.js';
-import { internId } from './names.js';
+import { internBytes } from './names.js';
 import { VersionColumnsBuilder, type VersionColumns } from './columns.js';
 
 /** Size of one `struct modversion_info` on every arch: 64 bytes (crc word + name). */
@@ -45,7 +45,7 @@ export function readVersions(elf: ElfFile): VersionsInfo {
         extProblem = 'count';
         break;
       }
-      versions.push(internId(names.toString('latin1', p, end)), f.u32(crcs, i * 4));
+      versions.push(internBytes(names, p, end), f.u32(crcs, i * 4));
       p = end + 1;
     }
     const basicVersions = readBasicVersions(elf).versions;
@@ -72,11 +72,14 @@ function readBasicVersions(elf: ElfFile): { versions?: VersionColumns; versionsF
   for (let o = 0; o < data.length; o += MODVERSION_INFO_SIZE) {
     // Only the low 32 bits of the crc word are meaningful; on big-endian 64-bit they are the last 4 bytes.
     const crc = crcSize === 8 ? f.u32(data, f.littleEndian ? o : o + 4) : f.u32(data, o);
-    let end = data.indexOf(0, o + crcSize);
-    if (end < 0 || end > o + MODVERSION_INFO_SIZE) {
+    // the first NUL of the name, up to the next entry's first byte (a loop: indexOf is a call into C++)
+    const stop = Math.min(o + MODVERSION_INFO_SIZE, data.length - 1);
+    let end = o + crcSize;
+    while (end <= stop && data[end] !== 0) end++;
+    if (end > stop) {
       throw new ElfFormatError(elf.file, sec.offset + o, `__versions entry at index ${o / MODVERSION_INFO_SIZE}: name is not NUL-terminated within ${MODVERSION_INFO_SIZE - crcSize} bytes`);
     }
-    if (end > o + crcSize) versions.push(internId(data.toString('latin1', o + crcSize, end)), crc);
+    if (end > o + crcSize) versions.push(internBytes(data, o + crcSize, end), crc);
   }
   return { versions: versions.done(), versionsFormat: 'basic' };
 }
