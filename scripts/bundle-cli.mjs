@@ -6,6 +6,8 @@
  *                             function expression (a CommonJS bundle wrapped in `(function (require, module,
  *                             exports, errors, importMetaUrl, importModule) { … })`), compiled by the bin
  *                             through vm.Script with V8's code cache (src/cli/code-cache.ts)
+ *   dist/cli/signing.cjs      src/signing/cms.ts and the ASN.1 packages it imports, wrapped and compiled the
+ *                             same way, for the program's import of ../signing/cms.js
  *   dist/cli/main.cjs         the bin: src/cli/start.ts bundled as CommonJS (reads program.cjs, compiles it
  *                             with the cache, runs it); dist/cli/main.js, an ES module, requires it
  *   dist/report/*.js etc.     tsc's output, which the program imports at run time where it imports dynamically
@@ -123,24 +125,45 @@ const program = await build({
   entryPoints: [join(root, 'src/cli/main.ts')],
   outfile: join(root, 'dist/cli/program.cjs'),
 });
-let text = program.outputFiles[0].text.replace(/^#!.*\n/, '');
-for (const p of dynamicPaths) text = text.split(`import(${JSON.stringify(p)})`).join(`__ksymcheckImport(${JSON.stringify(p)})`);
-// none may be left (esbuild prints a call as `import(`: prose such as "mokutil --import (…" does not match)
-for (const [what, re] of [['import(', /(?<![\w$.])import\(/], ['import.meta', /(?<![\w$.])import\.meta\b/]]) {
-  const m = re.exec(text);
-  if (m) throw new Error(`bundle-cli: dist/cli/program.cjs still holds ${what} at ${m.index}: ${JSON.stringify(text.slice(m.index - 80, m.index + 80))}`);
+/** Write a bundle as a function expression of PARAMS, pure ASCII, its dynamic imports through the bin's. */
+function writeWrapped(out, built) {
+  const name = relative(root, out);
+  let text = built.outputFiles[0].text.replace(/^#!.*\n/, '');
+  for (const p of dynamicPaths) text = text.split(`import(${JSON.stringify(p)})`).join(`__ksymcheckImport(${JSON.stringify(p)})`);
+  // none may be left (esbuild prints a call as `import(`: prose such as "mokutil --import (…" does not match)
+  for (const [what, re] of [['import(', /(?<![\w$.])import\(/], ['import.meta', /(?<![\w$.])import\.meta\b/]]) {
+    const m = re.exec(text);
+    if (m) throw new Error(`bundle-cli: ${name} still holds ${what} at ${m.index}: ${JSON.stringify(text.slice(m.index - 80, m.index + 80))}`);
+  }
+  // Pure ASCII, which the bin reads as latin1: a one-byte string made without UTF-8 decoding (one non-ASCII
+  // character made the whole 676 kB text a two-byte string, decoded from UTF-8 at every start). esbuild
+  // escapes non-ASCII characters in literals and names (charset 'ascii', its default), so those left are in
+  // comments; they are written as \u{…} there, and the text minified before and after must be the same.
+  const ascii = text.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
+  if (ascii !== text) {
+    const min = (t) => transformSync(`(function (${PARAMS}) {\n${t}})`, { minify: true, charset: 'ascii', logLevel: 'silent' }).code;
+    if (min(ascii) !== min(text)) throw new Error(`bundle-cli: ${name} has non-ASCII characters outside comments`);
+    text = ascii;
+  }
+  writeFileSync(out, `(function (${PARAMS}) {\n"use strict";\n${text}})\n`);
 }
-// Pure ASCII, which the bin reads as latin1: a one-byte string made without UTF-8 decoding (one non-ASCII
-// character made the whole 676 kB text a two-byte string, decoded from UTF-8 at every start). esbuild
-// escapes non-ASCII characters in literals and names (charset 'ascii', its default), so those left are in
-// comments; they are written as \u{…} there, and the text minified before and after must be the same.
-const ascii = text.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
-if (ascii !== text) {
-  const min = (t) => transformSync(`(function (${PARAMS}) {\n${t}})`, { minify: true, charset: 'ascii', logLevel: 'silent' }).code;
-  if (min(ascii) !== min(text)) throw new Error('bundle-cli: dist/cli/program.cjs has non-ASCII characters outside comments');
-  text = ascii;
-}
-writeFileSync(join(root, 'dist/cli/program.cjs'), `(function (${PARAMS}) {\n"use strict";\n${text}})\n`);
+writeWrapped(join(root, 'dist/cli/program.cjs'), program);
+/**
+ * dist/cli/signing.cjs: src/signing/cms.ts with @peculiar's ASN.1 packages, which the program imports when a
+ * run has signed modules (every module of Debian's trees). Loaded as tsc's output it started Node's ES
+ * module loader and read ~130 CommonJS files of node_modules, ~130 ms in a fresh process; as one bundle
+ * compiled through the code cache like the program, the bin loads it in one read (src/cli/start.ts).
+ */
+const signing = await build({
+  ...common,
+  format: 'cjs',
+  write: false,
+  plugins: [lazyImports()],
+  define: { 'import.meta.url': '__ksymcheckImportMetaUrl' },
+  entryPoints: [join(root, 'src/signing/cms.ts')],
+  outfile: join(root, 'dist/cli/signing.cjs'),
+});
+writeWrapped(join(root, 'dist/cli/signing.cjs'), signing);
 // The bin, CommonJS: Node starts a CommonJS entry without its ES module loader (docs/performance.md,
 // "Built: a CommonJS bin"). It carries its own copy of src/errors.ts, which the program gets; the modules
 // imported at run time load dist/errors.js, and the two copies' classes recognise each other's instances

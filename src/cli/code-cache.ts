@@ -213,6 +213,18 @@ export interface ProgramHost {
  * cache when the process exits.
  */
 export function runProgram(source: string | Buffer, file: string, host: ProgramHost, env: NodeJS.ProcessEnv = process.env): CompiledProgram {
+  return runWrapped(source, file, host, env).compiled;
+}
+
+/**
+ * runProgram() of a bundle the program imports (dist/cli/signing.cjs: the same wrapper, the same code
+ * cache under a name of its own): its exports, as the import would give them.
+ */
+export function loadBundle(source: string | Buffer, file: string, host: ProgramHost, env: NodeJS.ProcessEnv = process.env): unknown {
+  return runWrapped(source, file, host, env).exports;
+}
+
+function runWrapped(source: string | Buffer, file: string, host: ProgramHost, env: NodeJS.ProcessEnv): { compiled: CompiledProgram; exports: unknown } {
   const off = env.KSYMCHECK_CODE_CACHE === '0';
   const compiled = compileWithCache(source, file, off ? undefined : userCacheDir(env));
   if (off) debug('code cache off (KSYMCHECK_CODE_CACHE=0)');
@@ -228,5 +240,5 @@ export function runProgram(source: string | Buffer, file: string, host: ProgramH
   }
   const module = { exports: {} };
   program(host.require, module, module.exports, host.errors, host.url, host.importModule);
-  return compiled;
+  return { compiled, exports: module.exports };
 }

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import * as errors from '../errors.js';
-import { runProgram } from './code-cache.js';
+import { loadBundle, runProgram } from './code-cache.js';
 
 // built-ins through require(), as in code-cache.ts (no ESM facades)
 const require = createRequire(import.meta.url);
@@ -15,11 +15,18 @@ const { fileURLToPath } = require('node:url') as typeof import('node:url');
 
 const url = new URL('./program.cjs', import.meta.url);
 const file = fileURLToPath(url);
+
+/** What the program imports that scripts/bundle-cli.mjs bundled beside it: specifier → the bundle. */
+const BUNDLED: Readonly<Record<string, string>> = { '../signing/cms.js': './signing.cjs' };
+
+function importModule(specifier: string): Promise<unknown> {
+  const bundle = BUNDLED[specifier];
+  if (bundle === undefined) return import(new URL(specifier, url).href);
+  const at = new URL(bundle, url);
+  const path = fileURLToPath(at);
+  return new Promise((resolve) => resolve(loadBundle(readFileSync(path), path, { errors, url: at.href, require: createRequire(at), importModule })));
+}
+
 // its bytes: the code cache's name is a CRC-32 of them; its text is their latin1 decoding, a one-byte
 // string made without decoding (the program is pure ASCII, scripts/bundle-cli.mjs)
-runProgram(readFileSync(file), file, {
-  errors,
-  url: url.href,
-  require: createRequire(url),
-  importModule: (specifier) => import(new URL(specifier, url).href),
-});
+runProgram(readFileSync(file), file, { errors, url: url.href, require: createRequire(url), importModule });
