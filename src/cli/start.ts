@@ -19,12 +19,20 @@ const file = fileURLToPath(url);
 /** What the program imports that scripts/bundle-cli.mjs bundled beside it: specifier → the bundle. */
 const BUNDLED: Readonly<Record<string, string>> = { '../signing/cms.js': './signing.cjs' };
 
+/** The bundles loaded, by specifier: loaded once, as import() evaluates a module once. */
+const loaded = new Map<string, Promise<unknown>>();
+
 function importModule(specifier: string): Promise<unknown> {
   const bundle = BUNDLED[specifier];
   if (bundle === undefined) return import(new URL(specifier, url).href);
-  const at = new URL(bundle, url);
-  const path = fileURLToPath(at);
-  return new Promise((resolve) => resolve(loadBundle(readFileSync(path), path, { errors, url: at.href, require: createRequire(at), importModule })));
+  let got = loaded.get(specifier);
+  if (got === undefined) {
+    const at = new URL(bundle, url);
+    const path = fileURLToPath(at);
+    got = new Promise((resolve) => resolve(loadBundle(readFileSync(path), path, { errors, url: at.href, require: createRequire(at), importModule })));
+    loaded.set(specifier, got);
+  }
+  return got;
 }
 
 // its bytes: the code cache's name is a CRC-32 of them; its text is their latin1 decoding, a one-byte
