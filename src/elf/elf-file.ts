@@ -415,8 +415,8 @@ export class ElfFile {
    */
   private sectionName(data: Buffer, offset: number, table: ElfSection, index: number): string {
     if (offset > 0 && offset < data.length) {
-      const stop = Math.min(data.length, offset + SHORT_SCAN + 1);
-      for (let i = offset; i < stop; i++) if (data[i] === 0) return SECTION_NAMES.get(data, offset, i, latin1);
+      const end = this.nulFrom(data, offset);
+      if (end >= 0 && end - offset <= SHORT_SCAN) return SECTION_NAMES.get(data, offset, end, latin1);
     }
     return this.cString(data, offset, table, `name of section ${index}`);
   }

@@ -193,12 +193,13 @@ function indexedFile(abs: string, key: string): number | undefined {
   } catch {
     return undefined;
   }
+  let same = false;
   try {
-    if (identity(abs, fstatSync(fd, { bigint: true })) !== key) {
-      closeSync(fd);
-      return undefined;
-    }
+    same = identity(abs, fstatSync(fd, { bigint: true })) === key;
   } catch {
+    // an fstat that fails: not the file indexed
+  }
+  if (!same) {
     closeSync(fd);
     return undefined;
   }

@@ -1,8 +1,9 @@
 /**
  * `check` and `matrix` keep each kernel's Module.symvers index in the user's cache directory
  * (src/kernel/symvers-cache.ts): the report, the notes and the exit status are the same without a cache,
- * when it is written and when it is used; KSYMCHECK_SYMVERS_CACHE=0 neither reads nor writes one. Asserted by what the runs print
- * (NODE_DEBUG=ksymcheck says what happened to the index), never by their timing.
+ * when it is written and when it is used; KSYMCHECK_SYMVERS_CACHE=0 neither reads nor writes one.
+ * Asserted by what the runs print (NODE_DEBUG=ksymcheck says what happened to the index), never by their
+ * timing.
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
