@@ -49,6 +49,24 @@ d('module trees', () => {
     ]);
   });
 
+  test('the walk names files as path.join() would: a trailing slash, `.` and `..` in the given directory', async () => {
+    const rel = join(tree, 'lib', 'modules', '6.6.0');
+    const errors: Array<{ path: string; message: string }> = [];
+    const want = (await expandModulePaths([rel], errors)).map((p) => join(p));
+    for (const given of [`${rel}/`, `${rel}//`, `${tree}/extra/../lib/./modules/6.6.0`]) expect(await expandModulePaths([given], errors)).toEqual(want);
+    // relative to the working directory, and the working directory itself
+    const cwd = process.cwd();
+    try {
+      process.chdir(join(rel, 'kernel', 'fs'));
+      expect(await expandModulePaths(['.'], errors)).toEqual(['afs/libafs.ko', 'afs-gz/libafs.ko.gz', 'afs-xz/libafs.ko.xz', 'afs-zst/libafs.ko.zst']);
+      expect(await expandModulePaths(['./afs/'], errors)).toEqual(['afs/libafs.ko']);
+      expect(await expandModulePaths(['../fs/afs/'], errors)).toEqual(['../fs/afs/libafs.ko']);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(errors).toEqual([]);
+  });
+
   test('check(): compressed modules read like plain ones; the CRC64 .ko.xz fails xz-check on a 6.6 kernel', async () => {
     // (a kmod with every decompressor: rule kmod-decompress has nothing to say, below it has)
     const r = await check({ kernel: SYMVERS, kernelVersion: '6.6', modules: [tree], stage: 'load', kmod: 'kmod version 34\n+ZSTD +XZ +ZLIB' });
