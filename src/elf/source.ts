@@ -142,6 +142,8 @@ export class FileSource implements ByteSource {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    // what was kept may be a reader's arena (OpenOptions.tableArena), another file's bytes from now on
+    this.head = undefined;
     this.kept = undefined;
   }
 }

@@ -7,7 +7,7 @@
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { ElfFile } from '../elf/elf-file.js';
+import { ElfFile, type OpenOptions } from '../elf/elf-file.js';
 import { FileSource } from '../elf/source.js';
 import { Lease, type ByteBudget } from '../codec/budget.js';
 import { readSignature } from '../signing/signature.js';
@@ -124,6 +124,18 @@ function tuned(): { tableLead: number; tableTrail: number } {
   return { tableLead: readTuning.tableLead, tableTrail: readTuning.tableTrail };
 }
 
+/** Where factsOf()'s files have their section header table read (OpenOptions.tableArena): one at a time. */
+const TABLE_ARENA = { buf: Buffer.alloc(0) };
+
+/**
+ * tuned(), and the table read into TABLE_ARENA, for a file that factsOf() reads and closes before anything
+ * else is opened (it runs synchronously from open to close) and whose facts keep no Buffer of it: deferred
+ * facts (references: 'lazy'). The eager reader's facts are left their own buffers.
+ */
+function tunedFor(opts: ReadOptions): OpenOptions {
+  return opts.references === 'lazy' ? { ...tuned(), tableArena: TABLE_ARENA } : tuned();
+}
+
 /** A compressed module's whole bytes (its file read now and closed). */
 function wholeOf(o: Opened): Buffer {
   if (o.compressed) return o.compressed;
@@ -203,7 +215,7 @@ export async function readModule(path: string, opts: ReadOptions = {}): Promise<
         throw e;
       }
     }
-    if (o.source) return factsOf(path, ElfFile.fromSource(o.source, tuned()), opts);
+    if (o.source) return factsOf(path, ElfFile.fromSource(o.source, tunedFor(opts)), opts);
     if (o.bytes) return factsOf(path, ElfFile.fromBuffer(o.bytes, path), opts);
     const how = { maxModuleSize: opts.maxModuleSize, lease };
     const whole = wholeOf(o);
@@ -243,7 +255,7 @@ export async function readModuleBytes(path: string, data: Buffer, opts: ReadOpti
 /** readModule(), synchronously (zstd needs its decoder initialised by an earlier asynchronous read). */
 export function readModuleSync(path: string, opts: ReadOptions = {}): ModuleFacts {
   const o = openFile(path);
-  if (o.source) return factsOf(path, ElfFile.fromSource(o.source, tuned()), opts);
+  if (o.source) return factsOf(path, ElfFile.fromSource(o.source, tunedFor(opts)), opts);
   if (o.bytes) return factsOf(path, ElfFile.fromBuffer(o.bytes, path), opts);
   const packed = decompressSync(wholeOf(o), path, opts);
   return factsOf(path, ElfFile.fromBuffer(packed.data, path), opts, packed);
@@ -256,7 +268,7 @@ export function readModuleSync(path: string, opts: ReadOptions = {}): ModuleFact
 export function readPlainModuleSync(path: string, opts: ReadOptions = {}): ModuleFacts | undefined {
   const o = openFile(path, true);
   if (!o.source) return undefined;
-  return factsOf(path, ElfFile.fromSource(o.source, tuned()), opts);
+  return factsOf(path, ElfFile.fromSource(o.source, tunedFor(opts)), opts);
 }
 
 export function moduleFactsFromBuffer(buf: Buffer, path: string, opts: ReadOptions = {}): ModuleFacts {

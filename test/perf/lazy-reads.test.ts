@@ -213,6 +213,46 @@ describe('reads that reach the file', () => {
     expect(together.length).toBeLessThanOrEqual(apart.length - 3);
   });
 
+  test("the tree reader's table block, one arena from file to file: each module's facts stay its own", async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { makeKey, signFile } = await import('../helpers/sign.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ksymcheck-arena-'));
+    // two signed modules of different sizes and keys, and an unsigned one, read in turns
+    const files = [
+      signFile(sample('seed', 'openafs-stripped', 'libafs.ko'), join(dir, 'a.ko'), makeKey(dir, 'a', 'rsa'), 'sha256'),
+      signFile(sample('seed', 'openafs-gpl', 'libafs.ko'), join(dir, 'b.ko'), makeKey(dir, 'b', 'ec-p256'), 'sha384'),
+      sample('seed', 'openafs', 'libafs.ko'),
+    ];
+    const lazy = [];
+    for (const f of [...files, ...files]) lazy.push(await readModule(f, { references: 'lazy' }));
+    for (let i = 0; i < lazy.length; i++) {
+      // the eager reader reads each table into a buffer of its own
+      const eager = await readModule(lazy[i].path, { references: 'eager' });
+      expect(lazy[i].signature).toEqual(eager.signature);
+      expect(lazy[i].loaderSections).toEqual(eager.loaderSections);
+      expect(lazy[i].elfHeader).toEqual(eager.elfHeader);
+    }
+    // the signatures as sign-file wrote them: different lengths, hashes and keys
+    const [a, b] = [lazy[0].signature!, lazy[1].signature!];
+    expect(Object.keys(a.digests!)).toContain('sha256');
+    expect(Object.keys(b.digests!)).toContain('sha384');
+    expect(a.cms!.length).not.toBe(b.cms!.length);
+    expect(lazy[3].signature).toEqual(a);
+    expect(lazy[2].signature).toBeUndefined();
+  });
+
+  test('a closed source serves nothing it kept (its head and kept block may be an arena now holding another file)', () => {
+    const file = sample('seed', 'openafs', 'libafs.ko');
+    const src = new FileSource(file);
+    const head = Buffer.from(src.readHead(64));
+    src.keep(1024, src.read(1024, 512));
+    expect(src.read(0, 16)).toEqual(head.subarray(0, 16));
+    src.close();
+    expect(() => src.read(0, 16)).toThrow('read after close');
+    expect(() => src.read(1024, 16)).toThrow('read after close');
+  });
+
   test(".shstrtab is read with the section header table only, not again with the fact sections", async () => {
     const file = sample('seed', 'openafs-stripped', 'libafs.ko');
     const elf = ElfFile.open(file);
