@@ -85,22 +85,84 @@ function doubled<T extends Int32Array | Uint32Array | Uint8Array>(a: T): T {
   return b;
 }
 
+type Column = Int32Array | Uint32Array | Uint8Array;
+
+/**
+ * Where finished columns are kept: each a view of a run-wide chunk of CHUNK entries, not a buffer of its
+ * own. A tree's 4,000 modules made ~16,000 small ArrayBuffers (each a malloc'd backing store the collector
+ * tracks and sweeps); now ~40 chunks. A column longer than a quarter of a chunk gets its own buffer.
+ * Nothing writes to a finished column (a reader thread's record copies a view before transferring it).
+ */
+class Chunks<T extends Column> {
+  static readonly CHUNK = 16384;
+  #chunk: T;
+  #at = 0;
+  constructor(private readonly make: (length: number) => T) {
+    this.#chunk = make(0);
+  }
+  /** The first `n` entries of `from`, copied into a chunk. */
+  copy(from: T, n: number): T {
+    if (n > Chunks.CHUNK >>> 2) return from.slice(0, n) as T;
+    if (this.#at + n > this.#chunk.length) {
+      this.#chunk = this.make(Chunks.CHUNK);
+      this.#at = 0;
+    }
+    const out = this.#chunk.subarray(this.#at, this.#at + n) as T;
+    out.set(from.subarray(0, n));
+    this.#at += n;
+    return out;
+  }
+}
+
+const ID_CHUNKS = new Chunks((n) => new Int32Array(n));
+const CRC_CHUNKS = new Chunks((n) => new Uint32Array(n));
+const FLAG_CHUNKS = new Chunks((n) => new Uint8Array(n));
+
+/**
+ * The columns a builder fills, shared from module to module (a builder per module allocated and grew its
+ * own). One builder of a kind builds at a time: a new one takes them over, and the one it took them from
+ * fails if pushed to again (a builder left unfinished by a bad file is simply dropped).
+ */
+class Scratch<A extends Column, B extends Column> {
+  owner: object | undefined;
+  constructor(
+    public a: A,
+    public b: B,
+  ) {}
+  take(owner: object): this {
+    this.owner = owner;
+    return this;
+  }
+  grow(): void {
+    this.a = doubled(this.a);
+    this.b = doubled(this.b);
+  }
+}
+
+const VERSIONS_SCRATCH = new Scratch(new Int32Array(256), new Uint32Array(256));
+const IMPORTS_SCRATCH = new Scratch(new Int32Array(256), new Uint8Array(256));
+
+function notMine(): never {
+  throw new Error('two column builders of one kind at once: the first was taken over');
+}
+
 /** Builds the columns of one table: names pushed in order (interned, given ids), CRCs beside them. */
 export class VersionColumnsBuilder {
-  #ids = new Int32Array(64);
-  #crcs = new Uint32Array(64);
+  #s = VERSIONS_SCRATCH.take(this);
   #n = 0;
   push(id: number, crc: number): void {
-    if (this.#n === this.#ids.length) {
-      this.#ids = doubled(this.#ids);
-      this.#crcs = doubled(this.#crcs);
-    }
-    this.#ids[this.#n] = id;
-    this.#crcs[this.#n] = crc;
+    const s = this.#s;
+    if (s.owner !== this) notMine();
+    if (this.#n === s.a.length) s.grow();
+    s.a[this.#n] = id;
+    s.b[this.#n] = crc;
     this.#n++;
   }
   done(): VersionColumns {
-    return new VersionColumns(this.#ids.slice(0, this.#n), this.#crcs.slice(0, this.#n));
+    const s = this.#s;
+    if (s.owner !== this) notMine();
+    s.owner = undefined;
+    return new VersionColumns(ID_CHUNKS.copy(s.a, this.#n), CRC_CHUNKS.copy(s.b, this.#n));
   }
 }
 
@@ -194,23 +256,24 @@ export class ImportColumns {
 
 /** Builds a module's import columns, one symbol at a time. */
 export class ImportColumnsBuilder {
-  #ids = new Int32Array(64);
-  #flags = new Uint8Array(64);
+  #s = IMPORTS_SCRATCH.take(this);
   #n = 0;
   push(id: number, flags: number): void {
-    if (this.#n === this.#ids.length) {
-      this.#ids = doubled(this.#ids);
-      this.#flags = doubled(this.#flags);
-    }
-    this.#ids[this.#n] = id;
-    this.#flags[this.#n] = flags;
+    const s = this.#s;
+    if (s.owner !== this) notMine();
+    if (this.#n === s.a.length) s.grow();
+    s.a[this.#n] = id;
+    s.b[this.#n] = flags;
     this.#n++;
   }
   get length(): number {
     return this.#n;
   }
   done(): ImportColumns {
-    return new ImportColumns(this.#ids.slice(0, this.#n), this.#flags.slice(0, this.#n));
+    const s = this.#s;
+    if (s.owner !== this) notMine();
+    s.owner = undefined;
+    return new ImportColumns(ID_CHUNKS.copy(s.a, this.#n), FLAG_CHUNKS.copy(s.b, this.#n));
   }
 }
 

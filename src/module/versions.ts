@@ -48,8 +48,9 @@ export function readVersions(elf: ElfFile): VersionsInfo {
       versions.push(internBytes(names, p, end), f.u32(crcs, i * 4));
       p = end + 1;
     }
+    const ext = versions.done(); // before the basic table's builder starts (one builder at a time)
     const basicVersions = readBasicVersions(elf).versions;
-    const out: VersionsInfo = basicVersions ? { versions: versions.done(), versionsFormat: 'extended', basicVersions } : { versions: versions.done(), versionsFormat: 'extended' };
+    const out: VersionsInfo = basicVersions ? { versions: ext, versionsFormat: 'extended', basicVersions } : { versions: ext, versionsFormat: 'extended' };
     if (extProblem) out.extProblem = extProblem;
     return out;
   }
