@@ -364,8 +364,8 @@ export class ElfFile {
     const blockLength = lead + shnum * h.shentsize + trail;
     let block: Buffer;
     if (arena && this.src.readInto) {
-      if (arena.buf.length < blockLength) arena.buf = Buffer.allocUnsafeSlow(Math.max(blockLength, arena.buf.length * 2, 1 << 16));
       this.checkRange(h.shoff - lead, blockLength, 'section header table');
+      if (arena.buf.length < blockLength) arena.buf = Buffer.allocUnsafeSlow(Math.max(blockLength, arena.buf.length * 2, 1 << 16));
       block = this.src.readInto(h.shoff - lead, blockLength, arena.buf);
     } else block = this.readAt(h.shoff - lead, blockLength, 'section header table');
     if (trail > 0) this.src.keep!(h.shoff - lead, block);

@@ -214,10 +214,11 @@ describe('reads that reach the file', () => {
   });
 
   test("the tree reader's table block, one arena from file to file: each module's facts stay its own", async () => {
-    const { mkdtempSync } = await import('node:fs');
+    const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { makeKey, signFile } = await import('../helpers/sign.js');
     const dir = mkdtempSync(join(tmpdir(), 'ksymcheck-arena-'));
+    afterEachRestore.push(() => rmSync(dir, { recursive: true, force: true }));
     // two signed modules of different sizes and keys, and an unsigned one, read in turns
     const files = [
       signFile(sample('seed', 'openafs-stripped', 'libafs.ko'), join(dir, 'a.ko'), makeKey(dir, 'a', 'rsa'), 'sha256'),
