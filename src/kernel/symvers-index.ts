@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { describeFsError } from './locate.js';
 import { checkText, parseLines, symversText, type SymversFile } from './symvers.js';
-import type { Export, ExportType } from './types.js';
+import { EXPORT_TYPES, type Export, type ExportType } from './types.js';
 
 /** MODERN_LINE without its captures: a line checked, nothing made of it (SymversIndex). */
 export const MODERN_LINE_CHECK =
@@ -20,6 +20,17 @@ export function hashRange(text: string, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/**
+ * The strings the rules compare a field with, one of each: a field sliced from the text is a new string per
+ * line, which each comparison with a literal reads character by character (isGplOnly() over a tree's
+ * exports, ~12 ms of a first pass, ~4 ms once V8 had internalized them); these compare by pointer.
+ */
+const KNOWN_FIELDS = new Map<string, string>([...EXPORT_TYPES, 'vmlinux'].map((t) => [t, t]));
+
+function known(field: string): string {
+  return KNOWN_FIELDS.get(field) ?? field;
 }
 
 /**
@@ -36,10 +47,10 @@ export function exportOfLine(text: string, start: number, nameStart: number, nam
   const crcStart = c1 === 120 /* x */ || c1 === 88 /* X */ ? start + 2 : start;
   return {
     name: text.slice(nameStart, nameEnd),
-    type: text.slice(typeStart, nsStart - 1) as ExportType,
+    type: known(text.slice(typeStart, nsStart - 1)) as ExportType,
     namespace: text.slice(nsStart, end),
     crc: parseInt(text.slice(crcStart, nameStart - 1), 16),
-    owner: text.slice(nameEnd + 1, typeStart - 1),
+    owner: known(text.slice(nameEnd + 1, typeStart - 1)),
     origin: { file, line },
   };
 }
