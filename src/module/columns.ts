@@ -90,8 +90,9 @@ type Column = Int32Array | Uint32Array | Uint8Array;
 /**
  * Where finished columns are kept: each a view of a run-wide chunk of CHUNK entries, not a buffer of its
  * own. A tree's 4,000 modules made ~16,000 small ArrayBuffers (each a malloc'd backing store the collector
- * tracks and sweeps); now ~40 chunks. A column longer than a quarter of a chunk gets its own buffer.
- * Nothing writes to a finished column (a reader thread's record copies a view before transferring it).
+ * tracks and sweeps); now 47 over Debian 6.1's tree. A column longer than a quarter of a chunk gets its
+ * own buffer. Nothing writes to a finished column (a reader thread's record copies a view before
+ * transferring it).
  */
 class Chunks<T extends Column> {
   static readonly CHUNK = 16384;
