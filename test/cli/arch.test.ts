@@ -17,6 +17,8 @@ type Arch = (typeof ARCHES)[number];
 const KERNEL = (a: Arch) => sample('arch', 'kernels', a);
 const built = (a: Arch) => existsSync(join(sample('arch', 'modules'), a, 'hello.ko'));
 const KO = (a: Arch, name = 'hello') => sample('arch', 'modules', a, `${name}.ko`);
+/** A test of these architectures' samples: skipped (and counted so) where one was not built — beforeAll says why. */
+const whenBuilt = (...as: Arch[]) => (as.every(built) ? test : test.skip);
 
 type Brief = { rule: string; stage: string; severity: string; symbol?: string; message: string };
 
@@ -43,23 +45,23 @@ describe('each architecture against its own kernel', () => {
   };
   const ARCH_NAME: Record<Arch, string> = { x86_64: 'x86_64', i386: 'i386', arm64: 'arm64', armhf: 'arm', ppc64el: 'ppc64', s390x: 's390', riscv64: 'riscv64' };
 
-  test.each(ARCHES)('%s: passes at both stages, the derived vermagic is the architecture\'s', async (a) => {
-    if (!built(a)) return;
-    const { r, f } = await run(KERNEL(a), KO(a));
-    expect(f).toEqual([]);
-    expect(r.kernel.vermagic).toBe(VERMAGIC[a]);
-    expect(r.kernel.arch).toBe(ARCH_NAME[a]);
-    expect(r.notes).toEqual([]);
-    // the string the sample module was built with is the one derived here
-    expect(readFileSync(join(sample('arch', 'modules', a), 'vermagic'), 'utf8').trimEnd()).toBe(VERMAGIC[a].trimEnd());
-  });
+  for (const a of ARCHES)
+    whenBuilt(a)(`${a}: passes at both stages, the derived vermagic is the architecture's`, async () => {
+      const { r, f } = await run(KERNEL(a), KO(a));
+      expect(f).toEqual([]);
+      expect(r.kernel.vermagic).toBe(VERMAGIC[a]);
+      expect(r.kernel.arch).toBe(ARCH_NAME[a]);
+      expect(r.notes).toEqual([]);
+      // the string the sample module was built with is the one derived here
+      expect(readFileSync(join(sample('arch', 'modules', a), 'vermagic'), 'utf8').trimEnd()).toBe(VERMAGIC[a].trimEnd());
+    });
 
-  test.each(ARCHES)("%s: a module without mod_unload is refused with the kernel's vermagic line", async (a) => {
-    if (!built(a)) return;
-    const { f } = await run(KERNEL(a), KO(a, 'hello-nounload'));
-    const mod = VERMAGIC[a].replace('mod_unload ', '');
-    expect(f).toEqual([{ rule: 'vermagic-mismatch', stage: 'load', severity: 'error', message: `hello: version magic '${mod}' should be '${VERMAGIC[a]}'` }]);
-  });
+  for (const a of ARCHES)
+    whenBuilt(a)(`${a}: a module without mod_unload is refused with the kernel's vermagic line`, async () => {
+      const { f } = await run(KERNEL(a), KO(a, 'hello-nounload'));
+      const mod = VERMAGIC[a].replace('mod_unload ', '');
+      expect(f).toEqual([{ rule: 'vermagic-mismatch', stage: 'load', severity: 'error', message: `hello: version magic '${mod}' should be '${VERMAGIC[a]}'` }]);
+    });
 });
 
 describe("the loader's ELF header checks come first", () => {
@@ -76,50 +78,45 @@ describe("the loader's ELF header checks come first", () => {
     // and the other way: a little-endian module on big-endian s390x
     ['x86_64', 's390x', 'Invalid ELF header type: 256 != 1'],
   ];
-  test.each(WRONG)('a %s module on %s: one finding, the loader\'s first line', async (mod, kernel, line) => {
-    if (!built(mod)) return;
-    const { f } = await run(KERNEL(kernel), KO(mod, 'hello-nounload'));
-    // the vermagic difference (and everything after the header check) never reaches the loader
-    expect(f.filter((x) => x.stage === 'load')).toEqual([{ rule: 'elf-header', stage: 'load', severity: 'error', message: line }]);
-  });
+  for (const [mod, kernel, line] of WRONG)
+    whenBuilt(mod)(`a ${mod} module on ${kernel}: one finding, the loader's first line`, async () => {
+      const { f } = await run(KERNEL(kernel), KO(mod, 'hello-nounload'));
+      // the vermagic difference (and everything after the header check) never reaches the loader
+      expect(f.filter((x) => x.stage === 'load')).toEqual([{ rule: 'elf-header', stage: 'load', severity: 'error', message: line }]);
+    });
 
-  test('before 5.16 the kernel printed nothing: insmod\'s line', async () => {
-    if (!built('arm64')) return;
+  whenBuilt('arm64')('before 5.16 the kernel printed nothing: insmod\'s line', async () => {
     const { f } = await run(KERNEL('x86_64'), KO('arm64'), '5.15.0');
     expect(f.filter((x) => x.stage === 'load')).toEqual([
       { rule: 'elf-header', stage: 'load', severity: 'error', message: `insmod: ERROR: could not insert module ${KO('arm64')}: Invalid module format` },
     ]);
   });
 
-  test('a module for the same architecture is not refused by it (amd64 hello on the amd64 kernel: no elf-header finding)', async () => {
+  whenBuilt('x86_64')('a module for the same architecture is not refused by it (amd64 hello on the amd64 kernel: no elf-header finding)', async () => {
     const { f } = await run(KERNEL('x86_64'), KO('x86_64'));
-    expect(f.map((x) => x.rule)).not.toContain('elf-header');
+    expect(f).toEqual([]);
   });
 });
 
 describe('ppc64', () => {
-  test('the samples refer to what the tests need: the .ko to .TOC., modpost\'s input to _savegpr1_14 and _restfpr_20 too', async () => {
-    if (!built('ppc64el')) return;
+  whenBuilt('ppc64el')('the samples refer to what the tests need: the .ko to .TOC., modpost\'s input to _savegpr1_14 and _restfpr_20 too', async () => {
     const { readModule } = await import('../../src/module/read.js');
     expect((await readModule(KO('ppc64el'))).imports.map((i) => i.name).sort()).toEqual(['.TOC.', '_printk']);
     expect((await readModule(sample('arch', 'modules', 'ppc64el', 'helpers.o'))).imports.map((i) => i.name).sort()).toEqual(['.TOC.', '_printk', '_restfpr_20', '_savegpr1_14']);
   });
 
-  test('.TOC. is defined by the ppc64 loader: never an unknown symbol at load (6.1.192 and 4.19)', async () => {
-    if (!built('ppc64el')) return;
+  whenBuilt('ppc64el')('.TOC. is defined by the ppc64 loader: never an unknown symbol at load (6.1.192 and 4.19)', async () => {
     expect((await run(KERNEL('ppc64el'), KO('ppc64el'))).f).toEqual([]);
     expect((await run(KERNEL('ppc64el'), KO('ppc64el'), '4.19.0')).f).toEqual([]);
   });
 
-  test('6.1.192 modpost ignores _savegpr1_*/_restfpr_* (stable backport of "modpost: Amend ppc64 save/restfpr symnames for -Os build", 6.1.165)', async () => {
-    if (!built('ppc64el')) return;
+  whenBuilt('ppc64el')('6.1.192 modpost ignores _savegpr1_*/_restfpr_* (stable backport of "modpost: Amend ppc64 save/restfpr symnames for -Os build", 6.1.165)', async () => {
     const o = sample('arch', 'modules', 'ppc64el', 'helpers.o');
     const r = await check({ kernel: KERNEL('ppc64el'), modules: [o], stage: 'build' });
     expect(r.modules[0].findings).toEqual([]);
   });
 
-  test('6.1.164, before that backport: both helpers are undefined for modpost', async () => {
-    if (!built('ppc64el')) return;
+  whenBuilt('ppc64el')('6.1.164, before that backport: both helpers are undefined for modpost', async () => {
     const o = sample('arch', 'modules', 'ppc64el', 'helpers.o');
     const r = await check({ kernel: KERNEL('ppc64el'), modules: [o], stage: 'build', kernelVersion: '6.1.164' });
     expect(r.modules[0].findings.map((x) => [x.rule, x.severity, x.symbol])).toEqual([
@@ -137,8 +134,7 @@ describe('vermagic the input cannot tell: the report says it was not checked', (
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('an architecture whose vermagic part is unknown (mips): note in the JSON and the text, no vermagic finding', async () => {
-    if (!built('x86_64')) return;
+  whenBuilt('x86_64')('an architecture whose vermagic part is unknown (mips): note in the JSON and the text, no vermagic finding', async () => {
     const k = join(dir, 'mips');
     cpSync(KERNEL('x86_64'), k, { recursive: true });
     const config = 'CONFIG_MIPS=y\nCONFIG_32BIT=y\nCONFIG_SMP=y\nCONFIG_MODULE_UNLOAD=y\n';

@@ -126,8 +126,10 @@ describe.each([
     expectFastRejection(() => ElfFile.fromBuffer(b, 'bad.ko'), 'bad.ko', /e_shstrndx 4294967295 is not a section/, eh.shstrndx);
   });
 
-  test.each(['.symtab', '.strtab', '.rela.text', '.modinfo', '__versions', '.shstrtab'])('%s: sh_size near 2^32, near 2^64 and one past the file; sh_offset near 2^64', (name) => {
-    if (!g.sections.some((s) => s?.name === name)) return;
+  // a case per section the sample has (i386 relocates .text with REL: .rel.text), none that would pass empty
+  const has = (name: string) => g.sections.some((s) => s?.name === name);
+  const reloc = has('.rela.text') ? '.rela.text' : '.rel.text';
+  test.each(['.symtab', '.strtab', reloc, '.modinfo', '__versions', '.shstrtab'].filter(has))('%s: sh_size near 2^32, near 2^64 and one past the file; sh_offset near 2^64', (name) => {
     const sizes = [0xfffffff0n, max - 15n, BigInt(good.length) + 1n, ...(g.is64 ? [1n << 53n, (1n << 53n) + 1n] : [])];
     for (const v of sizes) {
       const { buf, headerOffset } = withSection(g, name, 'size', v);
