@@ -88,7 +88,12 @@ describe('the struct module size check', () => {
   });
 
   test('without BTF the check is not made, and the report says so', async () => {
-    const r = await check({ kernel: join(K72(), 'Module.symvers'), modules: [V72('ns-module-import')], stage: 'load', kernelVersion: '7.2' });
+    // the 6.1-built module the headers' BTF refuses at the size check (above), on the 7.2 Module.symvers
+    // alone: no size finding, the loader's checks after it made (the module's own missing import)
+    const r = await check({ kernel: join(K72(), 'Module.symvers'), modules: [KO('ns-missing')], stage: 'load', kernelVersion: '7.2' });
+    expect(lines(r)).toEqual([
+      'load error namespace-not-imported ns_missing: module uses symbol (usb_stor_suspend) from namespace USB_STORAGE, but does not import it.',
+    ]);
     expect(r.notes).toContain(`the loader's struct module size check (.gnu.linkonce.this_module) was not made: no vmlinux with BTF defining struct module in ${join(K72(), 'Module.symvers')}`);
   });
 });

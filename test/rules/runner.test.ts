@@ -66,8 +66,9 @@ describe('runRules', () => {
   });
 
   test('only the requested stages run', () => {
-    expect(runRules(c(), ['load']).every((f) => f.stage === 'load')).toBe(true);
-    expect(runRules(c(), ['build']).every((f) => f.stage === 'build')).toBe(true);
+    const of = (stages: Array<'build' | 'load'>) => runRules(c(), stages).map((f) => `${f.stage} ${f.rule} ${f.symbol}`);
+    expect(of(['load'])).toEqual(['load gpl-only gpl_b', 'load gpl-only gpl_a', 'load unresolved zeta_missing', 'load unresolved alpha_missing']);
+    expect(of(['build'])).toEqual(['build gpl-only gpl_b', 'build gpl-only gpl_a', 'build unresolved zeta_missing', 'build unresolved alpha_missing']);
     expect(runRules(c(), [])).toEqual([]);
   });
 
