@@ -10,7 +10,7 @@
  * proprietary (first `license=` entry not GPL-compatible, or taint inherited from a proprietary module
  * it imports from, 5.9+), so the loader only says "Unknown symbol".
  */
-import type { Export } from '../kernel/types.js';
+import type { Export, KernelVersion } from '../kernel/types.js';
 import { isGplOnly } from '../kernel/types.js';
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, type MessageEntry } from './versioned.js';
@@ -25,7 +25,7 @@ import {
 } from './shared.js';
 import { modpostWalk } from './modpost.js';
 import { loaderWalk, notFoundErrno, unknownSymbolLine, unknownSymbolRows } from './loader.js';
-import { SYMBOL_NOTES } from './notes.js';
+import { symbolNote } from './notes.js';
 import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 /**
@@ -46,13 +46,11 @@ export const GPL_ONLY_UNUSED_MESSAGES: readonly MessageEntry[] = [
 
 const LIST = GPL_COMPATIBLE_LICENSES.map((l) => `"${l}"`).join(', ');
 
-function symbolAdvice(sym: string): string {
-  const note = SYMBOL_NOTES[sym]?.gpl;
-  if (note) return note;
-  return `use a non-GPL alternative, or target a kernel where '${sym}' is EXPORT_SYMBOL`;
+function symbolAdvice(sym: string, version: KernelVersion): string {
+  return symbolNote(sym, 'gpl', version) ?? `use a non-GPL alternative, or target a kernel where '${sym}' is EXPORT_SYMBOL`;
 }
 
-export function gplHint(sym: string, exp: Export, license: string | undefined, allLicenses: string[]): string {
+export function gplHint(sym: string, exp: Export, license: string | undefined, allLicenses: string[], version: KernelVersion): string {
   if (license !== undefined && looksLikeGplAttempt(license)) {
     return `licence "${license}" is not one of the strings the kernel accepts as GPL-compatible (include/linux/license.h): use one of ${LIST}`;
   }
@@ -62,7 +60,7 @@ export function gplHint(sym: string, exp: Export, license: string | undefined, a
   const others = allLicenses.length > 1 && license !== allLicenses[0]
     ? ` (modpost checks every MODULE_LICENSE() entry, not only the first "${allLicenses[0]}")`
     : '';
-  return `'${sym}' is ${exp.type} and the module's licence "${license}" is not GPL-compatible${others}; ${symbolAdvice(sym)}`;
+  return `'${sym}' is ${exp.type} and the module's licence "${license}" is not GPL-compatible${others}; ${symbolAdvice(sym, version)}`;
 }
 
 function buildCheck(ctx: RuleContext): Finding[] {
@@ -84,7 +82,7 @@ function buildCheck(ctx: RuleContext): Finding[] {
         severity: m.severity,
         symbol: name,
         message: m.message,
-        hint: gplHint(name, exp, license, ctx.module.licenses),
+        hint: gplHint(name, exp, license, ctx.module.licenses, ctx.version),
         evidence: {
           exportType: exp.type,
           owner: exp.owner,
@@ -112,7 +110,7 @@ function loadCheck(ctx: RuleContext): Finding[] {
         `symbol, so the loader no longer searches GPL-only exports; stop importing from ${s.taintInheritedFrom} or ` +
         `resolve the GPL-only symbols first`;
     } else {
-      hint = gplHint(s.imp.name, s.export, first, ctx.module.licenses.slice(0, 1));
+      hint = gplHint(s.imp.name, s.export, first, ctx.module.licenses.slice(0, 1), ctx.version);
     }
     const ev: Record<string, string | number | boolean | null> = {
       exportType: s.export.type,

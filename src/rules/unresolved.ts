@@ -10,12 +10,13 @@
  * Load: kernel/module simplify_symbols(): `%s: Unknown symbol %s (err %d)` for every non-weak
  * undefined symbol the loader cannot find (x86 `_GLOBAL_OFFSET_TABLE_` ignored since 5.12).
  */
+import type { KernelVersion } from '../kernel/types.js';
 import type { Finding, Rule, RuleContext } from './types.js';
 import { message, pick, pickValue, type MessageEntry, type Versioned } from './versioned.js';
 import { finding, modpostName } from './shared.js';
 import { modpostWalk } from './modpost.js';
 import { loaderWalk, notFoundErrno, unknownSymbolLine, unknownSymbolRows } from './loader.js';
-import { SYMBOL_NOTES } from './notes.js';
+import { symbolNote } from './notes.js';
 import { rowsOf, rulesDocSection, type RuleInfo } from './info.js';
 
 export const UNDEFINED_ERROR: readonly MessageEntry[] = [
@@ -42,8 +43,8 @@ export const SUPPRESSED_LINE: readonly MessageEntry[] = [
   },
 ];
 
-export function unresolvedHint(sym: string): string {
-  const note = SYMBOL_NOTES[sym]?.missing;
+export function unresolvedHint(sym: string, version: KernelVersion): string {
+  const note = symbolNote(sym, 'missing', version);
   const base =
     `'${sym}' is not exported by this kernel build; check the config that provides it or pass the providing ` +
     `module's Module.symvers with --extra-symbols`;
@@ -72,7 +73,7 @@ function buildCheck(ctx: RuleContext): Finding[] {
         severity: m.severity,
         symbol: name,
         message: m.message,
-        hint: unresolvedHint(name),
+        hint: unresolvedHint(name, v),
         evidence: {
           weak: false,
           modpostPrints: printed,
@@ -113,7 +114,7 @@ function loadCheck(ctx: RuleContext): Finding[] {
         message: unknownSymbolLine(ctx, s.imp.name),
         hint: refused
           ? `'${s.imp.name}' comes from module ${refused.owner}, which this kernel refuses (${refused.reason}): it is never loaded, so fix or rebuild ${refused.owner} first`
-          : unresolvedHint(s.imp.name),
+          : unresolvedHint(s.imp.name, ctx.version),
         evidence: refused
           ? { weak: false, errno: notFoundErrno(ctx), owner: s.export?.owner ?? null, ownerRefused: refused.owner, ownerRefusedBy: refused.reason }
           : { weak: false, errno: notFoundErrno(ctx) },

@@ -60,7 +60,10 @@ describe('gpl-only, build stage', () => {
       modpostPrints: true,
     });
     expect(fs[1].references).toEqual([{ section: '.text', function: 'foo_init', offset: 4 }]);
-    expect(fs[1].hint).toContain('31c5bda3a656');
+    expect(fs[1].hint).toBe(
+      `'__put_devmap_managed_page' is EXPORT_SYMBOL_GPL and the module's licence "${OPENAFS_LICENSE}" is not GPL-compatible; ` +
+        'EXPORT_SYMBOL_GPL only in 4.18-rc1…rc5 — 31c5bda3a656 made it EXPORT_SYMBOL before 4.18 final, so target 4.18 final or later',
+    );
   });
 
   test('5.10: still FATAL with the same text (prefix moved into modpost_log)', () => {
@@ -87,6 +90,11 @@ describe('gpl-only, build stage', () => {
         "ERROR: modpost: GPL-incompatible module libafs.ko uses GPL-only symbol '__put_devmap_managed_page'",
       ]);
       expect(fs.every((f) => f.evidence.modpostPrints === true)).toBe(true);
+      // the 4.18 note is not said of a build where the symbol is GPL-only in another release
+      expect(fs[1].hint).toBe(
+        `'__put_devmap_managed_page' is EXPORT_SYMBOL_GPL and the module's licence "${OPENAFS_LICENSE}" is not GPL-compatible; ` +
+          "use a non-GPL alternative, or target a kernel where '__put_devmap_managed_page' is EXPORT_SYMBOL",
+      );
     }
   });
 
@@ -151,6 +159,14 @@ describe('gpl-only, build stage', () => {
   test('ignored undefined symbols are not checked', () => {
     const module = mod({ licenses: ['Proprietary'], imports: ['__this_module'] });
     expect(build(ctx({ module, kernel: kernel('6.1.0', { exports: [gpl('__this_module')] }) }))).toEqual([]);
+  });
+
+  test('the x86 FPU note by release: until 5.0 the non-GPL __kernel_fpu_begin() is named, from 5.0 there is none', () => {
+    const zfs = (v: string) =>
+      build(ctx({ module: mod({ name: 'zfs', licenses: ['CDDL'], imports: ['kernel_fpu_begin'] }), kernel: kernel(v, { exports: [gpl('kernel_fpu_begin')] }) })).map((f) => [f.symbol, f.hint]);
+    const head = `'kernel_fpu_begin' is EXPORT_SYMBOL_GPL and the module's licence "CDDL" is not GPL-compatible; `;
+    expect(zfs('4.19.0')).toEqual([['kernel_fpu_begin', head + 'x86 kernel FPU helpers are GPL-only since 4.2; until 5.0 __kernel_fpu_begin()/__kernel_fpu_end() are EXPORT_SYMBOL']]);
+    expect(zfs('5.4.0')).toEqual([['kernel_fpu_begin', head + 'x86 kernel FPU helpers are GPL-only since 4.2 and there is no non-GPL alternative since 5.0']]);
   });
 });
 
