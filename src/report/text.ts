@@ -80,11 +80,18 @@ export function nameList(names: readonly string[], max = 5): string {
   return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }
 
+/** The folder a folder (with its trailing slash) lies in: `a/b/` → `a/`, `/tmp/` → `/`, `/` and `a/` → ''. */
+function parentFolder(folder: string): string {
+  if (folder.length <= 1) return '';
+  return folder.slice(0, folder.lastIndexOf('/', folder.length - 2) + 1);
+}
+
 /** The folder every module path lies in (with its trailing slash), or '' when they share none. */
 export function commonFolder(paths: readonly string[]): string {
   if (paths.length === 0) return '';
   let prefix = paths[0].slice(0, paths[0].lastIndexOf('/') + 1);
-  for (const p of paths) while (prefix && !p.startsWith(prefix)) prefix = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
+  // each step is shorter, down to '' (an absolute path and a relative one share nothing)
+  for (const p of paths) while (prefix && !p.startsWith(prefix)) prefix = parentFolder(prefix);
   return prefix;
 }
 
