@@ -140,7 +140,6 @@ export function matrixCommand(out: Out, result: CommandResult, usage: (msg: stri
     handler: async (a: Record<string, unknown>) => {
       const modules = modulesOf(a as { modules?: string[] });
       if (modules.length === 0) throw usage('no modules given: name .ko/.o files or directories');
-      if (Array.isArray(a.output)) throw usage('--output: give one file (it was given more than once)');
       const kernels = expandKernels(a.kernel as string[]);
       const r = await matrix({ kernels, modules, ...checkRequestOf(a) });
       const pieces =

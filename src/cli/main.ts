@@ -23,6 +23,7 @@ import { diffCommand, matrixCommand, type CommandResult } from './compare.js';
 import { formatRuleInfo, formatRuleList, isRuleId } from './explain.js';
 import { symversCacheDir } from './cache-dir.js';
 import { closablePipe } from './output.js';
+import { repeatedOption } from './once.js';
 import { progressDisplay } from './progress.js';
 import { writeFileAtomic } from './write-atomic.js';
 
@@ -41,7 +42,6 @@ function useColor(): boolean {
 /** --shard i/n → { index, count }, 1 ≤ i ≤ n. */
 function shardOption(v: unknown): { index: number; count: number } | undefined {
   if (v === undefined) return undefined;
-  if (Array.isArray(v)) throw new UsageError('--shard: give one i/n (it was given more than once)');
   const m = /^(\d+)\/(\d+)$/.exec(String(v));
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
@@ -161,7 +161,6 @@ export async function main(argv: string[]): Promise<number> {
       async (a) => {
         checkVersionOption(a.kernelVersion);
         checkExtraSymbols(a.extraSymbols as string[]);
-        if (Array.isArray(a.output)) throw new UsageError('--output: give one file (it was given more than once)');
         const shard = shardOption(a.shard);
         // files after `--` (names that start with a dash) are modules too
         const modules = [...(a.modules ?? []), ...((a['--'] as unknown[] | undefined) ?? []).map(String)];
@@ -202,7 +201,6 @@ export async function main(argv: string[]): Promise<number> {
           .option('format', { choices: FORMATS, default: 'json' as const, describe: 'as for check' })
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file (whole or not at all) instead of stdout' }),
       async (a) => {
-        if (Array.isArray(a.output)) throw new UsageError('--output: give one file (it was given more than once)');
         const { mergeReports, readReport } = await import('../report/merge.js');
         const report = mergeReports((a.reports ?? []).map(readReport));
         exitCode = await emit(report, a.format, a.output, out);
@@ -268,6 +266,10 @@ export async function main(argv: string[]): Promise<number> {
       else defaultCompletion();
     })
     .parserConfiguration({ 'greedy-arrays': false, 'populate--': true })
+    .middleware((a) => {
+      const twice = repeatedOption(a);
+      if (twice) throw new UsageError(`${twice}: give it once (it was given more than once)`);
+    })
     .strict()
     .help()
     .version(VERSION)

@@ -287,3 +287,48 @@ describe('a module given where a Module.symvers belongs', () => {
     );
   });
 });
+
+describe('an option that takes one value, given twice', () => {
+  // yargs made an array of it, read as the value: `--stage build --stage both` checked no stage and
+  // passed a failing module with exit status 0; `--format json --format text` was an internal error
+  const NS_MISSING = sample('v6', 'modules', 'ns-missing', 'ns-missing.ko');
+  test.each([
+    [['--kernel', K616, '--stage', 'build', '--stage', 'both', NS_MISSING], '--stage'],
+    [['--kernel', K616, '--stage', 'load', '--stage', 'load', NS_MISSING], '--stage'],
+    [['--kernel', K616, '--format', 'json', '--format', 'text', NS_MISSING], '--format'],
+    [['--kernel', K616, '--kernel-version', '6.1', '--kernel-version', '6.16', NS_MISSING], '--kernel-version'],
+    [['-k', K616, '-k', K, NS_MISSING], '--kernel'],
+    [['--kernel', K616, '-o', join(TMP, 'a.txt'), '--output', join(TMP, 'b.txt'), NS_MISSING], '--output'],
+    [['--kernel', K616, '--shard', '1/2', '--shard', '2/2', NS_MISSING], '--shard'],
+    [['matrix', '-k', K616, '-k', K, '--stage', 'build', '--stage', 'both', NS_MISSING], '--stage'],
+    [['exports', '-k', K616, '-k', K], '--kernel'],
+    [['diff', '--from', K616, '--from', K, '--to', K616], '--from'],
+    [['dkms', '-k', '6.1.0', '-k', '6.16.0', '--dkms-tree', TMP], '--kernel-release'],
+  ])('%j: a usage error naming %s, nothing checked', (args, option) => {
+    const r = run(args);
+    expect([r.status, r.stdout, r.stderr]).toEqual([2, '', `ksymcheck: ${option}: give it once (it was given more than once)\nRun 'ksymcheck --help' for usage.\n`]);
+  });
+
+  test('the options meant to be repeated still are: matrix -k A -k B checks against both', () => {
+    const r = run(['matrix', '-k', K616, '-k', K, '--stage', 'build', '--format', 'json', NS_MISSING]);
+    expect(r.status).toBe(1);
+    const m = JSON.parse(r.stdout) as { kernels: Array<{ source: string }> };
+    expect(m.kernels.map((k) => k.source)).toEqual([K616, K]);
+  });
+});
+
+describe('module paths absolute and relative in one run', () => {
+  // the text report's common folder of '/tmp/…' and 'samples/…' looped for ever (the parent of '/' was '/')
+  test('the run finishes and labels each module by its whole path', () => {
+    const abs = join(TMP, 'abs', 'exporter.ko');
+    mkdirSync(join(TMP, 'abs'));
+    copyFileSync(sample('v6', 'modules', 'exporter', 'exporter.ko'), abs);
+    const rel = join('samples', 'build', 'v6', 'modules', 'ns-missing', 'ns-missing.ko');
+    const r = spawnSync(process.execPath, [CLI, '--kernel', K616, '--stage', 'build', abs, rel], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.signal).toBeNull();
+    expect(r.stdout.split('\n').filter((l) => /^(PASS|FAIL) /.test(l))).toEqual([
+      `PASS exporter (${abs}) license: "GPL"`,
+      `FAIL ns_missing (${rel}) license: "GPL"`,
+    ]);
+  });
+});
