@@ -13,6 +13,7 @@ const SRC = join(ROOT, 'src');
 /** Bottom to top. A folder is `name/`, a top-level file `name.ts`. */
 const FLOORS: readonly (readonly string[])[] = [
   ['errors.ts', 'zod.ts', 'builtins.ts'],
+  ['files.ts'],
   ['codec/'],
   ['elf/'],
   ['dwarf/', 'package/', 'signing/'],

@@ -28,7 +28,7 @@ import { userCacheDir } from './cache-dir.js';
 // its ESM facade, which reads every export, and node:fs's lazy `ReadStream` and `promises` then load
 // Node's streams. Those facades were 19 M of a one-module check's ~0.93 G instructions.
 const require = createRequire(import.meta.url);
-const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
+const { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
 const { join } = require('node:path') as typeof import('node:path');
 const { debuglog } = require('node:util') as typeof import('node:util');
 const { Script } = require('node:vm') as typeof import('node:vm');
@@ -71,7 +71,7 @@ const cachePrefix = () => `cli-${process.version}-${process.arch}-`;
 function readCache(file: string): { data: Buffer; rank: CacheRank } | { status: 'absent' | 'corrupt'; why: string } {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK); // (a FIFO in its place: not waited on, refused below)
   } catch (e) {
     return { status: 'absent', why: (e as NodeJS.ErrnoException).code ?? String(e) };
   }

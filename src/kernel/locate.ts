@@ -57,6 +57,7 @@ export interface KernelInputs {
 
 /** A short reason for a failed fs call (no stack, no "Error:" prefix). */
 export function describeFsError(e: unknown): string {
+  if (e instanceof InputError) return e.reason; // (files.ts: a FIFO, a socket, a device)
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT':

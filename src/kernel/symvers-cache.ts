@@ -28,7 +28,7 @@
  * read, as without a cache, and the cache is written again. `NODE_DEBUG=ksymcheck` says what happened.
  */
 import { isAscii } from 'node:buffer';
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { debuglog } from 'node:util';
 import { crc32Of } from '../codec/crc32.js';
@@ -354,7 +354,7 @@ function wholeSource(got: SymversIndex | SymversFile): ExportSource & { anyCrc()
 function readCacheFile(file: string, key: string): IndexLayout | string {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK); // (a FIFO in its place: not waited on, refused below)
   } catch (e) {
     return (e as NodeJS.ErrnoException).code ?? String(e);
   }

@@ -5,7 +5,7 @@
  * 24,683 exports, and making (then collecting) an object and five strings for each was a third of its
  * run beyond Node's own start (docs/performance.md, "One module, the kernel side").
  */
-import { readFileSync } from 'node:fs';
+import { readInput } from '../files.js';
 import { InputError } from '../errors.js';
 import { describeFsError } from './locate.js';
 import { checkText, parseLines, symversText, type SymversFile } from './symvers.js';
@@ -261,7 +261,7 @@ export function indexSymversBytes(buf: Buffer, name: string): SymversIndex | Sym
 export function readSymversIndexed(path: string): SymversIndex | SymversFile {
   let buf: Buffer;
   try {
-    buf = readFileSync(path);
+    buf = readInput(path);
   } catch (e) {
     throw new InputError(path, describeFsError(e));
   }

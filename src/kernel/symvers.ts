@@ -46,7 +46,7 @@
  * 6.1.0-56's Module.symvers (1.7 MB, 24,683 lines) in ~21 ms warm / ~47 ms cold; zod `safeParse` on
  * every line would add 60-90 ms on its own for those two files.
  */
-import { readFileSync } from 'node:fs';
+import { readInput } from '../files.js';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { zod } from '../zod.js';
 import { zlib } from '../builtins.js';
@@ -375,7 +375,7 @@ const MAX_GUNZIP = 256 * 1024 * 1024;
 export async function readSymversFile(path: string): Promise<SymversFile> {
   let buf: Buffer;
   try {
-    buf = readFileSync(path); // synchronous: one file, no pool round trip (see locate.ts)
+    buf = readInput(path); // synchronous: one file, no pool round trip (see locate.ts)
   } catch (e) {
     throw new InputError(path, describeFsError(e));
   }

@@ -5,7 +5,8 @@
  * every relocation that references them, exports.ts for its own exports) or to deferred.ts (the same facts
  * for trees, the references worked out on first access, the relocations checked by relocation-scan.ts).
  */
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, type Stats } from 'node:fs';
+import { openInput } from '../files.js';
 import { InputError } from '../errors.js';
 import { ElfFile, type OpenOptions } from '../elf/elf-file.js';
 import { FileSource } from '../elf/source.js';
@@ -94,14 +95,15 @@ function openFile(path: string, plainOnly = false): Opened {
     return compressionOf(bytes) ? { compressed: bytes } : { bytes };
   }
   let fd: number;
+  let st: Stats;
   try {
-    fd = openSync(path, 'r');
+    ({ fd, st } = openInput(path)); // (a FIFO named as a module: refused, not waited on)
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`);
   }
   let source: FileSource | undefined;
   try {
-    const st = fstatSync(fd);
     if (st.isDirectory()) throw new InputError(path, 'cannot read: EISDIR: illegal operation on a directory, read');
     source = new FileSource(path, { fd, size: st.size });
     // the magic bytes and, for a plain ELF file, its header (ElfFile reads it from here): one read

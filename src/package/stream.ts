@@ -6,10 +6,12 @@
  * RPM payloads are read whole (readRpm): `kmod-*.rpm` packages are small, and rpm's xz payloads carry
  * SHA-256 checks that are verified over the whole payload.
  */
+import { closeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { fsPromises } from '../builtins.js';
 import { createTarDecoder } from 'modern-tar';
 import { InputError } from '../errors.js';
+import { openInput } from '../files.js';
 import { formatSize } from '../codec/decompress.js';
 import { XzStreamDecoder } from '../codec/xz-embedded.js';
 import { AR_MAGIC, arHeader, isDeb } from './deb.js';
@@ -46,6 +48,21 @@ export function memberPath(name: string): string {
 const CHUNK = 512 << 10;
 const DATA_MEMBER = /^data\.tar(?:\.(xz|zst|gz))?$/;
 
+/**
+ * A FIFO, socket or device named as a package is refused (files.ts) before any open() here, which for a
+ * FIFO would wait for a writer on one of libuv's threads and never return. Other errors are left to the
+ * reads below, as before.
+ */
+function refuseSpecial(file: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openInput(file).fd;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+  }
+  if (fd !== undefined) closeSync(fd);
+}
+
 /** What kind of package a file is, from its first bytes (undefined: none). */
 export async function packageKind(file: string): Promise<'deb' | 'rpm' | undefined> {
   let fh: FileHandle | undefined;
@@ -70,6 +87,7 @@ export async function packageKind(file: string): Promise<'deb' | 'rpm' | undefin
  * the files handed over before that stand.
  */
 export async function streamPackageFiles(file: string, want: (path: string) => boolean, onFile: (f: StreamedFile) => Promise<void | 'stop'>, opts: StreamOptions): Promise<void> {
+  refuseSpecial(file);
   const kind = await packageKind(file);
   if (kind === 'rpm') return streamRpm(file, want, onFile, opts);
   if (kind !== 'deb') throw new InputError(file, 'not a Debian package (.deb) nor an RPM package (.rpm): no ar or RPM lead magic', { offset: 0 });

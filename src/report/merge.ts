@@ -3,7 +3,7 @@
  * whole run writes. Refuses reports of another schema version, kernel or stages, a report that is not a
  * shard, and a shard missing or given twice — each with an error naming the file.
  */
-import { readFileSync } from 'node:fs';
+import { readInput } from '../files.js';
 import { InputError } from '../errors.js';
 import { reportSchema, type Report } from './schema.js';
 
@@ -16,8 +16,9 @@ export interface NamedReport {
 export function readReport(file: string): NamedReport {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInput(file, 'utf8');
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(file, `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   let json: unknown;

@@ -16,6 +16,7 @@
  * (ecdsa.ts: @noble/curves) are loaded only when there is a key to read: a run without keys loads neither.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { readInput } from '../files.js';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import type { SigningOptions, TrustedKey } from './keys.js';
@@ -47,8 +48,9 @@ export async function keysOfFile(path: string): Promise<{ keys: TrustedKey[]; bu
   const { builtinKeysOfImage, isBzImage, keysFromFile } = await readers();
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readInput(path);
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`);
   }
   if (isElf(bytes) || isBzImage(bytes)) return { keys: builtinKeysOfImage(path), builtin: true };
@@ -90,9 +92,9 @@ export async function loadSigning(req: SigningRequest, kernelPath: string | unde
   if (kernelPath !== undefined && !builtinKeys) {
     let head: Buffer | undefined;
     try {
-      head = readFileSync(kernelPath).subarray(0, 4);
+      head = readInput(kernelPath).subarray(0, 4);
     } catch {
-      head = undefined; // a directory, or a package read elsewhere
+      head = undefined; // a directory, a package read elsewhere, or a FIFO (refused by the kernel's reader)
     }
     if (head && isElf(head)) {
       try {
