@@ -31,8 +31,12 @@ export async function checkDkms(req: DkmsRequest): Promise<DkmsReport> {
   const tree = req.tree ?? DEFAULT_DKMS_TREE;
   const builds: DkmsBuildReport[] = [];
   for (const b of findDkmsBuilds(tree, dkmsFilter(req.which, req.release))) {
-    const kernel = kernelTreeFor(b.release, req.root) ?? null;
+    const kernel = b.error ? null : (kernelTreeFor(b.release, req.root) ?? null);
     const base = { module: b.module, version: b.version, release: b.release, arch: b.arch, state: b.state, log: b.log ?? null, kernel };
+    if (b.error) {
+      builds.push({ ...base, report: null, error: b.error });
+      continue;
+    }
     if (!kernel) {
       builds.push({ ...base, report: null, error: `no kernel build tree for ${b.release} (/lib/modules/${b.release}/build, /usr/src/linux-headers-${b.release}): install its headers` });
       continue;

@@ -9,6 +9,7 @@ import { reportSchema } from '../report/schema.js';
 export const dkmsBuildReportSchema = z.object({
   module: z.string(),
   version: z.string(),
+  /** The kernel release and architecture the build was for ('' when a failed build's make.log does not tell). */
   release: z.string(),
   arch: z.string(),
   /** `built`: DKMS kept the modules; `failed`: the build stopped (its module objects are checked). */
@@ -17,7 +18,7 @@ export const dkmsBuildReportSchema = z.object({
   /** The kernel build tree the modules were checked against, or null when none is installed. */
   kernel: z.string().nullable(),
   report: reportSchema.nullable(),
-  /** Why the build could not be checked (no kernel tree, no module files). */
+  /** Why the build could not be checked (no kernel tree, no module files, a failed build's make.log unreadable or naming no kernel). */
   error: z.string().nullable(),
 });
 

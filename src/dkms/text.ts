@@ -17,8 +17,9 @@ export function dkmsVerdict(b: DkmsBuildReport): 'pass' | 'fail' | 'error' {
 export function formatDkmsText(r: DkmsReport, opts: TextOptions): string {
   const out: string[] = [];
   for (const b of r.builds) {
-    const what = b.state === 'built' ? 'built' : 'build FAILED, its module objects checked';
-    out.push(`=== dkms ${b.module}/${b.version} for ${b.release} (${b.arch}): ${what}${b.kernel ? `, against ${b.kernel}` : ''}`);
+    const what = b.state === 'built' ? 'built' : b.report ? 'build FAILED, its module objects checked' : 'build FAILED';
+    const kernel = b.release === '' ? 'an unknown kernel' : `${b.release} (${b.arch})`;
+    out.push(`=== dkms ${b.module}/${b.version} for ${kernel}: ${what}${b.kernel ? `, against ${b.kernel}` : ''}`);
     if (b.log) out.push(`make.log: ${b.log}`);
     if (b.error) out.push(`error: ${b.error}`);
     if (b.report) out.push(formatText(b.report as Report, opts).trimEnd());

@@ -13,9 +13,11 @@
  *                                                           `<name>.mod` (the linked module object)
  *   <tree>/<module>/kernel-<release>-<arch>, original_module/  (links and backups of `dkms install`: skipped)
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODULE_FILE_NAME } from '../codec/decompress.js';
+import { readInput } from '../files.js';
+import { describeFsError } from '../kernel/locate.js';
 
 export const DEFAULT_DKMS_TREE = '/var/lib/dkms';
 
@@ -31,6 +33,8 @@ export interface DkmsBuild {
   files: string[];
   /** DKMS's make.log of this build, when there is one. */
   log?: string;
+  /** Why the build cannot be checked, found in the tree (a failed build's make.log unreadable or naming no kernel: release and arch are then ''). */
+  error?: string;
 }
 
 /** Which builds: a module (all its versions), a module/version, and/or one kernel release. */
@@ -109,8 +113,20 @@ export function findDkmsBuilds(tree: string, filter: DkmsFilter = {}): DkmsBuild
       // a failed build: build/make.log names the kernel; the module objects sit beside Kbuild's .mod files
       const log = join(vdir, 'build', 'make.log');
       if (!existsSync(log)) continue;
-      const k = makeLogKernel(readFileSync(log, 'latin1'));
-      if (!k || (filter.release !== undefined && k.release !== filter.release)) continue;
+      let k: { release: string; arch: string } | undefined;
+      let why: string;
+      try {
+        k = makeLogKernel(readInput(log, 'latin1'));
+        why = "its first line does not name the kernel ('DKMS make.log for <module>-<version> for kernel <release> (<arch>)')";
+      } catch (e) {
+        why = describeFsError(e);
+      }
+      if (!k) {
+        // reported, unless only one kernel's builds are asked for: which kernel it was for is not known
+        if (filter.release === undefined) out.push({ module, version, release: '', arch: '', state: 'failed', files: [], log, error: `${log}: ${why}` });
+        continue;
+      }
+      if (filter.release !== undefined && k.release !== filter.release) continue;
       const mods = filesBelow(join(vdir, 'build'), (n) => n.endsWith('.mod'));
       const files = mods.map((m) => m.slice(0, -'.mod'.length) + '.o').filter((o) => existsSync(o));
       out.push({ module, version, release: k.release, arch: k.arch, state: 'failed', files, log });

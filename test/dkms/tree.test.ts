@@ -89,3 +89,52 @@ describe('DKMS tree', () => {
     expect([none.status, none.stdout, none.stderr]).toEqual([2, '', `ksymcheck: no DKMS build in ${tree} for openafs/9.9\nRun 'ksymcheck --help' for usage.\n`]);
   });
 });
+
+describe('DKMS tree: a failed build whose make.log does not tell the kernel', () => {
+  // each was dropped without a word (a garbage or empty first line), or stopped the whole run with a
+  // stack trace (make.log a directory: EISDIR), or hung it (make.log a FIFO)
+  let root: string;
+  let tree: string;
+  const failed = (module: string) => join(tree, module, '1.0', 'build');
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'ksymcheck-dkms-bad-'));
+    tree = join(root, 'dkms');
+    for (const m of ['a-garbage', 'b-empty', 'c-dir', 'd-fifo', 'e-good']) {
+      mkdirSync(failed(m), { recursive: true });
+      copyFileSync(join(SEED, 'openafs', 'libafs.o'), join(failed(m), 'libafs.o'));
+      writeFileSync(join(failed(m), 'libafs.mod'), 'osi_module.o osi_vm.o\n');
+    }
+    writeFileSync(join(failed('a-garbage'), 'make.log'), 'garbage first line\n');
+    writeFileSync(join(failed('b-empty'), 'make.log'), '');
+    mkdirSync(join(failed('c-dir'), 'make.log'));
+    expect(spawnSync('mkfifo', [join(failed('d-fifo'), 'make.log')]).status).toBe(0);
+    writeFileSync(join(failed('e-good'), 'make.log'), `DKMS make.log for e-good-1.0 for kernel ${RC5} (x86_64)\n`);
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  const NO_KERNEL = "its first line does not name the kernel ('DKMS make.log for <module>-<version> for kernel <release> (<arch>)')";
+
+  test('each is a build that could not be checked, saying why; the good one is still found', () => {
+    expect(findDkmsBuilds(tree).map((b) => [b.module, b.release, b.state, b.files.length, b.error])).toEqual([
+      ['a-garbage', '', 'failed', 0, `${join(failed('a-garbage'), 'make.log')}: ${NO_KERNEL}`],
+      ['b-empty', '', 'failed', 0, `${join(failed('b-empty'), 'make.log')}: ${NO_KERNEL}`],
+      ['c-dir', '', 'failed', 0, `${join(failed('c-dir'), 'make.log')}: is a directory`],
+      ['d-fifo', '', 'failed', 0, `${join(failed('d-fifo'), 'make.log')}: a FIFO, not a regular file`],
+      ['e-good', RC5, 'failed', 1, undefined],
+    ]);
+    // asked for one kernel's builds, those whose kernel is unknown are left out
+    expect(findDkmsBuilds(tree, dkmsFilter(undefined, RC5)).map((b) => b.module)).toEqual(['e-good']);
+  });
+
+  test('CLI: the text says so per build, exit status 2, the summary counts them', () => {
+    const p = spawnSync(process.execPath, [CLI, 'dkms', 'c-dir', '--dkms-tree', tree], { encoding: 'utf8', timeout: 60_000 });
+    expect([p.status, p.stderr]).toEqual([2, '']);
+    expect(p.stdout.trimEnd().split('\n')).toEqual([
+      '=== dkms c-dir/1.0 for an unknown kernel: build FAILED',
+      `make.log: ${join(failed('c-dir'), 'make.log')}`,
+      `error: ${join(failed('c-dir'), 'make.log')}: is a directory`,
+      '',
+      `1 DKMS build(s) in ${tree} checked: 0 fail, 0 pass; 1 not checked`,
+    ]);
+  });
+});
