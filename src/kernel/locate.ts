@@ -113,14 +113,27 @@ function readText(path: string): string | undefined {
 }
 
 /**
+ * A kernel release as Kbuild writes it (include/config/kernel.release, UTS_RELEASE): VERSION.PATCHLEVEL
+ * first, then SUBLEVEL, EXTRAVERSION and LOCALVERSION — printable, no spaces —, at most 64 characters
+ * (__NEW_UTS_LEN: Kbuild refuses a longer one). Anything else is a damaged file, refused by name and line:
+ * taken as it was, it made the rules' version 'none' and the derived vermagic a false finding.
+ */
+const RELEASE = /^\d+\.\d+[\x21-\x7e]*$/;
+function checkedRelease(release: string, file: string, line: number): string {
+  if (release.length <= 64 && RELEASE.test(release)) return release;
+  const shown = JSON.stringify(release.length > 80 ? `${release.slice(0, 80)}…` : release);
+  throw new InputError(file, `${shown} is not a kernel release (<version>.<patchlevel>…, printable without spaces, at most 64 characters, as Kbuild writes it)`, { line });
+}
+
+/**
  * The release from include/config/kernel.release and UTS_RELEASE (include/generated/utsrelease.h): see
  * the note at the top on Debian's two forms.
  */
-function setRelease(out: KernelInputs, krText: string | undefined, utsText: string | undefined): void {
-  const kr = krText?.split('\n')[0]?.trim();
-  if (kr) out.kernelRelease = kr;
-  const uts = utsText === undefined ? undefined : parseUtsRelease(utsText);
-  if (uts) out.utsRelease = uts;
+function setRelease(out: KernelInputs, krSource: { text: string | undefined; file: string }, utsSource: { text: string | undefined; file: string }): void {
+  const kr = krSource.text?.split('\n')[0]?.trim();
+  if (kr) out.kernelRelease = checkedRelease(kr, krSource.file, 1);
+  const uts = utsSource.text === undefined ? undefined : parseUtsRelease(utsSource.text);
+  if (uts) out.utsRelease = checkedRelease(uts, utsSource.file, utsSource.text!.slice(0, utsSource.text!.indexOf('UTS_RELEASE')).split('\n').length);
   if (kr && uts && kr !== uts) {
     // Debian headers: kernel.release "6.1.192", UTS_RELEASE "6.1.0-56-amd64". `release` must be the
     // uname -r / vermagic form (types.ts KernelBuild.release), so UTS_RELEASE wins; kernelRelease keeps
@@ -172,7 +185,8 @@ async function locatePackage(path: string, read: typeof readDeb): Promise<Kernel
     symvers = trees[0];
     base = symvers.path.slice(0, -'Module.symvers'.length);
     out.dir = `${path}:${base.slice(0, -1)}`;
-    setRelease(out, text(base + 'include/config/kernel.release'), text(base + 'include/generated/utsrelease.h'));
+    const named = (p: string) => ({ text: text(base + p), file: `${path}:${base}${p}` });
+    setRelease(out, named('include/config/kernel.release'), named('include/generated/utsrelease.h'));
     // RPM kernel-devel has no include/config/kernel.release: the tree's directory is named after the release
     if (!out.release && base.startsWith('usr/src/kernels/')) {
       out.release = base.split('/')[3];
@@ -241,8 +255,8 @@ function locateDir(dir: string): KernelInputs {
   }
 
   const krFile = join(dir, 'include', 'config', 'kernel.release');
-  const utsText = readText(join(dir, 'include', 'generated', 'utsrelease.h'));
-  setRelease(out, readText(krFile), utsText);
+  const utsFile = join(dir, 'include', 'generated', 'utsrelease.h');
+  setRelease(out, { text: readText(krFile), file: krFile }, { text: readText(utsFile), file: utsFile });
 
   for (const rel of ['.config', join('include', 'config', 'auto.conf')]) {
     const f = join(dir, rel);

@@ -152,6 +152,44 @@ describe('directories', () => {
     ]);
   });
 
+  test.each([
+    ['not a version\n', '"not a version"'],
+    ['6.16.0\0junk\n', '"6.16.0\\u0000junk"'],
+    ['6.16.0 extra\n', '"6.16.0 extra"'],
+    [`6.16.0-${'x'.repeat(60)}\n`, JSON.stringify(`6.16.0-${'x'.repeat(60)}`)],
+  ])('a kernel.release that is no release (%j) → InputError naming the file and line 1, utsrelease.h or not', async (text, shown) => {
+    for (const uts of [false, true]) {
+      const dir = await tree(`bad-kr-${Buffer.from(text).toString('hex').slice(0, 24)}-${uts}`, {
+        'Module.symvers': SYMVERS,
+        'include/config/kernel.release': text,
+        ...(uts ? { 'include/generated/utsrelease.h': '#define UTS_RELEASE "6.16.0"\n' } : {}),
+      });
+      const e = await inputErrorOf(locateKernel(dir));
+      expect([e.file, e.where, e.reason]).toEqual([
+        path.join(dir, 'include', 'config', 'kernel.release'),
+        { line: 1 },
+        `${shown} is not a kernel release (<version>.<patchlevel>…, printable without spaces, at most 64 characters, as Kbuild writes it)`,
+      ]);
+    }
+  });
+
+  test('a UTS_RELEASE that is no release → InputError naming utsrelease.h and the line of the define', async () => {
+    const dir = await tree('bad-uts', { 'Module.symvers': SYMVERS, 'include/generated/utsrelease.h': '/* generated */\n#define UTS_RELEASE "linux"\n' });
+    const e = await inputErrorOf(locateKernel(dir));
+    expect([e.file, e.where, e.reason]).toEqual([
+      path.join(dir, 'include', 'generated', 'utsrelease.h'),
+      { line: 2 },
+      '"linux" is not a kernel release (<version>.<patchlevel>…, printable without spaces, at most 64 characters, as Kbuild writes it)',
+    ]);
+  });
+
+  test('releases Kbuild writes are taken as they are: an rc, a local version, 64 characters', async () => {
+    for (const r of ['6.16.0-rc1+', '4.18.0-305.el8.x86_64', `6.1.0-${'y'.repeat(58)}`]) {
+      const dir = await tree(`good-kr-${r.length}-${r.slice(0, 8)}`, { 'Module.symvers': SYMVERS, 'include/config/kernel.release': `${r}\n` });
+      expect((await locateKernel(dir)).release).toBe(r);
+    }
+  });
+
   test('a directory with neither Module.symvers nor vmlinux → InputError naming both', async () => {
     const dir = await tree('nothing', { '.config': 'CONFIG_A=y\n' });
     const e = await inputErrorOf(locateKernel(dir));
