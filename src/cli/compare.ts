@@ -66,13 +66,23 @@ function listedKernels(file: string, forced: boolean): string[] | undefined {
     if (forced) throw new InputError(file, 'cannot read the list of kernels');
     return undefined;
   }
-  const entries = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
-  if (!forced && (entries.length === 0 || entries.some((l) => l.includes('\t')) || !existsSync(resolve(dirname(file), entries[0])))) return undefined;
+  const lines = text.split('\n').map((l, i) => ({ entry: l.trim(), line: i + 1 }));
+  const entries = lines.filter(({ entry }) => entry !== '' && !entry.startsWith('#'));
+  if (!forced && (entries.length === 0 || entries.some(({ entry }) => entry.includes('\t')) || !safeExists(resolve(dirname(file), entries[0].entry)))) return undefined;
   if (entries.length === 0) throw new InputError(file, 'the list names no kernel');
-  return entries.map((e) => resolve(dirname(file), e));
+  // an entry that names nothing is the list's error, at its line (not the kernel loader's, naming a path
+  // the user never typed)
+  return entries.map(({ entry, line }) => {
+    if (entry.includes('\0')) throw new InputError(file, `${JSON.stringify(entry)}: a NUL byte in a path`, { line });
+    const path = resolve(dirname(file), entry);
+    if (!existsSync(path)) throw new InputError(file, `${entry}: no such file or directory${path === entry ? '' : ` (${path})`}`, { line });
+    return path;
+  });
+}
+
+/** existsSync() of a path that may hold a NUL byte (which it throws on): false then. */
+function safeExists(path: string): boolean {
+  return !path.includes('\0') && existsSync(path);
 }
 
 /** Each --kernel value as kernels: a path, a glob of packages or builds, or a file listing them. */

@@ -289,6 +289,17 @@ describe('naming kernels', () => {
     // a Module.symvers is a kernel, not a list
     expect(expandKernels([join(RC5, 'Module.symvers')])).toEqual([join(RC5, 'Module.symvers')]);
   });
+  test('a listed kernel that is not there: the list named, with the line', () => {
+    const list = join(tmp, 'missing.txt');
+    writeFileSync(list, `${RC5}\n# next\n/nonexistent/kernel\n`);
+    expect(cli(['matrix', '-k', list, AFS])).toEqual({ status: 2, stdout: '', stderr: `ksymcheck: ${list}:3: /nonexistent/kernel: no such file or directory\n` });
+    const rel = join(tmp, 'relative.txt');
+    writeFileSync(rel, `${RC5}\nnot/here\n`);
+    expect(cli(['matrix', '-k', `@${rel}`, AFS])).toEqual({ status: 2, stdout: '', stderr: `ksymcheck: ${rel}:2: not/here: no such file or directory (${join(tmp, 'not', 'here')})\n` });
+    const nul = join(tmp, 'nul.txt');
+    writeFileSync(nul, `${RC5}\n/tmp/a\0b\n`);
+    expect(cli(['matrix', '-k', nul, AFS])).toEqual({ status: 2, stdout: '', stderr: `ksymcheck: ${nul}:2: "/tmp/a\\u0000b": a NUL byte in a path\n` });
+  });
   test('a glob matching nothing: exit 2 naming it', () => {
     const pattern = join(SEED, 'kernels', 'nothing-*');
     expect(cli(['matrix', '-k', pattern, AFS])).toEqual({ status: 2, stdout: '', stderr: `ksymcheck: ${pattern}: the pattern matches nothing\n` });
