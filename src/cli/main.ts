@@ -15,6 +15,7 @@ import { parseKernelVersion } from '../kernel/version.js';
 import { FORMATS, render, type FormatName } from '../report/formats.js';
 import { isNoDwarfNote } from '../report/frames-note.js';
 import type { Report } from '../report/schema.js';
+import { visible, visibleLines } from '../report/visible.js';
 import { DETAIL_THRESHOLD } from '../report/text.js';
 import { RULE_IDS, ruleDocs } from '../rules/index.js';
 import { dkmsVerdict, formatDkmsText } from '../dkms/text.js';
@@ -189,7 +190,7 @@ export async function main(argv: string[]): Promise<number> {
         });
         exitCode = await emit(report, a.format, a.output, out, a.verbose);
         // text, Markdown and HTML say the notes in the report; the DWARF note where references without frames are shown
-        for (const n of report.notes) if (a.format !== 'text' && !(isNoDwarfNote(n) && (a.format === 'html' || a.format === 'markdown'))) process.stderr.write(`ksymcheck: note: ${n}\n`);
+        for (const n of report.notes) if (a.format !== 'text' && !(isNoDwarfNote(n) && (a.format === 'html' || a.format === 'markdown'))) process.stderr.write(`ksymcheck: note: ${visible(n)}\n`);
       },
     )
     .command(
@@ -286,15 +287,15 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (completing) return 0;
     if (e instanceof UsageError) {
-      process.stderr.write(`ksymcheck: ${e.message}\nRun 'ksymcheck --help' for usage.\n`);
+      process.stderr.write(`ksymcheck: ${visibleLines(e.message)}\nRun 'ksymcheck --help' for usage.\n`);
       return 2;
     }
     if (e instanceof InputError) {
-      process.stderr.write(`ksymcheck: ${e.message}\n`);
+      process.stderr.write(`ksymcheck: ${visibleLines(e.message)}\n`);
       return 2;
     }
     if (e instanceof Error && e.name === 'YError') {
-      process.stderr.write(`ksymcheck: ${e.message}\n`);
+      process.stderr.write(`ksymcheck: ${visibleLines(e.message)}\n`);
       return 2;
     }
     process.stderr.write(`ksymcheck: internal error: ${(e as Error).stack ?? String(e)}\n`);

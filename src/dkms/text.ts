@@ -2,6 +2,7 @@
  * The text of `ksymcheck dkms` (its JSON shape: schema.ts): each build's ordinary text report under
  * a line saying which build it is, and a summary line last. Knows the reports' shape only, no rule.
  */
+import { visibleStrings } from '../report/visible.js';
 import type { DkmsBuildReport, DkmsReport } from './schema.js';
 import type { Report } from '../report/schema.js';
 import { formatText, type TextOptions } from '../report/text.js';
@@ -14,7 +15,8 @@ export function dkmsVerdict(b: DkmsBuildReport): 'pass' | 'fail' | 'error' {
   return b.report.modules.some((m) => m.verdict === 'fail') ? 'fail' : b.report.errors.length ? 'error' : 'pass';
 }
 
-export function formatDkmsText(r: DkmsReport, opts: TextOptions): string {
+export function formatDkmsText(shown: DkmsReport, opts: TextOptions): string {
+  const r = visibleStrings(shown); // (a DKMS tree's names too: visible.ts)
   const out: string[] = [];
   for (const b of r.builds) {
     const what = b.state === 'built' ? 'built' : b.report ? 'build FAILED, its module objects checked' : 'build FAILED';

@@ -2,6 +2,7 @@
  * Text for `matrix` (the module × kernel grid, then each failing cell's decisive finding) and `diff`
  * (the export changes, each with the modules it breaks or fixes). Formatters only: no rule logic.
  */
+import { visibleStrings } from './visible.js';
 import type { DiffBreak, DiffReport, MatrixReport } from './compare-schema.js';
 import { ABI_SYMBOL } from '../kernel/diff.js';
 import type { Report } from './schema.js';
@@ -15,7 +16,8 @@ function kernelLine(k: Report['kernel']): string {
 
 const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - s.length));
 
-export function formatMatrixText(r: MatrixReport): string {
+export function formatMatrixText(shown: MatrixReport): string {
+  const r = visibleStrings(shown); // (control characters of a module's bytes as \xHH: visible.ts)
   const lines: string[] = ['kernels:'];
   r.kernels.forEach((k, i) => lines.push(`  [${i + 1}] ${kernelLine(k)}`));
   lines.push(`stages: ${r.stages.join('+')}`, '');
@@ -99,7 +101,8 @@ function crcLine(count: number, abiChanged: boolean, listedBelow: number, verbos
   return `CRC: ${n(count)} changed, ${abi}${more}`;
 }
 
-export function formatDiffText(r: DiffReport, opts: DiffTextOptions = {}): string {
+export function formatDiffText(given: DiffReport, opts: DiffTextOptions = {}): string {
+  const r = visibleStrings(given); // (visible.ts)
   const lines = [`from: ${kernelLine(r.from)}`, `to:   ${kernelLine(r.to)}`];
   const s = r.summary;
   lines.push(`changes: ${n(s.removed)} removed, ${n(s.license)} licence, ${n(s.namespace)} namespace, ${n(s.owner)} owner, ${n(s.added)} added, ${n(s.crc)} CRC`);

@@ -7,6 +7,7 @@
  * No network request: styles and script are inline, the findings are a JSON island, and the page's
  * Content-Security-Policy allows nothing to be fetched. Knows the report's shape only.
  */
+import { visibleStrings } from './visible.js';
 import type { MatrixReport } from './compare-schema.js';
 import { signerLine } from './signer.js';
 import { isNoDwarfNote, withoutFrames } from './frames-note.js';
@@ -267,7 +268,7 @@ ${rows.slice(0, CAUSES_SHOWN).join('\n')}${folded}
 
 /** The page for one report, or for several reports of the same modules (one column per kernel). */
 export function formatHtml(reports: Report | Report[], opts: HtmlOptions): string {
-  const list = Array.isArray(reports) ? reports : [reports];
+  const list = (Array.isArray(reports) ? reports : [reports]).map((r) => visibleStrings(r)); // (visible.ts)
   const columns = list.map((r, i) => ({
     i,
     report: r,

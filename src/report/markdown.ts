@@ -4,6 +4,7 @@
  * is cut to a size limit at a row or section boundary, never inside the table, with a count of what was
  * left out. Knows the report's shape only.
  */
+import { visibleStrings } from './visible.js';
 import { isNoDwarfNote, withoutFrames } from './frames-note.js';
 import type { FindingJson, ModuleReport, Report } from './schema.js';
 import { signerLine } from './signer.js';
@@ -79,7 +80,8 @@ function detailsBlock(m: ModuleReport, framesNote: FramesNote): string {
   ].join('\n');
 }
 
-export function formatMarkdown(report: Report, opts: MarkdownOptions = {}): string {
+export function formatMarkdown(shown: Report, opts: MarkdownOptions = {}): string {
+  const report = visibleStrings(shown); // (control characters of a module's bytes as \xHH: visible.ts)
   const max = opts.maxChars ?? 60_000;
   const k = report.kernel;
   const failing = report.modules.filter((m) => m.verdict === 'fail');

@@ -1,6 +1,7 @@
 /**
  * The human report. Knows the report's shape only: no rule logic, no rule names beyond printing them.
  */
+import { visibleStrings } from './visible.js';
 import { frameWhere } from '../dwarf/where.js';
 import { signerLine } from './signer.js';
 import { isNoDwarfNote, withoutFrames } from './frames-note.js';
@@ -186,7 +187,8 @@ function compactLines(report: Report, p: ReturnType<typeof painter>): string[] {
   return lines;
 }
 
-export function formatText(report: Report, opts: TextOptions): string {
+export function formatText(shown: Report, opts: TextOptions): string {
+  const report = visibleStrings(shown); // (a module's bytes may hold terminal control sequences: visible.ts)
   const p = painter(opts.color);
   const lines: string[] = [];
   const k = report.kernel;
