@@ -157,7 +157,8 @@ export class DebugSections {
     if (raw.length < hdr) this.fail(s, s.offset, 0, `compressed section shorter than its header (${raw.length} bytes)`);
     const type = f.u32(raw, 0);
     const size = f.is64 ? f.u64n(raw, 8) : f.u32(raw, 4);
-    return this.inflate(s, type, raw.subarray(hdr), size, hdr);
+    // (u64n() is NaN from 2^53: the message says the field as it is)
+    return this.inflate(s, type, raw.subarray(hdr), size, hdr, f.is64 ? f.u64(raw, 8).toString() : String(size));
   }
 
   private decompressGnu(s: ElfSection, raw: Buffer): Buffer {
@@ -166,8 +167,8 @@ export class DebugSections {
     return this.inflate(s, ELFCOMPRESS_ZLIB, raw.subarray(12), size, 12);
   }
 
-  private inflate(s: ElfSection, type: number, body: Buffer, size: number, hdr: number): Buffer {
-    if (!(size <= MAX_DEBUG_SECTION)) this.fail(s, s.offset, 0, `compressed section records ${size} bytes, more than a debug section may have (${MAX_DEBUG_SECTION})`);
+  private inflate(s: ElfSection, type: number, body: Buffer, size: number, hdr: number, recorded = String(size)): Buffer {
+    if (!(size <= MAX_DEBUG_SECTION)) this.fail(s, s.offset, 0, `compressed section records ${recorded} bytes, more than a debug section may have (${MAX_DEBUG_SECTION})`);
     let out: Buffer;
     try {
       if (type === ELFCOMPRESS_ZLIB) out = inflateSync(body, { maxOutputLength: Math.max(1, size) });
@@ -216,7 +217,7 @@ export class DebugSections {
       const kind = kinds?.[type];
       if (!kind) this.fail(rs, rs.offset + o, 0, `relocation ${i}: type ${type} is not one ksymcheck applies to debug sections on machine ${elf.header.machine}`);
       if (kind.op === 'none') continue;
-      if (!(offset >= 0 && offset + kind.size <= out.length)) this.fail(rs, rs.offset + o, 0, `relocation ${i} applies at 0x${offset.toString(16)}, outside '${target.name}' (0x${out.length.toString(16)} bytes)`);
+      if (!(offset >= 0 && offset + kind.size <= out.length)) this.fail(rs, rs.offset + o, 0, `relocation ${i} applies at 0x${(Number.isNaN(offset) ? f.u64(data, o) : offset).toString(16)}, outside '${target.name}' (0x${out.length.toString(16)} bytes)`);
       if (!isRela) addend = readSigned(out, offset, kind.size, le);
       const s = syms.value(sym, rs.offset + o, i);
       let v: number;

@@ -89,6 +89,25 @@ test('a relocation type not known for debug sections: DwarfFormatError with the 
   expect((err as DwarfFormatError).message).toMatch(/^bad\.ko: at offset 0x[0-9a-f]+: \.rela\.debug_info\+0x0: relocation 3: type 9 is not one ksymcheck applies/);
 });
 
+test('a relocation at an offset of 2^53 or more: its offset in the message as the file has it, not NaN', () => {
+  const file = sample('seed', 'openafs', 'libafs.ko');
+  const buf = Buffer.from(readFileSync(file));
+  const elf = ElfFile.fromBuffer(buf, file);
+  const rela = elf.section('.rela.debug_info')!;
+  // entry 3: r_offset 2^60 + 5 (beyond a Number's exact integers)
+  buf.writeBigUInt64LE((1n << 60n) + 5n, rela.offset + 3 * 24);
+  const ff = new FrameFinder(ElfFile.fromBuffer(buf, 'bad.ko'));
+  let err: unknown;
+  try {
+    ff.framesAt(elf.section('.text')!.index, 0x51);
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(DwarfFormatError);
+  expect((err as DwarfFormatError).offset).toBe(rela.offset + 3 * 24);
+  expect((err as DwarfFormatError).message).toMatch(/^bad\.ko: at offset 0x[0-9a-f]+: \.rela\.debug_info\+0x0: relocation 3 applies at 0x1000000000000005, outside '\.debug_info' \(0x[0-9a-f]+ bytes\)$/);
+});
+
 test('a v5 line table announcing 2^28 directories of no format: refused, not looped over (found by the long fuzz run)', () => {
   const file = sample('seed', 'openafs', 'libafs.ko');
   const buf = Buffer.from(readFileSync(file));
