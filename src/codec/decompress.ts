@@ -351,9 +351,30 @@ function zstdDecode(z: ZstdWasm, input: Buffer, path: string, limit: number, out
   }
 }
 
+/**
+ * zstd's words for the errors a decoder meets (ZSTD_ErrorCode, zstd_errors.h; the texts of
+ * ERR_getErrorString(), lib/common/error_private.c). zstd-wasm reports a failed decompression as
+ * "Failed to compress with code -N", which says neither what failed nor why.
+ */
+const ZSTD_ERRORS: Readonly<Record<number, string>> = {
+  1: 'Error (generic)',
+  10: 'Unknown frame descriptor',
+  12: 'Version not supported',
+  14: 'Unsupported frame parameter',
+  16: 'Frame requires too much memory for decoding',
+  20: 'Data corruption detected',
+  22: "Restored data doesn't match checksum",
+  24: "Header of Literals' block doesn't respect format specification",
+  64: 'Allocation error : not enough memory',
+  70: 'Destination buffer is too small',
+  72: 'Src size is incorrect',
+};
+
 function decoderError(path: string, kind: Compression, e: unknown): InputError {
   if (e instanceof InputError) return e;
-  const msg = (e as Error)?.message ?? String(e);
+  let msg = (e as Error)?.message ?? String(e);
+  const code = kind === 'zstd' ? /^Failed to compress with code -(\d+)$/.exec(msg) : null;
+  if (code) msg = `zstd error ${code[1]}: ${ZSTD_ERRORS[Number(code[1])] ?? 'unknown'}`;
   // xz-embedded's allocation failed (its dictionary, or a context: xz-embedded.ts): not the data's fault
   if (kind === 'xz' && msg === XZ_OUT_OF_MEMORY) return new InputError(path, 'xz: the decoder ran out of memory');
   return new InputError(path, `${kind}: corrupt or truncated data (${msg.split('\n')[0]})`);

@@ -119,6 +119,12 @@ d('compressed modules (samples/build/compressed)', () => {
     });
   });
 
+  test("zstd: a corrupt frame is said in zstd's own words (zstd-wasm says 'Failed to compress with code -20')", async () => {
+    const bad = Buffer.from(readFileSync(FILES.zstd()));
+    bad[bad.length >> 1] ^= 0x55;
+    await expect(decompress(bad, 'x.ko.zst')).rejects.toThrow(/^x\.ko\.zst: zstd: corrupt or truncated data \(zstd error 20: Data corruption detected\)$/);
+  });
+
   test('a container whose structure cannot be followed records no length (the decoder rejects it)', () => {
     const xz = readFileSync(FILES.xz32());
     expect(xzRecordedSize(xz.subarray(0, xz.length - 1))).toBeUndefined();
