@@ -103,7 +103,6 @@ function checkOptions<T>(y: Argv<T>) {
     .option('stage', { choices: ['build', 'load', 'both'] as const, default: 'both' as const, describe: 'build = modpost, load = the module loader' })
     .option('modpost-warn', { type: 'boolean', default: false, describe: 'KBUILD_MODPOST_WARN=1: unresolved symbols are warnings' })
     .option('missing-crc', { choices: ['warn', 'error'] as const, default: 'warn' as const, describe: 'a symbol absent from __versions: mainline warns, Debian kernels refuse' })
-    .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
     .option('in-tree', { type: 'boolean', default: false, describe: 'the modules are in-tree builds (not M=)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress display on stderr (shown only when stderr is a terminal)' });
 }
@@ -175,7 +174,9 @@ export function diffCommand(out: Out, result: CommandResult) {
           .positional('modules', { type: 'string', array: true, describe: 'modules to say the change breaks or fixes (optional)' })
           .option('from', { type: 'string', demandOption: true, describe: 'the kernel build moved from (as for check)' })
           .option('to', { type: 'string', demandOption: true, describe: 'the kernel build moved to' }),
-      ).option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'text: list every change (by default CRC changes are one counting line, and with modules only the changes that break or fix one are listed)' }),
+      )
+        .option('format', { choices: ['text', 'json'] as const, default: 'text' as const })
+        .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'text: list every change (by default CRC changes are one counting line, and with modules only the changes that break or fix one are listed)' }),
     handler: async (a: Record<string, unknown>) => {
       const r = await diff({ from: a.from as string, to: a.to as string, modules: modulesOf(a as { modules?: string[] }), ...checkRequestOf(a) });
       if (a.format === 'json') writeJson(out, r);

@@ -18,6 +18,7 @@ import type { Report } from '../report/schema.js';
 import { visible, visibleLines } from '../report/visible.js';
 import { DETAIL_THRESHOLD } from '../report/text.js';
 import { RULE_IDS, ruleDocs } from '../rules/index.js';
+import { parseKmodVersion } from '../rules/kmod-decompress.js';
 import { dkmsVerdict, formatDkmsText } from '../dkms/text.js';
 import { checkDkms } from '../dkms/check.js';
 import { diffCommand, matrixCommand, type CommandResult } from './compare.js';
@@ -51,7 +52,17 @@ function shardOption(v: unknown): { index: number; count: number } | undefined {
 }
 
 function checkVersionOption(v: unknown): void {
-  if (v !== undefined && !parseKernelVersion(String(v))) throw new UsageError(`--kernel-version: '${String(v)}' is not a kernel version (expected X.Y[.Z][-rcN])`);
+  // (a release string with a distro suffix, 6.1.0-47-amd64, is a version; 6.1-rc without its number is not)
+  if (v !== undefined && (!parseKernelVersion(String(v)) || /^\s*\d+\.\d+(?:\.\d+)?[-.~]?rc(?!\d)/.test(String(v)))) throw new UsageError(`--kernel-version: '${String(v)}' is not a kernel version (expected X.Y[.Z][-rcN])`);
+}
+
+/** --kmod: what `kmod --version` prints, which names the version or the decompressors (+XZ -ZSTD …) or both. */
+function checkKmodOption(v: unknown): void {
+  if (v === undefined) return;
+  const k = parseKmodVersion(String(v));
+  if (k.version === undefined && Object.keys(k.has).length === 0) {
+    throw new UsageError(`--kmod: '${String(v)}' is not what \`kmod --version\` prints (expected 'kmod version N' and its '+XZ -ZSTD …' line): give --kmod "$(kmod --version)"`);
+  }
 }
 
 /** A module named where a Module.symvers belongs: `--extra-symbols foo.ko` (a forgotten symvers file). */
@@ -161,6 +172,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('secure-boot', { type: 'boolean', describe: "booted with UEFI Secure Boot: Debian's kernel locks itself down (integrity), so unsigned or untrusted modules are refused" }),
       async (a) => {
         checkVersionOption(a.kernelVersion);
+        checkKmodOption(a.kmod);
         checkExtraSymbols(a.extraSymbols as string[]);
         const shard = shardOption(a.shard);
         // files after `--` (names that start with a dash) are modules too

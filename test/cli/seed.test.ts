@@ -140,6 +140,10 @@ describe('the CLI on the seed', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^ksymcheck check \[modules\.\.\]\n/);
     expect(help.stdout).toMatch(/--missing-crc/);
+    // each command's --format choices once (matrix listed the shared options' and its own: "text", "json", "text", "json", "html")
+    const formatLine = (cmd: string) => cli(cmd, '--help').stdout.split('\n').find((l) => l.trimStart().startsWith('--format'))!.replace(/\s+/g, ' ').trim();
+    expect(formatLine('matrix')).toBe('--format [choices: "text", "json", "html"] [default: "text"]');
+    expect(formatLine('diff')).toBe('--format [choices: "text", "json"] [default: "text"]');
     // a module file named check.ko is a module, not the command word
     const checkKo = cli('check', '--kernel', RC5, '--format', 'json', 'check', KO);
     expect(checkKo.status).toBe(2); // ./check does not exist: reported, the rest checked
@@ -157,6 +161,20 @@ describe('the CLI on the seed', () => {
     const v = cli('check', '--kernel', RC5, '--kernel-version', 'banana', KO);
     expect(v.status).toBe(2);
     expect(v.stderr).toMatch(/--kernel-version: 'banana' is not a kernel version/);
+    // an -rc without its number was taken as the release (6.1.0)
+    const rc = cli('check', '--kernel', RC5, '--kernel-version', '6.1-rc', KO);
+    expect([rc.status, rc.stdout, rc.stderr]).toEqual([2, '', "ksymcheck: --kernel-version: '6.1-rc' is not a kernel version (expected X.Y[.Z][-rcN])\nRun 'ksymcheck --help' for usage.\n"]);
+    // a uname -r release is one (its version: 6.1.0)
+    const release = cli('check', '--kernel', RC5, '--kernel-version', '6.1.0-47-amd64', '--format', 'json', KO);
+    expect([release.status, (JSON.parse(release.stdout) as { kernel: { version: string } }).kernel.version]).toEqual([1, '6.1.0']);
+    // --kmod that names neither kmod's version nor a decompressor was taken as a kmod of nothing
+    const kmod = cli('check', '--kernel', RC5, '--kmod', 'garbage', KO);
+    expect([kmod.status, kmod.stdout, kmod.stderr]).toEqual([
+      2,
+      '',
+      "ksymcheck: --kmod: 'garbage' is not what `kmod --version` prints (expected 'kmod version N' and its '+XZ -ZSTD …' line): give --kmod \"$(kmod --version)\"\nRun 'ksymcheck --help' for usage.\n",
+    ]);
+    expect(cli('check', '--kernel', RC5, '--kmod', 'kmod version 34\n+ZSTD +XZ -ZLIB +LIBCRYPTO -EXPERIMENTAL', KO).status).toBe(1);
   });
 
   test('--version prints the package version and exits 0, with or without the command word', () => {
