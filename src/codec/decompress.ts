@@ -396,15 +396,30 @@ function hasMoreMembers(b: Buffer): boolean {
   return b.indexOf(Buffer.from([0x1f, 0x8b, 0x08]), 10) >= 0;
 }
 
+/**
+ * Deflate's largest ratio: 258 bytes from a match of two bits, 1032:1 (zlib's technical details). A
+ * member's ISIZE past that many times the file's length cannot be true (nor can ISIZE + k·2^32): the
+ * trailer is not a trailer — a file cut short, whose last four bytes are deflate data.
+ */
+const DEFLATE_MAX_RATIO = 1032;
+
+/** A one-member gzip file's ISIZE (its length modulo 2^32), when it can be true; undefined otherwise. */
+function gzipIsize(input: Buffer): number | undefined {
+  if (input.length < 18 || hasMoreMembers(input)) return undefined;
+  const isize = input.readUInt32LE(input.length - 4);
+  return isize <= DEFLATE_MAX_RATIO * input.length ? isize : undefined;
+}
+
 /** Refusal before decoding: the container records more than the limit (each decoder checks that record). */
 function preflight(path: string, kind: Compression, input: Buffer, limit: number): void {
   if (kind === 'xz') {
     const want = xzRecordedSize(input);
     if (want !== undefined && want > limit) throw tooLarge(path, kind, limit, `its index records ${want} bytes`);
-  } else if (kind === 'gzip' && input.length >= 18 && !hasMoreMembers(input)) {
-    // one member: its length is ISIZE plus a multiple of 2^32, so an ISIZE past the limit is the truth or corruption
-    const isize = input.readUInt32LE(input.length - 4);
-    if (isize > limit) throw tooLarge(path, kind, limit, `its trailer records ${isize} bytes (modulo 2^32)`);
+  } else if (kind === 'gzip') {
+    // one member: its length is ISIZE plus a multiple of 2^32, so an ISIZE past the limit is the truth or
+    // corruption (an ISIZE no deflate data of this length can reach is left to the decoder, which says what is wrong)
+    const isize = gzipIsize(input);
+    if (isize !== undefined && isize > limit) throw tooLarge(path, kind, limit, `its trailer records ${isize} bytes (modulo 2^32)`);
   }
 }
 
@@ -482,7 +497,7 @@ export async function decompress(input: Buffer, path: string, opts: DecompressOp
 export function recordedSize(input: Buffer): number | undefined {
   const kind = compressionOf(input);
   if (kind === 'xz') return xzRecordedSize(input);
-  if (kind === 'gzip') return input.length >= 18 && !hasMoreMembers(input) ? input.readUInt32LE(input.length - 4) : undefined;
+  if (kind === 'gzip') return gzipIsize(input);
   if (kind === 'zstd') {
     const frames = zstdFrames(input);
     if (!frames || frames.some((f) => f.contentSize === undefined)) return undefined;

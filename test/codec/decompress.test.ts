@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { ByteBudget, Lease } from '../../src/codec/budget.js';
-import { compressionOf, decompress, decompressSync, xzCheckOf, xzRecordedSize, zstdFrames } from '../../src/codec/decompress.js';
+import { compressionOf, decompress, decompressSync, recordedSize, xzCheckOf, xzRecordedSize, zstdFrames } from '../../src/codec/decompress.js';
 import { readModule, readModuleSync } from '../../src/module/read.js';
 import type { ModuleFacts } from '../../src/module/types.js';
 import { BUILD, ROOT, sample } from '../helpers/fixtures.js';
@@ -117,6 +117,13 @@ d('compressed modules (samples/build/compressed)', () => {
       // through the module reader: an InputError naming the file, not an ELF parse of a short buffer
       await expect(readModule(file)).rejects.toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (gzip|xz|zstd): `));
     });
+  });
+
+  test('gzip cut short: said to be cut short, not a bomb (its last four bytes, read as ISIZE, are more than deflate can make of it)', async () => {
+    const cut = readFileSync(FILES.gzip()).subarray(0, 300);
+    expect(cut.readUInt32LE(cut.length - 4)).toBeGreaterThan(1032 * cut.length); // (what the preflight once took as the trailer)
+    expect(recordedSize(cut)).toBeUndefined();
+    await expect(decompress(cut, 'x.ko.gz', { maxModuleSize: 1 << 20 })).rejects.toThrow(/^x\.ko\.gz: gzip: corrupt or truncated data \(unexpected end of file\)$/);
   });
 
   test("zstd: a corrupt frame is said in zstd's own words (zstd-wasm says 'Failed to compress with code -20')", async () => {
