@@ -2,6 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { normalize } from 'node:path';
 import { MODULE_FILE_NAME } from '../codec/decompress.js';
+import { describeFsError } from '../kernel/locate.js';
 import type { Report } from '../report/schema.js';
 
 /** Directory names depmod does not descend into (the `build` and `source` links of /lib/modules/<release>). */
@@ -60,8 +61,9 @@ export async function expandModulePaths(paths: string[], errors: Report['errors'
     let st;
     try {
       st = statSync(p);
-    } catch {
-      errors.push({ path: p, message: `${p}: no such file or directory` });
+    } catch (e) {
+      // (what stat says: a symbolic link loop or a forbidden folder is not 'no such file')
+      errors.push({ path: p, message: `${p}: ${describeFsError(e)}` });
       continue;
     }
     if (st.isDirectory()) walk(p);

@@ -5,7 +5,7 @@
  * still checked. Every run has a time limit, so that a hang fails here instead of stopping the suite.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readModule } from '../../src/module/read.js';
@@ -40,6 +40,14 @@ describe('through the command line', () => {
     const report = JSON.parse(r.stdout) as { modules: Array<{ path: string; verdict: string }>; errors: Array<{ file: string; message: string }> };
     expect(report.modules.map((m) => [m.path, m.verdict])).toEqual([[GOOD, 'pass']]);
     expect(report.errors.map((e) => e.message)).toEqual([`${fifo(name)}: ${kind}, not a regular file`]);
+  });
+
+  test('a symbolic link to itself named as a module: said as stat says it (it was "no such file or directory")', () => {
+    const loop = join(dir, 'loop.ko');
+    symlinkSync(loop, loop);
+    const r = ksymcheck('--kernel', K, '--format', 'json', loop, GOOD);
+    expect(r.status).toBe(2);
+    expect((JSON.parse(r.stdout) as { errors: Array<{ message: string }> }).errors.map((e) => e.message)).toEqual([`${loop}: too many levels of symbolic links`]);
   });
 
   test('a character device as a module (/dev/zero): refused as one, not read as a 0-byte ELF file', () => {
