@@ -63,15 +63,15 @@ function refuseSpecial(file: string): void {
   if (fd !== undefined) closeSync(fd);
 }
 
-/** What kind of package a file is, from its first bytes (undefined: none). */
-export async function packageKind(file: string): Promise<'deb' | 'rpm' | undefined> {
+/** What kind of package a file is, from its first bytes (`ar`: an ar archive that is no .deb; undefined: none). */
+export async function packageKind(file: string): Promise<'deb' | 'rpm' | 'ar' | undefined> {
   let fh: FileHandle | undefined;
   try {
     fh = await fsPromises().open(file, 'r');
     const head = Buffer.alloc(21);
     const { bytesRead } = await fh.read(head, 0, 21, 0);
     const h = head.subarray(0, bytesRead);
-    return isDeb(h) ? 'deb' : isRpm(h) ? 'rpm' : undefined;
+    return isDeb(h) ? 'deb' : isRpm(h) ? 'rpm' : h.toString('latin1', 0, 8) === AR_MAGIC ? 'ar' : undefined;
   } catch {
     return undefined;
   } finally {
@@ -90,6 +90,7 @@ export async function streamPackageFiles(file: string, want: (path: string) => b
   refuseSpecial(file);
   const kind = await packageKind(file);
   if (kind === 'rpm') return streamRpm(file, want, onFile, opts);
+  if (kind === 'ar') throw new InputError(file, 'not a Debian package (.deb): an ar archive whose first member is not debian-binary', { offset: 8 });
   if (kind !== 'deb') throw new InputError(file, 'not a Debian package (.deb) nor an RPM package (.rpm): no ar or RPM lead magic', { offset: 0 });
   let fh: FileHandle;
   try {

@@ -176,6 +176,13 @@ describe('a package of modules checked as the tree of its module members', () =>
     const f = join(TMP, 'nothing.deb');
     writeFileSync(f, 'hello\n');
     const r = await check({ kernel: K61, modules: [f] });
-    expect(r.errors).toEqual([{ path: f, message: expect.stringContaining('not a Debian package (.deb) nor an RPM package (.rpm)') }]);
+    expect(r.errors).toEqual([{ path: f, message: `${f}: at offset 0x0: not a Debian package (.deb) nor an RPM package (.rpm): no ar or RPM lead magic` }]);
+  });
+
+  test('an ar archive named .deb whose first member is not debian-binary: said so (it was "no ar … magic")', async () => {
+    const f = join(TMP, 'empty-ar.deb');
+    writeFileSync(f, '!<arch>\n');
+    const r = await check({ kernel: K61, modules: [f] });
+    expect(r.errors).toEqual([{ path: f, message: `${f}: at offset 0x8: not a Debian package (.deb): an ar archive whose first member is not debian-binary` }]);
   });
 });
