@@ -6,7 +6,7 @@
  * read everything.
  */
 
-/** `write` for a stream whose reader may leave early; the stream's other errors still throw. */
+/** `write` for a stream whose reader may leave early; the stream's other errors end the run with status 2. */
 export function closablePipe(stream: NodeJS.WriteStream): (s: string) => void {
   let closed = false;
   stream.on('error', (e: NodeJS.ErrnoException) => {
@@ -15,7 +15,11 @@ export function closablePipe(stream: NodeJS.WriteStream): (s: string) => void {
       closed = true;
       return;
     }
-    throw e;
+    // any other failure (`> /dev/full`: ENOSPC; EIO): said in one line, exit status 2 — the report was
+    // not delivered, whatever its verdicts (it was a stack trace and the verdicts' status)
+    closed = true;
+    if (stream !== process.stderr) process.stderr.write(`ksymcheck: cannot write the report to standard output: ${e.message}\n`);
+    process.exit(2);
   });
   return (s) => {
     if (!closed) stream.write(s);
