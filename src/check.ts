@@ -20,6 +20,7 @@ import { nameCount, nameOf } from './module/names.js';
 import type { CheckOptions, Finding, RuleContext, Stage } from './rules/types.js';
 import type { ModuleReport, Report } from './report/schema.js';
 import { readModules } from './run/modules.js';
+import { requestProblem } from './run/request.js';
 import { dependencyOrder } from './run/order.js';
 import { modversionsNote, noDwarfNote, signingNotes, structModuleNote, vermagicNote, versionNote } from './run/notes.js';
 
@@ -313,6 +314,8 @@ function runOwners(ctx: RuleContext): ModuleFacts[] {
 
 /** Read the kernel and the modules, check them, and return the report (the JSON contract). */
 export async function check(req: CheckRequest): Promise<Report> {
+  const wrong = requestProblem(req);
+  if (wrong) throw wrong;
   const kernelPath = req.kernel ?? runningKernel();
   const kernel = await loadKernel(kernelPath, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols, symversCache: req.symversCache });
   const notes: string[] = [];

@@ -86,6 +86,8 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
   let version = parseKernelVersion(inputs.kernelRelease ?? '') ?? (release ? parseKernelVersion(release) : undefined);
   if (opts.kernelVersion) {
     version = parseKernelVersion(opts.kernelVersion);
+    // (unparsed, it fell back to the newest rules known, said to come from the option)
+    if (!version) throw new RangeError(`kernelVersion ${JSON.stringify(opts.kernelVersion)} is not a kernel version (X.Y[.Z][-rcN], or a release such as 6.1.0-47-amd64)`);
     versionSource = 'option';
   } else if (!version) {
     versionSource = 'none';
