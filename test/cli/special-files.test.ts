@@ -5,7 +5,7 @@
  * still checked. Every run has a time limit, so that a hang fails here instead of stopping the suite.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readModule } from '../../src/module/read.js';
@@ -72,5 +72,29 @@ describe('through the library', () => {
     await expect(readModule(fifo('m.ko'))).rejects.toThrow(`${fifo('m.ko')}: a FIFO, not a regular file`);
     await expect(readSymversFile(fifo('Module.symvers'))).rejects.toThrow(`${fifo('Module.symvers')}: a FIFO, not a regular file`);
     expect(() => readReport(fifo('report.json'))).toThrow(`${fifo('report.json')}: a FIFO, not a regular file`);
+  });
+});
+
+describe('names that are not UTF-8 in a tree', () => {
+  // readdir gives such a name with U+FFFD for each bad byte, a path that names nothing: a module was
+  // reported as 'no such file', a folder as an unreadable directory with Node's own words
+  test('a module file and a folder so named are errors saying why, the good module is checked, another file is passed over', () => {
+    const tree = join(dir, 'names');
+    const bytes = (s: string, ...raw: number[]) => Buffer.concat([Buffer.from(s), Buffer.from(raw)]);
+    mkdirSync(join(tree, 'ok'), { recursive: true });
+    copyFileSync(GOOD, join(tree, 'ok', 'exporter.ko'));
+    copyFileSync(GOOD, Buffer.concat([Buffer.from(join(tree, 'ok', 'bad')), Buffer.from([0xff]), Buffer.from('.ko')]));
+    writeFileSync(Buffer.concat([bytes(join(tree, 'ok', 'README'), 0xff)]), 'not a module');
+    const folder = bytes(join(tree, 'd'), 0xfe);
+    mkdirSync(folder);
+    copyFileSync(GOOD, Buffer.concat([folder, Buffer.from('/exporter.ko')]));
+    const r = ksymcheck('--kernel', K, '--format', 'json', tree);
+    expect(r.status).toBe(2);
+    const report = JSON.parse(r.stdout) as { modules: Array<{ path: string }>; errors: Array<{ path: string; message: string }> };
+    expect(report.modules.map((m) => m.path)).toEqual([join(tree, 'ok', 'exporter.ko')]);
+    expect(report.errors).toEqual([
+      { path: `${tree}/d\\xfe`, message: `${tree}/d\\xfe: a folder name that is not UTF-8: not read (ksymcheck names files by UTF-8 paths; rename it)` },
+      { path: `${tree}/ok/bad\\xff.ko`, message: `${tree}/ok/bad\\xff.ko: a file name that is not UTF-8: not read (ksymcheck names files by UTF-8 paths; rename it)` },
+    ]);
   });
 });
