@@ -35,6 +35,16 @@ function unquote(v: string): string | undefined {
   return undefined;
 }
 
+/**
+ * An unquoted value without the blanks after it: kconfig's conf_read_simple() reads a bool or tristate by
+ * its first character, so `CONFIG_MODVERSIONS=y ` is y — taken as 'y ', it turned modversions off and
+ * changed the verdicts. (A quoted value ends at its closing quote, as in kconfig.)
+ */
+function unquoted(v: string): string {
+  const c = v.charCodeAt(v.length - 1);
+  return c === 32 || c === 9 ? v.replace(/[ \t]+$/, '') : v;
+}
+
 /** Parse `.config` / `include/config/auto.conf` text. */
 export function parseKconfig(text: string, file: string): Map<string, string> {
   const map = new Map<string, string>();
@@ -53,7 +63,7 @@ export function parseKconfig(text: string, file: string): Map<string, string> {
         if (s === undefined) throw new ParseError(file, i + 1, `unterminated string value for ${name}`);
         map.set(name, s);
       } else {
-        map.set(name, value);
+        map.set(name, unquoted(value));
       }
       continue;
     }
@@ -135,7 +145,7 @@ export class KconfigMap extends Map<string, string> {
     if (end === -1) end = text.length;
     if (text.charCodeAt(end - 1) === 13) end--;
     const value = text.slice(a + pat.length, end);
-    return value.startsWith('"') ? unquote(value) : value;
+    return value.startsWith('"') ? unquote(value) : unquoted(value);
   }
 
   override get(key: string): string | undefined {

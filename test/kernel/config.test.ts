@@ -1,5 +1,5 @@
 import { ParseError } from '../../src/errors.js';
-import { parseKconfig, parseUtsRelease } from '../../src/kernel/config.js';
+import { parseKconfig, parseUtsRelease, readKconfig } from '../../src/kernel/config.js';
 
 describe('parseKconfig', () => {
   test('.config: y/m/int/hex, quoted strings unquoted, "is not set" absent, comments ignored', () => {
@@ -61,6 +61,15 @@ describe('parseKconfig', () => {
       CONFIG_S: 'x y',
       CONFIG_D: 'm',
     });
+  });
+
+  test('blanks after an unquoted value are not part of it (kconfig reads y by its first character); after a quoted one, ignored', () => {
+    const text = 'CONFIG_MODVERSIONS=y \nCONFIG_X86_64=y\t\r\nCONFIG_HZ=250  \nCONFIG_S="a b"  \n';
+    const want = { CONFIG_MODVERSIONS: 'y', CONFIG_X86_64: 'y', CONFIG_HZ: '250', CONFIG_S: 'a b' };
+    expect(Object.fromEntries(parseKconfig(text, 'c'))).toEqual(want);
+    // the lazy reader gives the same values, key by key
+    const lazy = readKconfig(text, 'c');
+    expect(Object.fromEntries(Object.keys(want).map((k) => [k, lazy.get(k)]))).toEqual(want);
   });
 
   test('empty text → empty map', () => {
