@@ -22,13 +22,13 @@ import type { ModuleReport, Report } from './report/schema.js';
 import { readModules } from './run/modules.js';
 import { requestProblem } from './run/request.js';
 import { dependencyOrder } from './run/order.js';
-import { modversionsNote, noDwarfNote, signingNotes, structModuleNote, vermagicNote, versionNote } from './run/notes.js';
+import { exportTypesNote, modversionsNote, noDwarfNote, signingNotes, structModuleNote, vermagicNote, versionNote } from './run/notes.js';
 
 // What this module exported before the run's paths, order and notes had files of their own.
 export { expandModulePaths } from './run/paths.js';
 export { readModules } from './run/modules.js';
 export { dependencyOrder } from './run/order.js';
-export { modversionsNote, noDwarfNote, signingNotes, structModuleNote, vermagicNote, versionNote } from './run/notes.js';
+export { exportTypesNote, modversionsNote, noDwarfNote, signingNotes, structModuleNote, vermagicNote, versionNote } from './run/notes.js';
 
 export type StageChoice = 'build' | 'load' | 'both';
 
@@ -320,7 +320,7 @@ export async function check(req: CheckRequest): Promise<Report> {
   const kernel = await loadKernel(kernelPath, { kernelVersion: req.kernelVersion, extraSymbols: req.extraSymbols, symversCache: req.symversCache });
   const notes: string[] = [];
   const stages = stagesOf(req.stage);
-  for (const note of [versionNote(kernel), modversionsNote(kernel), structModuleNote(kernel, stages), vermagicNote(kernel, stages)]) if (note) notes.push(note);
+  for (const note of [versionNote(kernel), modversionsNote(kernel), exportTypesNote(kernel), structModuleNote(kernel, stages), vermagicNote(kernel, stages)]) if (note) notes.push(note);
   const sig = stages.includes('load') ? await loadSigning(req, req.kernel, req.kernel === undefined ? { release: kernel.release ?? osRelease(), root: req.systemRoot } : undefined) : undefined;
   const { modules, errors } = await readModules(req.modules, kernel, { ...req, signatureDigests: (sig?.signing.keys.length ?? 0) > 0 });
   if (sig) notes.push(...sig.notes, ...signingNotes(sig.signing, modules, kernel));

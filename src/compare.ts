@@ -3,7 +3,7 @@
  * kernels' export indexes compared with what the change does to the modules (`diff`).
  */
 import { checkModules, kernelSummary, readModules, stagesOf, type CheckRequest } from './check.js';
-import { modversionsNote, vermagicNote, versionNote } from './run/notes.js';
+import { exportTypesNote, modversionsNote, vermagicNote, versionNote } from './run/notes.js';
 import { diffExports } from './kernel/diff.js';
 import { loadKernel } from './kernel/load.js';
 import type { KernelBuild } from './kernel/types.js';
@@ -54,7 +54,7 @@ export async function matrix(req: MatrixRequest): Promise<MatrixReport> {
     report: 'matrix',
     kernels: kernels.map(kernelSummary),
     stages,
-    notes: [...kernels.flatMap((k) => [versionNote(k), modversionsNote(k), vermagicNote(k, stages)]), refetched].filter((n): n is string => n !== undefined),
+    notes: [...kernels.flatMap((k) => [versionNote(k), modversionsNote(k), exportTypesNote(k), vermagicNote(k, stages)]), refetched].filter((n): n is string => n !== undefined),
     modules: modules.map((m) => ({ path: m.path, name: m.name, licenses: m.licenses, firstFailing: firstFailing.get(m) ?? null })),
     cells,
     errors,
@@ -108,7 +108,7 @@ export async function diff(req: DiffRequest): Promise<DiffReport> {
     from: kernelSummary(from),
     to: kernelSummary(to),
     stages: stagesOf(req.stage),
-    notes: [from, to].flatMap((k) => [versionNote(k), modversionsNote(k)]).filter((n): n is string => n !== undefined),
+    notes: [from, to].flatMap((k) => [versionNote(k), modversionsNote(k), exportTypesNote(k)]).filter((n): n is string => n !== undefined),
     summary,
     modules: checked,
     changes,

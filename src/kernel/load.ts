@@ -47,10 +47,12 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
   let structModuleSize: number | undefined = inputs.structModuleSize;
   let arch: KernelArch | undefined;
   let sawCrc = false;
+  let untyped = 0;
 
   const addAll = (list: Iterable<Export>, override: boolean) => {
     for (const e of list) {
       if (e.crc) sawCrc = true;
+      if (e.type === '(unknown)') untyped++;
       if (override) exports.set(e);
       else exports.add(e);
     }
@@ -109,6 +111,7 @@ export async function loadKernel(path: string, opts: LoadKernelOptions = {}): Pr
     arch,
     vermagicUnknown: vermagic === undefined ? vermagicUnknownReason(release, config) : undefined,
     ...(structModuleSize !== undefined ? { structModuleSize } : {}),
+    ...(untyped > 0 ? { untypedExports: untyped } : {}),
   };
 }
 

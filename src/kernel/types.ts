@@ -94,6 +94,11 @@ export interface KernelBuild {
    * compares `.gnu.linkonce.this_module`'s size with (rule module-struct-size).
    */
   structModuleSize?: number;
+  /**
+   * How many exports have no export type (`(unknown)`): a Module.symvers of three fields per line, as
+   * kernels before 2.6.18 wrote. Whether they are GPL-only cannot be told (notes.ts says so).
+   */
+  untypedExports?: number;
   /** ELF e_machine of vmlinux when known (for the per-arch ignore list). */
   machine?: number;
   /** The architecture the kernel is for (vmlinux's ELF header, else .config); undefined if neither tells. */

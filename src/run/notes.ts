@@ -53,6 +53,19 @@ export function versionNote(kernel: KernelBuild): string | undefined {
   return `kernel version unknown for ${kernel.source}: applying the rules of the newest kernel known (${formatVersion(NEWEST_KNOWN)}); pass --kernel-version to choose`;
 }
 
+/**
+ * The note a report carries when exports have no type (a three-field Module.symvers): modpost of 4.18 read
+ * them as export_unknown, never GPL-only, and so does ksymcheck — silently, until this note.
+ */
+export function exportTypesNote(kernel: KernelBuild): string | undefined {
+  const n = kernel.untypedExports;
+  if (!n) return undefined;
+  return (
+    `${n} of the exports of ${kernel.source} have no export type (a Module.symvers of three fields per line, as kernels before 2.6.18 wrote): ` +
+    'whether they are GPL-only cannot be told, so no gpl-only finding is made for them (modpost of 5.4 and later refuses such a file)'
+  );
+}
+
 /** The note a report carries when the loader's struct module size check applies but could not be made. */
 export function structModuleNote(kernel: KernelBuild, stages: Stage[]): string | undefined {
   if (!stages.includes('load') || kernel.structModuleSize !== undefined || !checksStructModuleSize(kernel.version ?? NEWEST_KNOWN)) return undefined;
