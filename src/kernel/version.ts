@@ -13,6 +13,8 @@ export function parseKernelVersion(text: string): KernelVersion | undefined {
   if (!m) return undefined;
   const v: KernelVersion = { major: +m[1], minor: +m[2], patch: m[3] === undefined ? 0 : +m[3], raw: t };
   if (m[4] !== undefined) v.rc = +m[4];
+  // (a number past 2^53 is no version: 99999999999999999999.1 read as 100000000000000000000.1.0)
+  if (![v.major, v.minor, v.patch, v.rc ?? 0].every(Number.isSafeInteger)) return undefined;
   return v;
 }
 

@@ -15,7 +15,7 @@ describe('parseKernelVersion', () => {
     expect(parseKernelVersion(text)).toEqual(want);
   });
 
-  test.each(['garbage', '', 'v6.1', '6', 'linux-6.1'])('%j → undefined', (text) => {
+  test.each(['garbage', '', 'v6.1', '6', 'linux-6.1', '99999999999999999999.1', '6.99999999999999999999', '6.1.0-rc99999999999999999999'])('%j → undefined', (text) => {
     expect(parseKernelVersion(text)).toBeUndefined();
   });
 
