@@ -4,7 +4,7 @@
  * hold control characters: an escape sequence that recolours or clears the terminal, a carriage return and
  * a line break that print a forged `PASS` line. The text, Markdown and HTML formatters show each C0 and C1
  * control character and DEL as `\xHH`; JSON, SARIF and JUnit escape them by their own syntax. A report of
- * well-formed modules has none (the 6.1 tree's 2.9 MB of JSON), and is returned as it is, not copied.
+ * well-formed modules has none, and is returned as it is, not copied.
  */
 
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;

@@ -55,7 +55,7 @@ export function versionNote(kernel: KernelBuild): string | undefined {
 
 /**
  * The note a report carries when exports have no type (a three-field Module.symvers): modpost of 4.18 read
- * them as export_unknown, never GPL-only, and so does ksymcheck — silently, until this note.
+ * them as export_unknown, never GPL-only, and so does ksymcheck; the note says what that leaves unchecked.
  */
 export function exportTypesNote(kernel: KernelBuild): string | undefined {
   const n = kernel.untypedExports;
