@@ -90,6 +90,9 @@ function fromLabels(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] {
     else if (n.startsWith('__crc_')) crcs.set(n.slice(6), s);
     else if (n.startsWith('__flags_')) flags.set(n.slice(8), s);
   }
+  // a linked kernel whose __crc_ symbols are gone (objcopy -N; a strip that kept the labels): each CRC is
+  // the __kcrctab entry parallel to its __ksymtab entry, as a stripped vmlinux is read (fromEntries)
+  const byPosition = crcs.size === 0 && elf.header.type !== ET_REL ? crcByPosition(elf) : undefined;
   for (let i = 0; i < entries.length; i++) {
     const [name, label] = entries[i];
     const sec = elf.sectionOf(label);
@@ -100,9 +103,33 @@ function fromLabels(elf: ElfFile, symbols: ElfSymbol[]): KsymtabExport[] {
     const ns = strtabNs.get(name);
     const namespace = ns ? stringAtSymbol(elf, ns) : '';
     checkExport(elf, name, namespace, symbolAt(elf, ns && !NAMESPACE.test(namespace) ? ns : label), `label '${label.name}'`);
-    out.push({ name, type: flagged(type, flagsOf(elf, flags.get(name))), namespace, crc: crcOf(elf, crcs.get(name)) });
+    const crc = byPosition ? byPosition(sec, label) : crcOf(elf, crcs.get(name));
+    out.push({ name, type: flagged(type, flagsOf(elf, flags.get(name))), namespace, crc });
   }
   return out;
+}
+
+/**
+ * A label's CRC from the `__kcrctab*` table parallel to its `__ksymtab*` table: the entry at the label's
+ * index (its offset over the entry size of the table's layout). Null where there is no such table or
+ * entry, as for a kernel without modversions.
+ */
+function crcByPosition(elf: ElfFile): (sec: ElfSection, label: ElfSymbol) => number | null {
+  const strings = elf.section('__ksymtab_strings');
+  const tables = new Map<string, { size: number; crcs: Buffer } | null>();
+  return (sec, label) => {
+    let t = tables.get(sec.name);
+    if (t === undefined) {
+      const crcSec = CRC_SECTION_OF[sec.name] ? elf.section(CRC_SECTION_OF[sec.name]) : undefined;
+      const layout = crcSec && strings && sec.type !== SHT_NOBITS ? detectLayout(elf, sec, strings) : undefined;
+      t = layout && crcSec!.type !== SHT_NOBITS ? { size: layout.size, crcs: elf.sectionData(crcSec!) } : null;
+      tables.set(sec.name, t);
+    }
+    if (!t) return null;
+    const off = Number(label.value - sec.addr);
+    const i = off / t.size;
+    return Number.isInteger(i) && i >= 0 && (i + 1) * 4 <= t.crcs.length ? elf.fields.u32(t.crcs, i * 4) : null;
+  };
 }
 
 /** The byte at a `__flags_<sym>` label inside the flags table (7.1+), or undefined without one. */

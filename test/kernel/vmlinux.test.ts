@@ -140,6 +140,18 @@ describe('the 6.1 vmlinux: PREL32 ksymtab with namespaces, CRCs as data', () => 
     }
   });
 
+  test('labels kept, __crc_ symbols removed (objcopy -N): CRCs from __kcrctab* by the label\'s index, as when stripped', () => {
+    for (const k of [K61(), K616()]) {
+      const crcSyms = run('nm', [join(k, 'vmlinux')]).split('\n').filter((l) => / __crc_/.test(l)).map((l) => l.split(' ')[2]);
+      expect(crcSyms.length).toBe(17);
+      const out = join(tmp, `no-crc-${k.split('/').pop()}`);
+      run('objcopy', [...crcSyms.flatMap((n) => ['-N', n]), join(k, 'vmlinux'), out]);
+      expect(run('nm', [out])).not.toMatch(/ __crc_/);
+      // (they were CRC 0 here, a kernel that seemed built without modversions)
+      expect(rows(readVmlinux(out).exports)).toEqual(symversRows(join(k, 'Module.symvers')));
+    }
+  });
+
   test('stripped: the decoded order is the table order (sorted by name, plain then GPL)', () => {
     const elf = ElfFile.open(stripped(join(K61(), 'vmlinux'), tmp));
     try {
