@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -506,6 +507,17 @@ describe('readSymversFile, gzip and formatSymvers', () => {
     const notGz = path.join(dir, 'plain-text.gz');
     await writeFile(notGz, '0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n');
     await expect(readSymversFile(notGz)).rejects.toThrow(`${notGz}: corrupt gzip data: `);
+  });
+
+  test('xz or zstd: said to be a compression not read (it was "not valid UTF-8" at byte 0)', async () => {
+    const text = '0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n';
+    for (const [tool, ext, kind] of [['xz', 'xz', 'xz'], ['zstd', 'zst', 'zstd']]) {
+      const f = path.join(dir, `Module.symvers.${ext}`);
+      await writeFile(f, execFileSync(tool, ['-c'], { input: text }));
+      await expect(readSymversFile(f)).rejects.toThrow(
+        new InputError(f, `${kind}-compressed: a Module.symvers is read plain or gzip-compressed (as RHEL ships it); decompress it first`, { offset: 0 }),
+      );
+    }
   });
 
   test('invalid UTF-8 → ParseError naming the line', async () => {
