@@ -72,7 +72,9 @@ export function rpmPayload(file: string): { buf: Buffer; payload: number; end: n
   } catch (e) {
     throw new InputError(file, (e as Error).message);
   }
-  if (buf.length < 96 || buf.readUInt32BE(0) !== LEAD_MAGIC) throw new InputError(file, 'not an RPM package: no lead magic (ed ab ee db)', { offset: 0 });
+  if (buf.length < 4 || buf.readUInt32BE(0) !== LEAD_MAGIC) throw new InputError(file, 'not an RPM package: no lead magic (ed ab ee db)', { offset: 0 });
+  // (the magic is there: a package cut inside its 96-byte lead is cut short, not foreign)
+  if (buf.length < 96) throw new InputError(file, `cut short: ${buf.length} bytes, inside the RPM lead (96 bytes)`, { offset: buf.length });
   const sigEnd = headerEnd(buf, 96, file, 'signature header');
   const main = align(sigEnd, 8); // the signature is padded to 8 bytes
   const payload = headerEnd(buf, main, file, 'header');

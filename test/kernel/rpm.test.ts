@@ -49,6 +49,10 @@ describe('RPM kernel packages as the kernel', () => {
     const r = spawnSync(process.execPath, [CLI, 'exports', '-k', cut], { encoding: 'utf8' });
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
     expect(r.stderr).toMatch(new RegExp(`^ksymcheck: ${cut.replace(/\./g, '\\.')}: at offset 0x[0-9a-f]+: (signature header|header): .* run past the end of the file\\n$`));
+    // cut inside its 96-byte lead, the magic there: cut short, not 'no lead magic' (it has it)
+    writeFileSync(cut, bytes.subarray(0, 50));
+    const lead = spawnSync(process.execPath, [CLI, 'exports', '-k', cut], { encoding: 'utf8' });
+    expect([lead.status, lead.stdout, lead.stderr]).toEqual([2, '', `ksymcheck: ${cut}: at offset 0x32: cut short: 50 bytes, inside the RPM lead (96 bytes)\n`]);
   });
 });
 
