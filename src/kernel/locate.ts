@@ -307,6 +307,10 @@ export async function locateKernel(path: string): Promise<KernelInputs> {
   }
   if (b.toString('latin1', 0, 4) === '!<ar') return locatePackage(path, readDeb);
   if (isRpm(b)) return locatePackage(path, readRpm);
+  // named as a package but none (an empty or cut .deb): said so, not read as a Module.symvers listing nothing
+  if (/\.(deb|rpm)$/.test(path)) {
+    throw new InputError(path, `not a Debian package (.deb) nor an RPM package (.rpm): ${b.length === 0 ? 'an empty file' : 'no ar or RPM lead magic'}`, { offset: 0 });
+  }
 
   const out: KernelInputs = { kind: 'symvers', symvers: path };
   const rel = releaseFromSymversName(path);

@@ -239,6 +239,14 @@ describe('files', () => {
     expect((await locateKernel(path.join(dir, 'Module.symvers'))).kind).toBe('symvers');
   });
 
+  test('a file named .deb or .rpm that is no package (empty, text) → InputError saying so, not an empty Module.symvers', async () => {
+    const dir = await tree('not-packages', { 'empty.deb': '', 'text.rpm': 'hello\n' });
+    for (const [name, why] of [['empty.deb', 'an empty file'], ['text.rpm', 'no ar or RPM lead magic']]) {
+      const e = await inputErrorOf(locateKernel(path.join(dir, name)));
+      expect([e.file, e.where, e.reason]).toEqual([path.join(dir, name), { offset: 0 }, `not a Debian package (.deb) nor an RPM package (.rpm): ${why}`]);
+    }
+  });
+
   test('an ELF file → kind vmlinux', async () => {
     const dir = await tree('elf', { 'vmlinux-6.1.0': ELF });
     const f = path.join(dir, 'vmlinux-6.1.0');
