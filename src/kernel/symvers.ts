@@ -387,14 +387,15 @@ export function symversFromBytes(buf: Buffer, name: string): SymversFile {
   return parseSymvers(symversText(buf, name), name);
 }
 
-/** The text of a Module.symvers's bytes: gunzipped when gzip, checked UTF-8. */
 /** Compressions a Module.symvers is not read in, by their magic. */
 const OTHER_COMPRESSION: ReadonlyArray<[number[], string]> = [
   [[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], 'xz'],
   [[0x28, 0xb5, 0x2f, 0xfd], 'zstd'],
 ];
 
+/** The text of a Module.symvers's bytes: gunzipped when gzip, checked UTF-8; xz or zstd refused by name. */
 export function symversText(buf: Buffer, name: string): string {
+  const other = OTHER_COMPRESSION.find(([m]) => m.every((b, i) => buf[i] === b));
   const magic = buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
   if (magic || name.endsWith('.gz')) {
     try {
@@ -403,10 +404,9 @@ export function symversText(buf: Buffer, name: string): string {
       const why = e instanceof Error ? e.message : String(e);
       throw new InputError(name, `corrupt gzip data: ${why}`);
     }
-  } else if (OTHER_COMPRESSION.some(([m]) => m.every((b, i) => buf[i] === b))) {
+  } else if (other) {
     // (read as text, it was "not valid UTF-8" at its first byte)
-    const kind = OTHER_COMPRESSION.find(([m]) => m.every((b, i) => buf[i] === b))![1];
-    throw new InputError(name, `${kind}-compressed: a Module.symvers is read plain or gzip-compressed (as RHEL ships it); decompress it first`, { offset: 0 });
+    throw new InputError(name, `${other[1]}-compressed: a Module.symvers is read plain or gzip-compressed (as RHEL ships it); decompress it first`, { offset: 0 });
   }
   return decodeUtf8Text(buf, name);
 }
