@@ -13,7 +13,8 @@ const SKIPPED_DIRS = new Set(['build', 'source']);
  * The entries of `dir` whose names are not UTF-8, as readdir gave them (a U+FFFD for each bad byte).
  * ksymcheck names files by their paths as strings, and such a name does not come back to the same file:
  * a module was reported as missing, a folder as unreadable. Each module file or folder among them is an
- * error saying so, the name's bytes above 0x7f shown as \xHH; other files are passed over, as always.
+ * error saying so, the name's bytes outside printable ASCII shown as \xHH; other files are passed over,
+ * as always.
  */
 function notUtf8(dir: string, prefix: string, errors: Report['errors']): Set<string> {
   const skip = new Set<string>();
