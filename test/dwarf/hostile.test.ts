@@ -70,41 +70,38 @@ test('an inlined instance whose abstract_origin is itself: a bounded chain, "??"
   }
 });
 
-test('a relocation type not known for debug sections: DwarfFormatError with the offset of the relocation', () => {
+/**
+ * libafs.ko with entry 3 of its .rela.debug_info edited by `edit` (given the buffer and the entry's
+ * offset), and what looking up frames then throws; `at` is the entry's offset in the file.
+ */
+function debugRelocationError(edit: (buf: Buffer, entry: number) => void): { err: unknown; at: number } {
   const file = sample('seed', 'openafs', 'libafs.ko');
   const buf = Buffer.from(readFileSync(file));
   const elf = ElfFile.fromBuffer(buf, file);
-  const rela = elf.section('.rela.debug_info')!;
-  // entry 3: r_info's type (low 32 bits) set to R_X86_64_GOTPCREL (9)
-  buf.writeUInt32LE(9, rela.offset + 3 * 24 + 8);
+  const at = elf.section('.rela.debug_info')!.offset + 3 * 24;
+  edit(buf, at);
   const ff = new FrameFinder(ElfFile.fromBuffer(buf, 'bad.ko'));
-  let err: unknown;
   try {
     ff.framesAt(elf.section('.text')!.index, 0x51);
-  } catch (e) {
-    err = e;
+  } catch (err) {
+    return { err, at };
   }
+  return { err: undefined, at };
+}
+
+test('a relocation type not known for debug sections: DwarfFormatError with the offset of the relocation', () => {
+  // r_info's type (low 32 bits) set to R_X86_64_GOTPCREL (9)
+  const { err, at } = debugRelocationError((buf, entry) => buf.writeUInt32LE(9, entry + 8));
   expect(err).toBeInstanceOf(DwarfFormatError);
-  expect((err as DwarfFormatError).offset).toBe(rela.offset + 3 * 24);
+  expect((err as DwarfFormatError).offset).toBe(at);
   expect((err as DwarfFormatError).message).toMatch(/^bad\.ko: at offset 0x[0-9a-f]+: \.rela\.debug_info\+0x0: relocation 3: type 9 is not one ksymcheck applies/);
 });
 
 test('a relocation at an offset of 2^53 or more: its offset in the message as the file has it, not NaN', () => {
-  const file = sample('seed', 'openafs', 'libafs.ko');
-  const buf = Buffer.from(readFileSync(file));
-  const elf = ElfFile.fromBuffer(buf, file);
-  const rela = elf.section('.rela.debug_info')!;
-  // entry 3: r_offset 2^60 + 5 (beyond a Number's exact integers)
-  buf.writeBigUInt64LE((1n << 60n) + 5n, rela.offset + 3 * 24);
-  const ff = new FrameFinder(ElfFile.fromBuffer(buf, 'bad.ko'));
-  let err: unknown;
-  try {
-    ff.framesAt(elf.section('.text')!.index, 0x51);
-  } catch (e) {
-    err = e;
-  }
+  // r_offset 2^60 + 5 (beyond a Number's exact integers)
+  const { err, at } = debugRelocationError((buf, entry) => buf.writeBigUInt64LE((1n << 60n) + 5n, entry));
   expect(err).toBeInstanceOf(DwarfFormatError);
-  expect((err as DwarfFormatError).offset).toBe(rela.offset + 3 * 24);
+  expect((err as DwarfFormatError).offset).toBe(at);
   expect((err as DwarfFormatError).message).toMatch(/^bad\.ko: at offset 0x[0-9a-f]+: \.rela\.debug_info\+0x0: relocation 3 applies at 0x1000000000000005, outside '\.debug_info' \(0x[0-9a-f]+ bytes\)$/);
 });
 
